@@ -1,0 +1,58 @@
+import binaryWgsl from '../../wgsl/binary.wgsl';
+import { describeArgs, OpArgumentError } from '../errors.js';
+import { defineKernel, grid1d } from '../kernel.js';
+import type { Tensor } from '../tensor.js';
+import { commonBackend, emptyTensor, expectTensor } from './util.js';
+
+export const binaryKernel = defineKernel({
+  name: 'binary',
+  wgsl: binaryWgsl,
+  inputs: 2,
+  outputs: 1,
+  params: ['u32', 'u32'],
+  constants: ['OP'],
+  workgroups: ([n]) => grid1d(n, 256),
+});
+
+export const BinaryOp = { add: 0, sub: 1, mul: 2, div: 3 } as const;
+export type BinaryOpName = keyof typeof BinaryOp;
+
+/**
+ * Whether b broadcasts against a by repetition: b's shape equals a trailing part of
+ * a's shape (leading 1s in b allowed), or b has one element.
+ */
+export function broadcastsTrailing(a: readonly number[], b: readonly number[]): boolean {
+  let bSize = 1;
+  for (const d of b) bSize *= d;
+  if (bSize === 1) return true;
+  const bTrim = [...b];
+  while (bTrim.length > 0 && bTrim[0] === 1) bTrim.shift();
+  if (bTrim.length > a.length) return false;
+  const off = a.length - bTrim.length;
+  return bTrim.every((d, i) => d === a[off + i]);
+}
+
+/** out = a OP b, with b the same shape as a or repeating over a's leading dims. */
+export function binary(op: BinaryOpName, a: Tensor, b: Tensor): Tensor {
+  expectTensor(op, 'a', a);
+  expectTensor(op, 'b', b);
+  const backend = commonBackend(op, { a, b });
+  if (!broadcastsTrailing(a.shape, b.shape) || (b.size === 0 && a.size !== 0)) {
+    throw new OpArgumentError(op, `shapes do not match: b must have a's shape or a trailing part of it (${describeArgs({ a, b })})`);
+  }
+  const out = emptyTensor(backend, a.shape, 'f32');
+  if (a.size === 0) return out;
+  backend.run({
+    kernel: binaryKernel,
+    inputs: [a.storage(op), b.storage(op)],
+    outputs: [out.storage(op)],
+    params: [a.size, b.size],
+    constants: [BinaryOp[op]],
+  });
+  return out;
+}
+
+export const add = (a: Tensor, b: Tensor) => binary('add', a, b);
+export const sub = (a: Tensor, b: Tensor) => binary('sub', a, b);
+export const mul = (a: Tensor, b: Tensor) => binary('mul', a, b);
+export const div = (a: Tensor, b: Tensor) => binary('div', a, b);

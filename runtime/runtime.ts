@@ -1,0 +1,116 @@
+import type { Backend, BackendName, MemoryStats } from './backend.js';
+import { dtypeOf, type AnyTypedArray, type DType, typedArrayCtor } from './dtype.js';
+import { BackendUnavailableError, OpArgumentError } from './errors.js';
+import { formatShape, sizeOf, checkShape, type Shape } from './shape.js';
+import { Tensor } from './tensor.js';
+import { emptyTensor } from './ops/util.js';
+import { fill } from './ops/fill.js';
+import { WasmBackend } from './wasm/backend.js';
+import { WebGPUBackend, type WebGPUBackendOptions } from './webgpu/backend.js';
+
+export type BackendChoice = 'auto' | BackendName;
+
+export interface RuntimeOptions {
+  /** 'auto' (default) picks WebGPU when an adapter exists, else WASM. */
+  backend?: BackendChoice;
+  webgpu?: WebGPUBackendOptions;
+  /** Receives one line saying which backend was picked and why. Default: silent. */
+  log?: (message: string) => void;
+}
+
+/**
+ * A backend plus tensor constructors. Ops are free functions that take tensors;
+ * they run on the backend their inputs live on.
+ */
+export class Runtime {
+  /** Why 'auto' picked this backend (empty when forced). */
+  readonly reason: string;
+
+  constructor(
+    readonly backend: Backend,
+    reason = '',
+  ) {
+    this.reason = reason;
+  }
+
+  get name(): BackendName {
+    return this.backend.name;
+  }
+
+  /** Creates a tensor from host data (copied to the backend). */
+  tensor(data: AnyTypedArray | readonly number[], shape?: Shape, dtype?: DType): Tensor {
+    const dt = dtype ?? (ArrayBuffer.isView(data) ? dtypeOf(data as AnyTypedArray) : 'f32');
+    const Ctor = typedArrayCtor(dt);
+    const arr: AnyTypedArray = ArrayBuffer.isView(data) && dtypeOf(data as AnyTypedArray) === dt ? (data as AnyTypedArray) : Ctor.from(data as ArrayLike<number>);
+    const s = shape ?? [arr.length];
+    checkShape(s);
+    if (sizeOf(s) !== arr.length) {
+      throw new OpArgumentError('tensor', `data has ${arr.length} elements but shape ${formatShape(s)} needs ${sizeOf(s)}`);
+    }
+    const t = emptyTensor(this.backend, s, dt);
+    if (arr.length) this.backend.write(t.storage('tensor'), arr);
+    return t;
+  }
+
+  /** An uninitialised tensor. */
+  empty(shape: Shape, dtype: DType = 'f32'): Tensor {
+    return emptyTensor(this.backend, shape, dtype);
+  }
+
+  zeros(shape: Shape, dtype: DType = 'f32'): Tensor {
+    return this.full(shape, 0, dtype);
+  }
+
+  full(shape: Shape, value: number, dtype: DType = 'f32'): Tensor {
+    const t = emptyTensor(this.backend, shape, dtype);
+    fill(t, value);
+    return t;
+  }
+
+  /** Submits recorded work (WebGPU); a no-op on WASM. */
+  flush(): void {
+    this.backend.flush();
+  }
+
+  /** Waits for all work and surfaces any kernel error. */
+  sync(): Promise<void> {
+    return this.backend.sync();
+  }
+
+  memory(): MemoryStats {
+    return this.backend.memory();
+  }
+
+  destroy(): void {
+    this.backend.destroy();
+  }
+}
+
+/**
+ * Creates a runtime. 'auto' tries WebGPU (navigator.gpu, or Dawn from the `webgpu`
+ * package in Node) and falls back to WASM, saying why through options.log.
+ */
+export async function createRuntime(options: RuntimeOptions = {}): Promise<Runtime> {
+  const choice = options.backend ?? 'auto';
+  const log = options.log ?? (() => {});
+  if (choice === 'wasm') {
+    const rt = new Runtime(await WasmBackend.create(), 'forced');
+    log(`backend: wasm (requested)`);
+    return rt;
+  }
+  if (choice === 'webgpu') {
+    const backend = await WebGPUBackend.create(options.webgpu);
+    log(`backend: webgpu (requested): ${backend.description}`);
+    return new Runtime(backend, 'forced');
+  }
+  if (choice !== 'auto') throw new OpArgumentError('createRuntime', `unknown backend '${choice as string}' (expected auto, webgpu or wasm)`);
+  try {
+    const backend = await WebGPUBackend.create(options.webgpu);
+    log(`backend: webgpu (auto): ${backend.description}`);
+    return new Runtime(backend, 'a WebGPU adapter was found');
+  } catch (e) {
+    if (!(e instanceof BackendUnavailableError)) throw e;
+    log(`backend: wasm (auto): ${e.message}; falling back to WASM`);
+    return new Runtime(await WasmBackend.create(), `WebGPU unavailable: ${e.message}`);
+  }
+}

@@ -1,0 +1,335 @@
+import type { Backend, KernelCall, MemoryStats, Storage } from '../backend.js';
+import { BackendUnavailableError, DeviceLostError, KernelError, OutOfMemoryError } from '../errors.js';
+import type { KernelDef } from '../kernel.js';
+import { getGPU, gpuLoadError } from './gpu.js';
+import { BufferPool } from './pool.js';
+import { PipelineCache } from './pipelines.js';
+
+class GPUStorage implements Storage {
+  constructor(
+    readonly buffer: GPUBuffer,
+    readonly byteLength: number,
+  ) {}
+}
+
+/** Dispatches recorded per command buffer before it is submitted. */
+export const DISPATCHES_PER_SUBMIT = 32;
+/** Uniform slot size: minUniformBufferOffsetAlignment is at most 256. */
+const UNIFORM_SLOT = 256;
+const STORAGE_USAGE = 0x80 /* STORAGE */ | 0x4 /* COPY_SRC */ | 0x8; /* COPY_DST */
+
+export interface WebGPUBackendOptions {
+  powerPreference?: GPUPowerPreference;
+  /** Check every dispatch for validation errors in its own error scope (names the failing kernel). Default true. */
+  checkDispatches?: boolean;
+}
+
+interface PendingCheck {
+  what: string;
+  promise: Promise<GPUError | null>;
+  bytes?: number;
+}
+
+export class WebGPUBackend implements Backend {
+  readonly name = 'webgpu' as const;
+  readonly pipelines: PipelineCache;
+  private readonly pool: BufferPool;
+  private readonly stagingPool: BufferPool;
+  private encoder: GPUCommandEncoder | null = null;
+  private pass: GPUComputePassEncoder | null = null;
+  private dispatchesInBatch = 0;
+  private kernelsInBatch = new Set<string>();
+  private readonly uniformBuffer: GPUBuffer;
+  private readonly uniformStaging = new ArrayBuffer(UNIFORM_SLOT * DISPATCHES_PER_SUBMIT);
+  private readonly uniformU32 = new Uint32Array(this.uniformStaging);
+  private readonly uniformI32 = new Int32Array(this.uniformStaging);
+  private readonly uniformF32 = new Float32Array(this.uniformStaging);
+  private checks: PendingCheck[] = [];
+  private firstError: Error | null = null;
+  private lostInfo: GPUDeviceLostInfo | null = null;
+  private destroyed = false;
+  private liveBytes = 0;
+  private liveCount = 0;
+  private peakLiveBytes = 0;
+  private readonly checkDispatches: boolean;
+
+  private constructor(
+    readonly device: GPUDevice,
+    readonly adapterInfo: GPUAdapterInfo | undefined,
+    options: WebGPUBackendOptions,
+  ) {
+    this.pool = new BufferPool(device);
+    this.stagingPool = new BufferPool(device);
+    this.pipelines = new PipelineCache(device);
+    this.checkDispatches = options.checkDispatches ?? true;
+    this.uniformBuffer = device.createBuffer({
+      label: 'uniforms',
+      size: this.uniformStaging.byteLength,
+      usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
+    });
+    device.lost.then((info) => {
+      if (!this.destroyed) this.lostInfo = info;
+    });
+    device.addEventListener?.('uncapturederror', (ev: Event) => {
+      const err = (ev as GPUUncapturedErrorEvent).error;
+      this.firstError ??= new KernelError([...this.kernelsInBatch].join(',') || 'unknown', 'internal', err.message);
+    });
+  }
+
+  static async create(options: WebGPUBackendOptions = {}): Promise<WebGPUBackend> {
+    const gpu = await getGPU();
+    if (!gpu) {
+      const why = gpuLoadError();
+      throw new BackendUnavailableError(`WebGPU is not available in this environment${why ? ` (${why})` : ''}`);
+    }
+    const adapter = await gpu.requestAdapter({ powerPreference: options.powerPreference ?? 'high-performance' });
+    if (!adapter) {
+      throw new BackendUnavailableError(
+        'no WebGPU adapter found. On Linux without a GPU, install Mesa lavapipe (mesa-vulkan-drivers from bookworm-backports) and libvulkan1.',
+      );
+    }
+    const l = adapter.limits;
+    const device = await adapter.requestDevice({
+      requiredLimits: {
+        maxStorageBufferBindingSize: l.maxStorageBufferBindingSize,
+        maxBufferSize: l.maxBufferSize,
+        maxComputeWorkgroupStorageSize: l.maxComputeWorkgroupStorageSize,
+        maxComputeInvocationsPerWorkgroup: l.maxComputeInvocationsPerWorkgroup,
+        maxComputeWorkgroupSizeX: l.maxComputeWorkgroupSizeX,
+        maxComputeWorkgroupSizeY: l.maxComputeWorkgroupSizeY,
+        maxStorageBuffersPerShaderStage: l.maxStorageBuffersPerShaderStage,
+      },
+    });
+    return new WebGPUBackend(device, adapter.info, options);
+  }
+
+  get description(): string {
+    const i = this.adapterInfo;
+    const parts = [i?.vendor, i?.architecture, i?.device, i?.description].filter((s) => s && s.length);
+    return `WebGPU (${parts.length ? parts.join(' ') : 'unknown adapter'})`;
+  }
+
+  get limits(): GPUSupportedLimits {
+    return this.device.limits;
+  }
+
+  private checkAlive(): void {
+    if (this.destroyed) throw new DeviceLostError('destroyed', 'the backend was destroyed');
+    if (this.lostInfo) throw new DeviceLostError(this.lostInfo.reason, this.lostInfo.message);
+  }
+
+  alloc(byteLength: number): Storage {
+    this.checkAlive();
+    const size = BufferPool.roundSize(byteLength);
+    if (size > this.device.limits.maxStorageBufferBindingSize) {
+      throw new OutOfMemoryError('webgpu', byteLength, `larger than maxStorageBufferBindingSize (${this.device.limits.maxStorageBufferBindingSize})`);
+    }
+    this.device.pushErrorScope('out-of-memory');
+    const buffer = this.pool.acquire(size, STORAGE_USAGE, 'storage');
+    this.checks.push({ what: 'alloc', promise: this.device.popErrorScope(), bytes: size });
+    this.liveBytes += size;
+    this.liveCount++;
+    if (this.liveBytes > this.peakLiveBytes) this.peakLiveBytes = this.liveBytes;
+    return new GPUStorage(buffer, byteLength);
+  }
+
+  free(storage: Storage): void {
+    const s = storage as GPUStorage;
+    this.liveBytes -= s.buffer.size;
+    this.liveCount--;
+    if (this.destroyed) return;
+    this.pool.release(s.buffer);
+    // Nothing recorded can still use it: hand it to the pool at once.
+    if (!this.encoder) this.pool.onSubmitted();
+  }
+
+  write(storage: Storage, data: ArrayBufferView, byteOffset = 0): void {
+    this.checkAlive();
+    // queue.writeBuffer runs before not-yet-submitted commands; submit them first so
+    // they read the old contents.
+    if (this.encoder) this.flush();
+    const s = storage as GPUStorage;
+    if (byteOffset + data.byteLength > s.buffer.size) {
+      throw new RangeError(`write of ${data.byteLength} bytes at ${byteOffset} overflows a ${s.byteLength}-byte storage`);
+    }
+    if (data.byteLength % 4 !== 0) {
+      const padded = new Uint8Array(Math.ceil(data.byteLength / 4) * 4);
+      padded.set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+      this.device.queue.writeBuffer(s.buffer, byteOffset, padded);
+    } else {
+      this.device.queue.writeBuffer(s.buffer, byteOffset, data.buffer, data.byteOffset, data.byteLength);
+    }
+  }
+
+  private ensureEncoder(): GPUCommandEncoder {
+    if (!this.encoder) this.encoder = this.device.createCommandEncoder();
+    return this.encoder;
+  }
+
+  private endPass(): void {
+    if (this.pass) {
+      this.pass.end();
+      this.pass = null;
+    }
+  }
+
+  copy(src: Storage, dst: Storage, byteLength: number, srcOffset = 0, dstOffset = 0): void {
+    this.checkAlive();
+    if (byteLength === 0) return;
+    const enc = this.ensureEncoder();
+    this.endPass();
+    enc.copyBufferToBuffer((src as GPUStorage).buffer, srcOffset, (dst as GPUStorage).buffer, dstOffset, Math.ceil(byteLength / 4) * 4);
+    this.countDispatch('copy');
+  }
+
+  run(call: KernelCall): void {
+    this.checkAlive();
+    const { kernel } = call;
+    this.validateCall(kernel, call);
+    const [x, y = 1, z = 1] = kernel.workgroups(call.params, call.constants ?? []);
+    if (x === 0 || y === 0 || z === 0) return;
+    const { pipeline, layout } = this.pipelines.get(kernel, call.constants) ?? this.pipelines.getOrCreateSync(kernel, call.constants);
+
+    const enc = this.ensureEncoder();
+    const slot = this.dispatchesInBatch;
+    this.writeUniforms(slot, kernel, call.params);
+    const entries: GPUBindGroupEntry[] = [{ binding: 0, resource: { buffer: this.uniformBuffer, size: UNIFORM_SLOT } }];
+    let binding = 1;
+    for (const s of call.inputs) entries.push({ binding: binding++, resource: { buffer: (s as GPUStorage).buffer } });
+    for (const s of call.outputs) entries.push({ binding: binding++, resource: { buffer: (s as GPUStorage).buffer } });
+
+    if (this.checkDispatches) this.device.pushErrorScope('validation');
+    const bindGroup = this.device.createBindGroup({ label: kernel.name, layout, entries });
+    if (!this.pass) this.pass = enc.beginComputePass();
+    this.pass.setPipeline(pipeline);
+    this.pass.setBindGroup(0, bindGroup, [slot * UNIFORM_SLOT]);
+    this.pass.dispatchWorkgroups(x, y, z);
+    if (this.checkDispatches) {
+      this.checks.push({ what: `${kernel.name} (workgroups ${x}x${y}x${z}, params ${call.params.join(',')})`, promise: this.device.popErrorScope() });
+    }
+    this.countDispatch(kernel.name);
+  }
+
+  private validateCall(kernel: KernelDef, call: KernelCall): void {
+    if (call.inputs.length !== kernel.inputs || call.outputs.length !== kernel.outputs || call.params.length !== kernel.params.length) {
+      throw new KernelError(
+        kernel.name,
+        'validation',
+        `expected ${kernel.inputs} inputs, ${kernel.outputs} outputs, ${kernel.params.length} params; got ${call.inputs.length}, ${call.outputs.length}, ${call.params.length}`,
+      );
+    }
+  }
+
+  private writeUniforms(slot: number, kernel: KernelDef, params: readonly number[]): void {
+    const base = (slot * UNIFORM_SLOT) / 4;
+    kernel.params.forEach((type, i) => {
+      if (type === 'f32') this.uniformF32[base + i] = params[i];
+      else if (type === 'i32') this.uniformI32[base + i] = params[i];
+      else this.uniformU32[base + i] = params[i];
+    });
+  }
+
+  private countDispatch(name: string): void {
+    this.kernelsInBatch.add(name);
+    if (++this.dispatchesInBatch >= DISPATCHES_PER_SUBMIT) this.flush();
+  }
+
+  flush(): void {
+    if (!this.encoder) return;
+    this.endPass();
+    const enc = this.encoder;
+    this.encoder = null;
+    if (this.dispatchesInBatch > 0) {
+      this.device.queue.writeBuffer(this.uniformBuffer, 0, this.uniformStaging, 0, this.dispatchesInBatch * UNIFORM_SLOT);
+    }
+    const kernels = [...this.kernelsInBatch].join(', ');
+    this.device.pushErrorScope('validation');
+    this.device.queue.submit([enc.finish()]);
+    this.checks.push({ what: `submit of [${kernels}]`, promise: this.device.popErrorScope() });
+    this.dispatchesInBatch = 0;
+    this.kernelsInBatch.clear();
+    this.pool.onSubmitted();
+  }
+
+  /** Awaits the error scopes collected so far and throws the first error. */
+  private async checkErrors(): Promise<void> {
+    const checks = this.checks;
+    this.checks = [];
+    const results = await Promise.all(checks.map((c) => c.promise.catch((e: unknown) => e as GPUError)));
+    results.forEach((err, i) => {
+      if (!err || this.firstError) return;
+      const c = checks[i];
+      if (c.what === 'alloc') this.firstError = new OutOfMemoryError('webgpu', c.bytes ?? 0, err.message);
+      else this.firstError = new KernelError(c.what, 'validation', err.message);
+    });
+    if (this.lostInfo) throw new DeviceLostError(this.lostInfo.reason, this.lostInfo.message);
+    if (this.firstError) {
+      const e = this.firstError;
+      this.firstError = null;
+      throw e;
+    }
+  }
+
+  async read(storage: Storage, byteLength = storage.byteLength): Promise<ArrayBuffer> {
+    this.checkAlive();
+    const s = storage as GPUStorage;
+    const size = BufferPool.roundSize(byteLength);
+    const staging = this.stagingPool.acquire(size, GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST, 'readback');
+    const enc = this.ensureEncoder();
+    this.endPass();
+    if (byteLength > 0) enc.copyBufferToBuffer(s.buffer, 0, staging, 0, Math.ceil(byteLength / 4) * 4);
+    this.flush();
+    try {
+      await staging.mapAsync(GPUMapMode.READ, 0, size);
+    } catch (e) {
+      this.checkAlive();
+      await this.checkErrors();
+      throw e;
+    }
+    const out = staging.getMappedRange(0, size).slice(0, byteLength);
+    staging.unmap();
+    this.stagingPool.release(staging);
+    this.stagingPool.onSubmitted();
+    await this.checkErrors();
+    return out;
+  }
+
+  async sync(): Promise<void> {
+    this.checkAlive();
+    this.flush();
+    await this.device.queue.onSubmittedWorkDone();
+    await this.checkErrors();
+  }
+
+  /** Compiles a kernel's pipeline ahead of its first use. */
+  async compile(kernel: KernelDef, constants?: readonly number[]): Promise<void> {
+    await this.pipelines.compile(kernel, constants);
+  }
+
+  memory(): MemoryStats {
+    return {
+      liveBytes: this.liveBytes,
+      liveCount: this.liveCount,
+      pooledBytes: this.pool.pooledBytes,
+      peakLiveBytes: this.peakLiveBytes,
+    };
+  }
+
+  resetPeak(): void {
+    this.peakLiveBytes = this.liveBytes;
+  }
+
+  trim(): void {
+    this.flush();
+    this.pool.trim();
+    this.stagingPool.trim();
+  }
+
+  destroy(): void {
+    if (this.destroyed) return;
+    this.destroyed = true;
+    this.encoder = null;
+    this.pass = null;
+    this.device.destroy();
+  }
+}

@@ -1,0 +1,49 @@
+/**
+ * Storage-buffer pool. Training shapes are static, so buffers are pooled by
+ * exact (16-byte rounded) size. A freed buffer goes to `pending` first and joins
+ * the pool only when the work recorded so far is submitted: work recorded before
+ * the free must not see the buffer's next contents.
+ */
+export class BufferPool {
+  private readonly free = new Map<number, GPUBuffer[]>();
+  private pending: GPUBuffer[] = [];
+  pooledBytes = 0;
+
+  constructor(private readonly device: GPUDevice) {}
+
+  static roundSize(byteLength: number): number {
+    return Math.max(16, Math.ceil(byteLength / 16) * 16);
+  }
+
+  acquire(size: number, usage: GPUBufferUsageFlags, label: string): GPUBuffer {
+    const list = this.free.get(size);
+    const buf = list?.pop();
+    if (buf) {
+      this.pooledBytes -= size;
+      return buf;
+    }
+    return this.device.createBuffer({ size, usage, label });
+  }
+
+  release(buf: GPUBuffer): void {
+    this.pending.push(buf);
+  }
+
+  /** Called after a submit: buffers freed before it become reusable. */
+  onSubmitted(): void {
+    for (const buf of this.pending) {
+      const size = buf.size;
+      let list = this.free.get(size);
+      if (!list) this.free.set(size, (list = []));
+      list.push(buf);
+      this.pooledBytes += size;
+    }
+    this.pending = [];
+  }
+
+  trim(): void {
+    for (const list of this.free.values()) for (const b of list) b.destroy();
+    this.free.clear();
+    this.pooledBytes = 0;
+  }
+}
