@@ -42,8 +42,6 @@ export interface Backend {
   read(storage: Storage, byteLength?: number): Promise<ArrayBuffer>;
   /** Copies bytes between storages (device side). */
   copy(src: Storage, dst: Storage, byteLength: number, srcOffset?: number, dstOffset?: number): void;
-  /** Fills a storage with a 32-bit pattern. */
-  fill(storage: Storage, value: number, dtype: 'f32' | 'i32' | 'u32'): void;
   /** Records (WebGPU) or runs (WASM) one kernel. */
   run(call: KernelCall): void;
   /** Submits recorded work. */

@@ -1,0 +1,56 @@
+// Build: asc compiles kernels/ to build/kernels.wasm; esbuild bundles the ESM package
+// (WGSL inlined as text, WASM inlined as bytes); tsc emits type declarations.
+// Usage: node scripts/build.mjs [--no-types] [--only wasm|bundles]
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, existsSync, readdirSync } from 'node:fs';
+import { build } from 'esbuild';
+
+const args = new Set(process.argv.slice(2));
+const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : null;
+const bin = (name) => `node_modules/.bin/${name}`;
+
+function step(label, fn) {
+  const t0 = performance.now();
+  fn();
+  console.log(`build: ${label} (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
+}
+
+mkdirSync('build', { recursive: true });
+mkdirSync('dist', { recursive: true });
+
+if (!only || only === 'wasm') {
+  step('asc kernels/ -> build/kernels.wasm', () => execFileSync(bin('asc'), ['kernels/index.ts', '--config', 'asconfig.json'], { stdio: 'inherit' }));
+}
+
+const common = {
+  bundle: true,
+  format: 'esm',
+  target: 'es2022',
+  loader: { '.wgsl': 'text', '.wasm': 'binary' },
+  external: ['webgpu'],
+  sourcemap: true,
+  logLevel: 'warning',
+};
+
+/** Entry points: [input, output, platform, extra options]. */
+const bundles = [
+  ['runtime/index.ts', 'dist/index.js', 'neutral'],
+  ['test/portable/deno-main.ts', 'dist/test/portable-deno.js', 'neutral'],
+  ['test/portable/browser-main.ts', 'dist/test/portable-browser.js', 'browser'],
+];
+for (const extra of ['src/cli/train.ts', 'src/cli/recommend.ts']) {
+  if (existsSync(extra)) bundles.push([extra, `dist/cli/${extra.split('/').pop().replace('.ts', '.js')}`, 'node', { packages: 'external' }]);
+}
+if (existsSync('demo/main.ts')) bundles.push(['demo/main.ts', 'dist/demo/main.js', 'browser']);
+
+if (!only || only === 'bundles') {
+  for (const [entry, outfile, platform, extra] of bundles) {
+    if (!existsSync(entry)) continue;
+    await build({ ...common, entryPoints: [entry], outfile, platform, mainFields: ['module', 'main'], ...(extra ?? {}) });
+  }
+  console.log(`build: esbuild ${bundles.filter(([e]) => existsSync(e)).length} bundles -> dist/`);
+}
+
+if (!only && !args.has('--no-types')) {
+  step('tsc declarations -> dist/types', () => execFileSync(bin('tsc'), ['-p', 'tsconfig.json', '--emitDeclarationOnly'], { stdio: 'inherit' }));
+}

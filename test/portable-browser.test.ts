@@ -1,0 +1,42 @@
+// The portable kernel suite inside headless Chromium (WebGPU on SwiftShader, and WASM).
+// Needs `npm run build` first (npm test does it). Fails, never skips, without an adapter.
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { mkdirSync } from 'node:fs';
+import type { Browser } from 'playwright-core';
+import { launchChromium } from './browser/chromium.js';
+// @ts-expect-error plain ESM helper without types
+import { serveStatic } from '../scripts/static-server.mjs';
+
+let browser: Browser;
+let server: { url: string; close(): Promise<void> };
+
+beforeAll(async () => {
+  server = await serveStatic('.');
+  browser = await launchChromium();
+});
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+it('kernel suite passes in Chromium on WebGPU and WASM', async () => {
+  const page = await browser.newPage();
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(`${server.url}/test/portable/index.html`);
+  const adapter = await page.evaluate(async () => {
+    const a = await navigator.gpu?.requestAdapter();
+    return a ? `${a.info.vendor} ${a.info.architecture} ${a.info.description}`.trim() : null;
+  });
+  expect(adapter, 'Chromium has no WebGPU adapter (is --enable-unsafe-webgpu set?)').toBeTruthy();
+  await page.waitForFunction(() => window.__portableResults || window.__portableError, null, { timeout: 600_000 });
+  const { error, summary } = await page.evaluate(() => ({ error: window.__portableError, summary: window.__portableResults }));
+  mkdirSync('test-artifacts', { recursive: true });
+  await page.screenshot({ path: 'test-artifacts/portable-suite.png', fullPage: false });
+  expect(error, 'the page threw').toBeUndefined();
+  expect(errors).toEqual([]);
+  const failures = summary!.results.filter((r) => !r.ok).map((r) => `[${r.backend}] ${r.name}: ${r.error}`);
+  expect(failures).toEqual([]);
+  expect(Object.keys(summary!.backends).sort()).toEqual(['wasm', 'webgpu']);
+  expect(summary!.passed).toBeGreaterThan(100);
+});
