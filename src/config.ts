@@ -1,0 +1,156 @@
+// BERT4Rec configuration: defaults, validation, merging from JSON and CLI flags.
+
+export interface Bert4RecConfig {
+  /** Maximum sequence length L. */
+  maxLen: number;
+  /** Hidden size d. */
+  hidden: number;
+  /** Transformer layers. */
+  layers: number;
+  /** Attention heads (hidden must be divisible by heads). */
+  heads: number;
+  /** Feed-forward width (default 4 * hidden). */
+  ffn: number;
+  /** Dropout on embeddings, attention probabilities and sub-layer outputs. */
+  dropout: number;
+  /** Cloze mask probability. */
+  maskProb: number;
+  /** GELU form in the feed-forward and output head. */
+  gelu: 'erf' | 'tanh';
+  /** Layer-norm epsilon. */
+  layerNormEps: number;
+  /** Std of the truncated-normal initialiser. */
+  initStd: number;
+}
+
+export interface TrainConfig {
+  epochs: number;
+  batchSize: number;
+  lr: number;
+  /** Fraction of total steps used for linear warm-up. */
+  warmupFraction: number;
+  weightDecay: number;
+  clipNorm: number;
+  adamEps: number;
+  beta1: number;
+  beta2: number;
+  seed: number;
+  /** Evaluate on validation users every N epochs. */
+  evalEvery: number;
+  /** Stop after this many minutes (0 = no limit). */
+  timeLimitMinutes: number;
+}
+
+export interface FullConfig {
+  model: Bert4RecConfig;
+  train: TrainConfig;
+}
+
+/** The paper's ML-1M configuration. */
+export const DEFAULT_MODEL: Bert4RecConfig = {
+  maxLen: 200,
+  hidden: 64,
+  layers: 2,
+  heads: 2,
+  ffn: 256,
+  dropout: 0.1,
+  maskProb: 0.2,
+  gelu: 'erf',
+  layerNormEps: 1e-12,
+  initStd: 0.02,
+};
+
+export const DEFAULT_TRAIN: TrainConfig = {
+  epochs: 20,
+  batchSize: 64,
+  lr: 1e-3,
+  warmupFraction: 0.05,
+  weightDecay: 0.01,
+  clipNorm: 5,
+  adamEps: 1e-6,
+  beta1: 0.9,
+  beta2: 0.999,
+  seed: 42,
+  evalEvery: 1,
+  timeLimitMinutes: 0,
+};
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+type Spec = { kind: 'int' | 'number'; min: number; max: number; exclusiveMin?: boolean } | { kind: 'enum'; values: readonly string[] };
+
+const MODEL_SPEC: Record<keyof Bert4RecConfig, Spec> = {
+  maxLen: { kind: 'int', min: 1, max: 4096 },
+  hidden: { kind: 'int', min: 1, max: 4096 },
+  layers: { kind: 'int', min: 1, max: 64 },
+  heads: { kind: 'int', min: 1, max: 64 },
+  ffn: { kind: 'int', min: 1, max: 65536 },
+  dropout: { kind: 'number', min: 0, max: 0.99 },
+  maskProb: { kind: 'number', min: 0, max: 1, exclusiveMin: true },
+  gelu: { kind: 'enum', values: ['erf', 'tanh'] },
+  layerNormEps: { kind: 'number', min: 0, max: 1, exclusiveMin: true },
+  initStd: { kind: 'number', min: 0, max: 10, exclusiveMin: true },
+};
+
+const TRAIN_SPEC: Record<keyof TrainConfig, Spec> = {
+  epochs: { kind: 'int', min: 0, max: 1e6 },
+  batchSize: { kind: 'int', min: 1, max: 1 << 16 },
+  lr: { kind: 'number', min: 0, max: 10, exclusiveMin: true },
+  warmupFraction: { kind: 'number', min: 0, max: 1 },
+  weightDecay: { kind: 'number', min: 0, max: 10 },
+  clipNorm: { kind: 'number', min: 0, max: 1e9 },
+  adamEps: { kind: 'number', min: 0, max: 1, exclusiveMin: true },
+  beta1: { kind: 'number', min: 0, max: 1 },
+  beta2: { kind: 'number', min: 0, max: 1 },
+  seed: { kind: 'int', min: 0, max: 2 ** 32 - 1 },
+  evalEvery: { kind: 'int', min: 1, max: 1e6 },
+  timeLimitMinutes: { kind: 'number', min: 0, max: 1e6 },
+};
+
+function checkValue(where: string, key: string, value: unknown, spec: Spec): unknown {
+  if (spec.kind === 'enum') {
+    if (typeof value !== 'string' || !spec.values.includes(value)) {
+      throw new ConfigError(`${where}.${key}: expected one of ${spec.values.join(', ')}, got ${JSON.stringify(value)}`);
+    }
+    return value;
+  }
+  if (typeof value !== 'number' || !Number.isFinite(value)) {
+    throw new ConfigError(`${where}.${key}: expected a finite number, got ${JSON.stringify(value)}`);
+  }
+  if (spec.kind === 'int' && !Number.isInteger(value)) throw new ConfigError(`${where}.${key}: expected an integer, got ${value}`);
+  const low = spec.exclusiveMin ? value <= spec.min : value < spec.min;
+  if (low || value > spec.max) {
+    throw new ConfigError(`${where}.${key}: expected ${spec.exclusiveMin ? '>' : '>='} ${spec.min} and <= ${spec.max}, got ${value}`);
+  }
+  return value;
+}
+
+function mergeSection<T extends object>(where: string, base: T, spec: Record<keyof T, Spec>, patch: unknown): T {
+  if (patch === undefined) return { ...base };
+  if (patch === null || typeof patch !== 'object' || Array.isArray(patch)) throw new ConfigError(`${where}: expected an object`);
+  const out = { ...base } as Record<string, unknown>;
+  for (const [key, value] of Object.entries(patch)) {
+    if (!(key in spec)) {
+      throw new ConfigError(`${where}: unknown key '${key}' (known keys: ${Object.keys(spec).join(', ')})`);
+    }
+    out[key] = checkValue(where, key, value, spec[key as keyof T]);
+  }
+  return out as T;
+}
+
+/** Merges a partial config (e.g. parsed JSON) over the defaults and validates the result. */
+export function resolveConfig(patch: unknown = {}, base: FullConfig = { model: DEFAULT_MODEL, train: DEFAULT_TRAIN }): FullConfig {
+  if (patch === null || typeof patch !== 'object' || Array.isArray(patch)) throw new ConfigError('config: expected a JSON object with "model" and/or "train"');
+  for (const key of Object.keys(patch)) {
+    if (key !== 'model' && key !== 'train') throw new ConfigError(`config: unknown key '${key}' (expected "model" and/or "train")`);
+  }
+  const p = patch as { model?: unknown; train?: unknown };
+  const model = mergeSection('model', base.model, MODEL_SPEC, p.model);
+  const train = mergeSection('train', base.train, TRAIN_SPEC, p.train);
+  if (model.hidden % model.heads !== 0) {
+    throw new ConfigError(`model.hidden (${model.hidden}) must be divisible by model.heads (${model.heads})`);
+  }
+  return { model, train };
+}
