@@ -1,0 +1,77 @@
+// Epoch batching: shuffled samples, masks drawn afresh per epoch, model-ready Int32Arrays.
+import { maskRow } from './masking.js';
+import { Rng } from './rng.js';
+import type { TrainingSamples } from './samples.js';
+
+export interface BatchOptions {
+  batchSize: number;
+  /** Cloze probability (default 0.2). */
+  maskProb?: number;
+  /** MASK token id (V + 1). */
+  maskId: number;
+  seed: number;
+  epoch: number;
+  /** Shuffle sample order each epoch (default true). */
+  shuffle?: boolean;
+  /** Leave out a last, smaller batch (default false). */
+  dropLast?: boolean;
+}
+
+/** What the model consumes. All [B, L] arrays are row-major, B = size. */
+export interface TrainBatch {
+  size: number;
+  maxLen: number;
+  ids: Int32Array;
+  /** Target item at masked positions, IGNORE_INDEX (-1) elsewhere. */
+  targets: Int32Array;
+  /** 1 for real positions, 0 for padding. */
+  keyMask: Int32Array;
+  /** Flat row indices b * L + t of the masked positions, ascending. */
+  maskedRows: Int32Array;
+  /** Target item of each masked row (same order). */
+  maskedTargets: Int32Array;
+  /** Dense user index of each batch row. */
+  users: Int32Array;
+}
+
+export function batchCount(samples: TrainingSamples, batchSize: number, dropLast = false): number {
+  return dropLast ? Math.floor(samples.count / batchSize) : Math.ceil(samples.count / batchSize);
+}
+
+/**
+ * Batches of one epoch. Each sample's mask comes from its own RNG stream seeded by
+ * (seed, epoch, sample index), so masks are deterministic, differ between epochs, and do
+ * not depend on batch size or order; the order is a Fisher-Yates shuffle seeded by (seed, epoch).
+ */
+export function* epochBatches(samples: TrainingSamples, o: BatchOptions): Generator<TrainBatch> {
+  const B = o.batchSize;
+  if (!Number.isInteger(B) || B < 1) throw new RangeError(`epochBatches: batchSize must be a positive integer, got ${B}`);
+  const p = o.maskProb ?? 0.2;
+  if (!(p > 0 && p <= 1)) throw new RangeError(`epochBatches: maskProb must be in (0, 1], got ${p}`);
+  const L = samples.maxLen;
+  const order = new Int32Array(samples.count);
+  for (let i = 0; i < order.length; i++) order[i] = i;
+  if (o.shuffle ?? true) new Rng(o.seed, o.epoch, 0xffffffff).shuffle(order);
+  const nb = batchCount(samples, B, o.dropLast);
+  for (let b = 0; b < nb; b++) {
+    const rows = Math.min(B, samples.count - b * B);
+    const ids = new Int32Array(rows * L);
+    const targets = new Int32Array(rows * L);
+    const keyMask = new Int32Array(rows * L);
+    const users = new Int32Array(rows);
+    const maskedRows: number[] = [];
+    const maskedTargets: number[] = [];
+    for (let r = 0; r < rows; r++) {
+      const s = order[b * B + r];
+      const u = samples.user[s];
+      users[r] = u;
+      const rng = new Rng(o.seed, o.epoch, s);
+      const masked = maskRow(samples.sequences[u], samples.start[s], samples.length[s], L, samples.maskLast[s] === 1, p, o.maskId, rng, ids, targets, keyMask, r * L);
+      for (const t of masked) {
+        maskedRows.push(r * L + t);
+        maskedTargets.push(targets[r * L + t]);
+      }
+    }
+    yield { size: rows, maxLen: L, ids, targets, keyMask, maskedRows: Int32Array.from(maskedRows), maskedTargets: Int32Array.from(maskedTargets), users };
+  }
+}

@@ -1,0 +1,71 @@
+// Evaluation driver: batches the EvalSet, asks a scorer for item scores, ranks, aggregates.
+import { evalBatch, type EvalBatch, type EvalSet } from './inputs.js';
+import { metricsFromRanks, type RankingMetrics } from './metrics.js';
+import { rankFull, rankSampled, type TieRule } from './rank.js';
+
+/**
+ * Returns scores for a batch as a row-major [batch.size, stride] array where element
+ * b * stride + i is item i's score for row b (stride >= numItems + 1; columns 0 = PAD and
+ * numItems + 1 = MASK are ignored).
+ */
+export type Scorer = (batch: EvalBatch) => Float32Array | Promise<Float32Array>;
+
+export interface EvaluateOptions {
+  batchSize?: number;
+  /** Candidate lists from buildSampledCandidates (same order as the set); null/undefined: full ranking only. */
+  sampled?: Int32Array[] | null;
+  ties?: TieRule;
+  onProgress?: (done: number, total: number) => void;
+}
+
+export interface EvaluationResult {
+  stage: EvalSet['stage'];
+  full: RankingMetrics;
+  sampled: RankingMetrics | null;
+  /** Per user of the set: rank over all items (history excluded), and among the sampled candidates. */
+  fullRanks: Int32Array;
+  sampledRanks: Int32Array | null;
+}
+
+export async function evaluate(set: EvalSet, scorer: Scorer, options: EvaluateOptions = {}): Promise<EvaluationResult> {
+  const n = set.users.length;
+  const bs = options.batchSize ?? 256;
+  const sampled = options.sampled ?? null;
+  if (sampled && sampled.length !== n) throw new RangeError(`evaluate: ${sampled.length} candidate lists for ${n} users`);
+  const fullRanks = new Int32Array(n);
+  const sampledRanks = sampled ? new Int32Array(n) : null;
+  for (let from = 0; from < n; from += bs) {
+    const batch = evalBatch(set, from, from + bs);
+    const scores = await scorer(batch);
+    const stride = scores.length / batch.size;
+    if (!Number.isInteger(stride) || stride < set.numItems + 1) {
+      throw new RangeError(`evaluate: scorer returned ${scores.length} scores for ${batch.size} rows; expected [${batch.size}, >= ${set.numItems + 1}]`);
+    }
+    for (let b = 0; b < batch.size; b++) {
+      const k = from + b;
+      fullRanks[k] = rankFull(scores, b * stride, set.targets[k], set.numItems, set.exclude[k], options.ties);
+      if (sampled && sampledRanks) sampledRanks[k] = rankSampled(scores, b * stride, sampled[k], options.ties);
+    }
+    options.onProgress?.(Math.min(n, from + bs), n);
+  }
+  return {
+    stage: set.stage,
+    full: metricsFromRanks(fullRanks),
+    sampled: sampledRanks ? metricsFromRanks(sampledRanks) : null,
+    fullRanks,
+    sampledRanks,
+  };
+}
+
+/** The most-popular baseline on the same protocols: the same score row for every user. */
+export function evaluateMostPopular(set: EvalSet, scores: Float32Array, options: Omit<EvaluateOptions, 'batchSize' | 'onProgress'> = {}): EvaluationResult {
+  const n = set.users.length;
+  const sampled = options.sampled ?? null;
+  const fullRanks = new Int32Array(n);
+  const sampledRanks = sampled ? new Int32Array(n) : null;
+  for (let k = 0; k < n; k++) {
+    fullRanks[k] = rankFull(scores, 0, set.targets[k], set.numItems, set.exclude[k], options.ties);
+    if (sampled && sampledRanks) sampledRanks[k] = rankSampled(scores, 0, sampled[k], options.ties);
+  }
+  return { stage: set.stage, full: metricsFromRanks(fullRanks), sampled: sampledRanks ? metricsFromRanks(sampledRanks) : null, fullRanks, sampledRanks };
+}

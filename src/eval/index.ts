@@ -1,0 +1,6 @@
+export * from './inputs.js';
+export * from './metrics.js';
+export * from './rank.js';
+export * from './negatives.js';
+export * from './popularity.js';
+export * from './evaluate.js';

@@ -1,0 +1,87 @@
+// Evaluation inputs: per user, the history followed by MASK, truncated to the last L positions.
+//   validation: train items + MASK, target = validation item
+//   test:       train items + validation item + MASK, target = test item
+import type { LeaveOneOutSplit } from '../data/split.js';
+
+export type Stage = 'valid' | 'test';
+
+export interface EvalSet {
+  stage: Stage;
+  maxLen: number;
+  maskId: number;
+  numItems: number;
+  /** Dense indices of the users evaluated (users without a target at this stage are left out). */
+  users: Int32Array;
+  targets: Int32Array;
+  /** The last L-1 history items of each user (MASK is appended when batching). */
+  inputs: Int32Array[];
+  /** Unique history items, ascending, without the target: removed from the full ranking. */
+  exclude: Int32Array[];
+  /** Every item of the user (whole sequence): never drawn as a sampled negative. */
+  interacted: Int32Array[];
+}
+
+export interface EvalBatch {
+  size: number;
+  maxLen: number;
+  /** [size, L]: left padding 0, history, MASK in the last column. */
+  ids: Int32Array;
+  keyMask: Int32Array;
+  /** Flat row index b * L + (L - 1) of each user's MASK position. */
+  rows: Int32Array;
+  /** Position in the EvalSet of each batch row. */
+  index: Int32Array;
+}
+
+export function buildEvalSet(split: LeaveOneOutSplit, stage: Stage, maxLen: number): EvalSet {
+  if (!Number.isInteger(maxLen) || maxLen < 1) throw new RangeError(`buildEvalSet: maxLen must be a positive integer, got ${maxLen}`);
+  const ds = split.dataset;
+  const users: number[] = [];
+  const targets: number[] = [];
+  const inputs: Int32Array[] = [];
+  const exclude: Int32Array[] = [];
+  const interacted: Int32Array[] = [];
+  for (let u = 0; u < ds.numUsers; u++) {
+    const target = stage === 'valid' ? split.valid[u] : split.test[u];
+    if (!target) continue;
+    const train = split.train[u];
+    let history = train;
+    if (stage === 'test' && split.valid[u]) {
+      history = new Int32Array(train.length + 1);
+      history.set(train);
+      history[train.length] = split.valid[u];
+    }
+    users.push(u);
+    targets.push(target);
+    inputs.push(history.subarray(Math.max(0, history.length - (maxLen - 1))));
+    exclude.push(uniqueSorted(history, target));
+    interacted.push(uniqueSorted(ds.sequences[u], -1));
+  }
+  return { stage, maxLen, maskId: ds.maskId, numItems: ds.numItems, users: Int32Array.from(users), targets: Int32Array.from(targets), inputs, exclude, interacted };
+}
+
+/** Model input for EvalSet entries [from, to). */
+export function evalBatch(set: EvalSet, from: number, to: number): EvalBatch {
+  const L = set.maxLen;
+  const size = Math.max(0, Math.min(to, set.users.length) - from);
+  const ids = new Int32Array(size * L);
+  const keyMask = new Int32Array(size * L);
+  const rows = new Int32Array(size);
+  const index = new Int32Array(size);
+  for (let b = 0; b < size; b++) {
+    const h = set.inputs[from + b];
+    const off = b * L + (L - 1 - h.length);
+    ids.set(h, off);
+    keyMask.fill(1, off, (b + 1) * L);
+    ids[(b + 1) * L - 1] = set.maskId;
+    rows[b] = b * L + L - 1;
+    index[b] = from + b;
+  }
+  return { size, maxLen: L, ids, keyMask, rows, index };
+}
+
+function uniqueSorted(items: Int32Array, without: number): Int32Array {
+  const s = Int32Array.from(new Set(items)).sort();
+  const i = s.indexOf(without);
+  return i < 0 ? s : Int32Array.from([...s.subarray(0, i), ...s.subarray(i + 1)]);
+}
