@@ -1,0 +1,57 @@
+// `npm run bench -- [args]`: builds what the benchmarks need, then runs them in Node.
+//  1. build/kernels.wasm, rebuilt when any kernels/*.ts is newer (node scripts/build.mjs --only wasm);
+//  2. build/peak.wasm from bench/ceiling/peak.ts (asc, separately from the kernels);
+//  3. dist/bench/run.js: esbuild bundle of bench/run.ts with the project's loaders (.wgsl text,
+//     .wasm bytes) and a generated module 'bench:cases' importing every bench/cases/*.ts,
+//     so a new case file is picked up without editing the runner;
+//  4. node dist/bench/run.js [args].
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { build } from 'esbuild';
+
+const bin = (name) => `node_modules/.bin/${name}`;
+const mtime = (p) => (existsSync(p) ? statSync(p).mtimeMs : 0);
+mkdirSync('build', { recursive: true });
+
+const kernelSources = readdirSync('kernels').filter((f) => f.endsWith('.ts')).map((f) => `kernels/${f}`);
+if (!existsSync('build/kernels.wasm') || kernelSources.some((f) => mtime(f) > mtime('build/kernels.wasm'))) {
+  execFileSync('node', ['scripts/build.mjs', '--only', 'wasm'], { stdio: 'inherit' });
+}
+if (Math.max(mtime('bench/ceiling/peak.ts'), mtime('bench/ceiling/asconfig.json')) > mtime('build/peak.wasm')) {
+  execFileSync(bin('asc'), ['bench/ceiling/peak.ts', '--config', 'bench/ceiling/asconfig.json'], { stdio: 'inherit' });
+}
+
+const caseFiles = readdirSync('bench/cases').filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts')).sort();
+const benchCasesPlugin = {
+  name: 'bench-cases',
+  setup(b) {
+    b.onResolve({ filter: /^bench:cases$/ }, () => ({ path: 'bench:cases', namespace: 'bench-cases' }));
+    b.onLoad({ filter: /.*/, namespace: 'bench-cases' }, () => ({
+      resolveDir: resolve('bench/cases'),
+      loader: 'js',
+      contents:
+        caseFiles.map((f, i) => `import * as m${i} from './${f}';`).join('\n') +
+        `\nexport const caseModules = [${caseFiles.map((f, i) => `[${JSON.stringify(f.replace(/\.ts$/, ''))}, m${i}]`).join(', ')}];\n`,
+    }));
+  },
+};
+
+await build({
+  entryPoints: ['bench/run.ts'],
+  outfile: 'dist/bench/run.js',
+  bundle: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'es2022',
+  loader: { '.wgsl': 'text', '.wasm': 'binary' },
+  external: ['webgpu'],
+  sourcemap: true,
+  logLevel: 'warning',
+  plugins: [benchCasesPlugin],
+  // Bundled CommonJS dependencies may call require(); give the ESM bundle one.
+  banner: { js: "import { createRequire as __benchCreateRequire } from 'node:module'; const require = __benchCreateRequire(import.meta.url);" },
+});
+
+const r = spawnSync('node', ['--enable-source-maps', 'dist/bench/run.js', ...process.argv.slice(2)], { stdio: 'inherit' });
+process.exit(r.status ?? 1);
