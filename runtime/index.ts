@@ -10,3 +10,12 @@ export { OpArgumentError, KernelError, OutOfMemoryError, DeviceLostError, Backen
 export { WebGPUBackend, type WebGPUBackendOptions } from './webgpu/backend.js';
 export { WasmBackend } from './wasm/backend.js';
 export * from './ops/index.js';
+// Autograd, modules, optimizers.
+export { backward, noGrad, noGradAsync, isGradEnabled, record, needsGrad, discardTape, tapeLength, type BackwardFn, type TapeNode } from './autograd/index.js';
+export * as F from './nn/functional.js';
+export * from './nn/index.js';
+export * from './optim/index.js';
+// Checkpoints: safetensors encode/decode, state dicts, checksums; file I/O (Node/Deno only, lazily loads node:fs).
+export { encodeSafetensors, decodeSafetensors, parseSafetensorsHeader, SafetensorsError, SAFETENSORS_DTYPES, type SafetensorsDType, type SafetensorsTensor, type SafetensorsData, type DecodedSafetensors } from './io/safetensors.js';
+export { CHECKSUM_KEY, encodeSafetensorsWithChecksum, verifySafetensors, stateDictToSafetensors, stateDictFromSafetensors, loadSafetensorsInto, type StateDict, type ChecksumPolicy } from './io/checkpoint.js';
+export { writeFileAtomic, readSafetensorsFile, saveStateDict, loadStateDict, loadStateDictInto } from './io/atomic-file.js';

@@ -1,10 +1,19 @@
 import type { Backend, Storage } from './backend.js';
 import { typedArrayCtor, type DType, type TypedArrayFor } from './dtype.js';
 import { OpArgumentError } from './errors.js';
-import { formatShape, sizeOf, type Shape } from './shape.js';
+import { checkShape, formatShape, sizeOf, type Shape } from './shape.js';
 import { trackInScope } from './scope.js';
 
 let nextTensorId = 1;
+
+/**
+ * A storage shared by one or more tensors (a tensor and its views, or the autograd
+ * tape's handles on saved activations). Freed when the last tensor using it is disposed.
+ */
+export class SharedStorage {
+  refs = 1;
+  constructor(readonly storage: Storage) {}
+}
 
 /**
  * An n-dimensional array in a backend's memory. Row-major, contiguous.
@@ -13,7 +22,7 @@ let nextTensorId = 1;
 export class Tensor<D extends DType = DType> {
   readonly id = nextTensorId++;
   readonly size: number;
-  private storageRef: Storage | null;
+  private storageRef: SharedStorage | null;
   /** Set by the autograd when this tensor takes part in a differentiated computation. */
   requiresGrad = false;
   /** Accumulated gradient, filled by backward(). */
@@ -25,10 +34,10 @@ export class Tensor<D extends DType = DType> {
     readonly backend: Backend,
     readonly shape: Shape,
     readonly dtype: D,
-    storage: Storage,
+    storage: Storage | SharedStorage,
   ) {
     this.size = sizeOf(shape);
-    this.storageRef = storage;
+    this.storageRef = storage instanceof SharedStorage ? storage : new SharedStorage(storage);
     trackInScope(this);
   }
 
@@ -45,7 +54,27 @@ export class Tensor<D extends DType = DType> {
     if (this.storageRef === null) {
       throw new OpArgumentError(op, `tensor #${this.id} ${formatShape(this.shape)} ${this.dtype}${this.name ? ` '${this.name}'` : ''} was disposed`);
     }
-    return this.storageRef;
+    return this.storageRef.storage;
+  }
+
+  /**
+   * A new tensor with `shape` (same element count) sharing this tensor's storage (no copy).
+   * Each view is disposed on its own; the storage is freed when the last one is.
+   */
+  view(shape: Shape = this.shape): Tensor<D> {
+    const ref = this.storageRef;
+    if (ref === null) this.storage('view');
+    checkShape(shape, 'view shape');
+    if (sizeOf(shape) !== this.size) {
+      throw new OpArgumentError('view', `cannot view ${formatShape(this.shape)} (${this.size} elements) as ${formatShape(shape)}`);
+    }
+    ref!.refs++;
+    return new Tensor(this.backend, [...shape], this.dtype, ref!);
+  }
+
+  /** Whether two tensors use the same storage (views of each other). */
+  sharesStorageWith(other: Tensor): boolean {
+    return this.storageRef !== null && this.storageRef === other.storageRef;
   }
 
   /** Reads the tensor back to the host. */
@@ -65,15 +94,15 @@ export class Tensor<D extends DType = DType> {
   /** Frees the storage. Safe to call twice. */
   dispose(): void {
     if (this.storageRef === null) return;
-    this.backend.free(this.storageRef);
+    const ref = this.storageRef;
     this.storageRef = null;
+    if (--ref.refs === 0) this.backend.free(ref.storage);
     if (this.grad) {
       this.grad.dispose();
       this.grad = null;
     }
   }
 
-  /** A tensor sharing nothing with this one, with a new shape of the same size (a device copy). */
   toString(): string {
     return `Tensor#${this.id}(${formatShape(this.shape)}, ${this.dtype}${this.isDisposed ? ', disposed' : ''})`;
   }

@@ -1,10 +1,20 @@
 // Runs the portable cases on each backend outside vitest (Deno, browsers).
 import { createRuntime, type BackendName } from '../../runtime/index.js';
 import { coreOpCases } from '../cases/core-ops.js';
+import { autogradCases } from '../cases/autograd.js';
+import { nnCases } from '../cases/nn.js';
+import { layerNormCases } from '../cases/layernorm.js';
+import { geluCases } from '../cases/gelu.js';
+import { dropoutCases } from '../cases/dropout.js';
 import type { PortableCase } from '../cases/types.js';
 
 export const portableSuites: Record<string, PortableCase[]> = {
   'core ops': coreOpCases,
+  autograd: autogradCases,
+  nn: nnCases,
+  'layer norm': layerNormCases,
+  gelu: geluCases,
+  dropout: dropoutCases,
 };
 
 export interface CaseResult {

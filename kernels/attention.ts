@@ -1,0 +1,310 @@
+// Twins of wgsl/attention_fwd.wgsl, attention_bwd_prep.wgsl, attention_bwd_q.wgsl and
+// attention_bwd_kv.wgsl (see those files for the math). q, k, v, out, dO: [B, L, d], head j at
+// columns j*dh..; mask [B, L] u32; lse [B, heads, L]; stats [B, heads, L, 2] = (lse, D).
+//
+// Per (b, head), blocks of QB queries and KB keys are packed into a workspace as rows of
+// dp = dh rounded up to 4 floats (zero padded), so every inner loop is whole v128s over dh.
+// Scores come four keys at a time (dot4); the L x L matrix is never stored. The WASM kernels
+// take one extra output, a workspace of attention_work_bytes(dh) bytes, for those blocks.
+import { pcg_hash } from './rng';
+
+const KB: u32 = 64; // keys per block
+const QB: u32 = 64; // queries per block
+const NEG: f32 = -1e30; // finite running-max sentinel, as in the WGSL
+
+// Workspace (an extra output the op allocates, workSize bytes): six blocks of 64 packed rows
+// and six vectors of 64. The addresses are set by setWork() at each entry.
+let bufK: usize = 0;
+let bufV: usize = 0;
+let bufQ: usize = 0;
+let bufO: usize = 0; // dO rows
+let bufA: usize = 0; // accumulators (out / dq / dk)
+let bufB: usize = 0; // accumulators (dv)
+let vecS: usize = 0; // scores of one query vs. a key block
+let vecP: usize = 0; // dO . v per key
+let vecW: usize = 0; // weights per key
+let vecM: usize = 0; // running max per query
+let vecL: usize = 0; // running sum per query
+let vecF: usize = 0; // key valid flags
+
+/** Bytes of workspace the kernels below need for head size dh. */
+export function attention_work_bytes(dh: u32): u32 {
+  return 6 * 64 * (((dh + 3) & ~3) << 2) + 6 * 64 * 4;
+}
+
+function setWork(work: usize, rb: usize): void {
+  bufK = work;
+  bufV = bufK + 64 * rb;
+  bufQ = bufV + 64 * rb;
+  bufO = bufQ + 64 * rb;
+  bufA = bufO + 64 * rb;
+  bufB = bufA + 64 * rb;
+  vecS = bufB + 64 * rb;
+  vecP = vecS + 256;
+  vecW = vecP + 256;
+  vecM = vecW + 256;
+  vecL = vecM + 256;
+  vecF = vecL + 256;
+}
+
+// dst[0..dp) = alpha * src[0..dh), zero past dh.
+@inline function packRow(dst: usize, src: usize, dh: u32, dp: u32, alpha: f32): void {
+  const a4 = f32x4.splat(alpha);
+  const dh4 = dh & ~3;
+  let e: u32 = 0;
+  for (; e < dh4; e += 4) v128.store(dst + ((<usize>e) << 2), f32x4.mul(v128.load(src + ((<usize>e) << 2)), a4));
+  for (; e < dh; e++) store<f32>(dst + ((<usize>e) << 2), load<f32>(src + ((<usize>e) << 2)) * alpha);
+  for (; e < dp; e++) store<f32>(dst + ((<usize>e) << 2), 0);
+}
+
+// dst[0..dh) = alpha * src[0..dh) (src packed, dst a strided row of a [B, L, d] tensor).
+@inline function unpackRow(dst: usize, src: usize, dh: u32, alpha: f32): void {
+  const a4 = f32x4.splat(alpha);
+  const dh4 = dh & ~3;
+  let e: u32 = 0;
+  for (; e < dh4; e += 4) v128.store(dst + ((<usize>e) << 2), f32x4.mul(v128.load(src + ((<usize>e) << 2)), a4));
+  for (; e < dh; e++) store<f32>(dst + ((<usize>e) << 2), load<f32>(src + ((<usize>e) << 2)) * alpha);
+}
+
+// [x . r0, x . r1, x . r2, x . r3] for four packed rows `stride` bytes apart.
+@inline function dot4(x: usize, rows: usize, stride: usize, dp: u32): v128 {
+  let a0 = f32x4.splat(0);
+  let a1 = a0;
+  let a2 = a0;
+  let a3 = a0;
+  for (let e: u32 = 0; e < dp; e += 4) {
+    const o = (<usize>e) << 2;
+    const xv = v128.load(x + o);
+    a0 = f32x4.add(a0, f32x4.mul(xv, v128.load(rows + o)));
+    a1 = f32x4.add(a1, f32x4.mul(xv, v128.load(rows + stride + o)));
+    a2 = f32x4.add(a2, f32x4.mul(xv, v128.load(rows + 2 * stride + o)));
+    a3 = f32x4.add(a3, f32x4.mul(xv, v128.load(rows + 3 * stride + o)));
+  }
+  const t0 = f32x4.add(v128.shuffle<f32>(a0, a1, 0, 4, 1, 5), v128.shuffle<f32>(a0, a1, 2, 6, 3, 7));
+  const t1 = f32x4.add(v128.shuffle<f32>(a2, a3, 0, 4, 1, 5), v128.shuffle<f32>(a2, a3, 2, 6, 3, 7));
+  return f32x4.add(v128.shuffle<f32>(t0, t1, 0, 1, 4, 5), v128.shuffle<f32>(t0, t1, 2, 3, 6, 7));
+}
+
+// acc[0..dp) = acc * alpha + sum_{j < n} w[j] * rows[j]  (rows packed, `stride` bytes apart).
+@inline function accumulateRows(acc: usize, alpha: f32, w: usize, rows: usize, stride: usize, n: u32, dp: u32): void {
+  const a4 = f32x4.splat(alpha);
+  for (let e: u32 = 0; e < dp; e += 4) {
+    const o = (<usize>e) << 2;
+    let a = f32x4.mul(v128.load(acc + o), a4);
+    for (let j: u32 = 0; j < n; j++) {
+      a = f32x4.add(a, f32x4.mul(v128.load32_splat(w + ((<usize>j) << 2)), v128.load(rows + (<usize>j) * stride + o)));
+    }
+    v128.store(acc + o, a);
+  }
+}
+
+@inline function rowAddr(base: usize, b: u32, L: u32, i: u32, d: u32, col: u32): usize {
+  return base + ((<usize>((b * L + i) * d + col)) << 2);
+}
+
+// Loads the key block's valid flags into vecF; returns how many keys are valid.
+@inline function loadFlags(mask: usize, b: u32, L: u32, k0: u32, nk: u32): u32 {
+  let n: u32 = 0;
+  for (let j: u32 = 0; j < nk; j++) {
+    const ok: u32 = load<u32>(mask + ((<usize>(b * L + k0 + j)) << 2)) != 0 ? 1 : 0;
+    store<u32>(vecF + ((<usize>j) << 2), ok);
+    n += ok;
+  }
+  return n;
+}
+
+// Scores of packed row x against nk packed rows (rounded up to 4) into vec.
+@inline function scoreBlock(vec: usize, x: usize, rows: usize, rb: usize, nk: u32, dp: u32): void {
+  for (let j: u32 = 0; j < nk; j += 4) v128.store(vec + ((<usize>j) << 2), dot4(x, rows + (<usize>j) * rb, rb, dp));
+}
+
+export function attention_fwd(
+  q: usize, k: usize, v: usize, mask: usize, out: usize, lse: usize, work: usize,
+  B: u32, L: u32, d: u32, heads: u32, dh: u32, scale: f32, dropout: u32, threshold: u32, seed: u32, invKeep: f32,
+): void {
+  const dp = (dh + 3) & ~3;
+  const rb = (<usize>dp) << 2;
+  const hs = pcg_hash(seed);
+  setWork(work, rb);
+  for (let b: u32 = 0; b < B; b++) {
+    for (let head: u32 = 0; head < heads; head++) {
+      const col = head * dh;
+      for (let q0: u32 = 0; q0 < L; q0 += QB) {
+        const nq = min(QB, L - q0);
+        for (let ii: u32 = 0; ii < nq; ii++) {
+          packRow(bufQ + (<usize>ii) * rb, rowAddr(q, b, L, q0 + ii, d, col), dh, dp, scale);
+          memory.fill(bufA + (<usize>ii) * rb, 0, rb);
+          store<f32>(vecM + ((<usize>ii) << 2), NEG);
+          store<f32>(vecL + ((<usize>ii) << 2), 0);
+        }
+        for (let k0: u32 = 0; k0 < L; k0 += KB) {
+          const nk = min(KB, L - k0);
+          if (loadFlags(mask, b, L, k0, nk) == 0) continue;
+          for (let jj: u32 = 0; jj < nk; jj++) {
+            packRow(bufK + (<usize>jj) * rb, rowAddr(k, b, L, k0 + jj, d, col), dh, dp, 1);
+            packRow(bufV + (<usize>jj) * rb, rowAddr(v, b, L, k0 + jj, d, col), dh, dp, 1);
+          }
+          for (let ii: u32 = 0; ii < nq; ii++) {
+            scoreBlock(vecS, bufQ + (<usize>ii) * rb, bufK, rb, nk, dp);
+            let tmax = NEG;
+            for (let j: u32 = 0; j < nk; j++) {
+              if (load<u32>(vecF + ((<usize>j) << 2))) tmax = max(tmax, load<f32>(vecS + ((<usize>j) << 2)));
+            }
+            const mOld = load<f32>(vecM + ((<usize>ii) << 2));
+            const mNew = max(mOld, tmax);
+            const corr = Mathf.exp(mOld - mNew);
+            let l = load<f32>(vecL + ((<usize>ii) << 2)) * corr;
+            const rng0 = ((b * heads + head) * L + q0 + ii) * L + k0;
+            for (let j: u32 = 0; j < nk; j++) {
+              let w: f32 = 0;
+              if (load<u32>(vecF + ((<usize>j) << 2))) {
+                const pj = Mathf.exp(load<f32>(vecS + ((<usize>j) << 2)) - mNew);
+                l += pj;
+                w = pj;
+                if (dropout) w = pcg_hash((rng0 + j) ^ hs) >= threshold ? pj * invKeep : 0;
+              }
+              store<f32>(vecW + ((<usize>j) << 2), w);
+            }
+            store<f32>(vecL + ((<usize>ii) << 2), l);
+            store<f32>(vecM + ((<usize>ii) << 2), mNew);
+            accumulateRows(bufA + (<usize>ii) * rb, corr, vecW, bufV, rb, nk, dp);
+          }
+        }
+        for (let ii: u32 = 0; ii < nq; ii++) {
+          const l = load<f32>(vecL + ((<usize>ii) << 2));
+          const m = load<f32>(vecM + ((<usize>ii) << 2));
+          unpackRow(rowAddr(out, b, L, q0 + ii, d, col), bufA + (<usize>ii) * rb, dh, l > 0 ? 1 / l : 0);
+          store<f32>(lse + ((<usize>((b * heads + head) * L + q0 + ii)) << 2), l > 0 ? m + Mathf.log(l) : 0);
+        }
+      }
+    }
+  }
+}
+
+// stats[2r] = lse[r], stats[2r+1] = dO_r . O_r, r = (b*heads + head)*L + i.
+export function attention_bwd_prep(dOut: usize, out: usize, lse: usize, stats: usize, rows: u32, L: u32, d: u32, heads: u32, dh: u32): void {
+  for (let r: u32 = 0; r < rows; r++) {
+    const i = r % L;
+    const bh = r / L;
+    const off = (<usize>(((bh / heads) * L + i) * d + (bh % heads) * dh)) << 2;
+    let acc: f32 = 0;
+    for (let e: u32 = 0; e < dh; e++) acc += load<f32>(dOut + off + ((<usize>e) << 2)) * load<f32>(out + off + ((<usize>e) << 2));
+    store<f32>(stats + ((<usize>r) << 3), load<f32>(lse + ((<usize>r) << 2)));
+    store<f32>(stats + ((<usize>r) << 3) + 4, acc);
+  }
+}
+
+// dq_i = scale * sum_j P_ij (f_ij dO_i.v_j - D_i) k_j.
+export function attention_bwd_q(
+  q: usize, k: usize, v: usize, mask: usize, dOut: usize, stats: usize, dq: usize, work: usize,
+  B: u32, L: u32, d: u32, heads: u32, dh: u32, scale: f32, dropout: u32, threshold: u32, seed: u32, invKeep: f32,
+): void {
+  const dp = (dh + 3) & ~3;
+  const rb = (<usize>dp) << 2;
+  const hs = pcg_hash(seed);
+  setWork(work, rb);
+  for (let b: u32 = 0; b < B; b++) {
+    for (let head: u32 = 0; head < heads; head++) {
+      const col = head * dh;
+      const r0 = (b * heads + head) * L;
+      for (let q0: u32 = 0; q0 < L; q0 += QB) {
+        const nq = min(QB, L - q0);
+        for (let ii: u32 = 0; ii < nq; ii++) {
+          packRow(bufQ + (<usize>ii) * rb, rowAddr(q, b, L, q0 + ii, d, col), dh, dp, scale);
+          packRow(bufO + (<usize>ii) * rb, rowAddr(dOut, b, L, q0 + ii, d, col), dh, dp, 1);
+          memory.fill(bufA + (<usize>ii) * rb, 0, rb);
+        }
+        for (let k0: u32 = 0; k0 < L; k0 += KB) {
+          const nk = min(KB, L - k0);
+          if (loadFlags(mask, b, L, k0, nk) == 0) continue;
+          for (let jj: u32 = 0; jj < nk; jj++) {
+            packRow(bufK + (<usize>jj) * rb, rowAddr(k, b, L, k0 + jj, d, col), dh, dp, 1);
+            packRow(bufV + (<usize>jj) * rb, rowAddr(v, b, L, k0 + jj, d, col), dh, dp, 1);
+          }
+          for (let ii: u32 = 0; ii < nq; ii++) {
+            const r = r0 + q0 + ii;
+            const lseI = load<f32>(stats + ((<usize>r) << 3));
+            const dI = load<f32>(stats + ((<usize>r) << 3) + 4);
+            scoreBlock(vecS, bufQ + (<usize>ii) * rb, bufK, rb, nk, dp);
+            scoreBlock(vecP, bufO + (<usize>ii) * rb, bufV, rb, nk, dp);
+            const rng0 = r * L + k0;
+            for (let j: u32 = 0; j < nk; j++) {
+              let ds: f32 = 0;
+              if (load<u32>(vecF + ((<usize>j) << 2))) {
+                const pij = Mathf.exp(load<f32>(vecS + ((<usize>j) << 2)) - lseI);
+                let dpij = load<f32>(vecP + ((<usize>j) << 2));
+                if (dropout) dpij = pcg_hash((rng0 + j) ^ hs) >= threshold ? dpij * invKeep : 0;
+                ds = pij * (dpij - dI);
+              }
+              store<f32>(vecW + ((<usize>j) << 2), ds);
+            }
+            accumulateRows(bufA + (<usize>ii) * rb, 1, vecW, bufK, rb, nk, dp);
+          }
+        }
+        for (let ii: u32 = 0; ii < nq; ii++) unpackRow(rowAddr(dq, b, L, q0 + ii, d, col), bufA + (<usize>ii) * rb, dh, scale);
+      }
+    }
+  }
+}
+
+// dv_j = sum_i P_ij f_ij dO_i;  dk_j = scale * sum_i P_ij (f_ij dO_i.v_j - D_i) q_i.
+export function attention_bwd_kv(
+  q: usize, k: usize, v: usize, mask: usize, dOut: usize, stats: usize, dk: usize, dv: usize, work: usize,
+  B: u32, L: u32, d: u32, heads: u32, dh: u32, scale: f32, dropout: u32, threshold: u32, seed: u32, invKeep: f32,
+): void {
+  const dp = (dh + 3) & ~3;
+  const rb = (<usize>dp) << 2;
+  const hs = pcg_hash(seed);
+  setWork(work, rb);
+  for (let b: u32 = 0; b < B; b++) {
+    for (let head: u32 = 0; head < heads; head++) {
+      const col = head * dh;
+      const r0 = (b * heads + head) * L;
+      for (let k0: u32 = 0; k0 < L; k0 += KB) {
+        const nk = min(KB, L - k0);
+        const nValid = loadFlags(mask, b, L, k0, nk);
+        for (let jj: u32 = 0; jj < nk; jj++) {
+          packRow(bufK + (<usize>jj) * rb, rowAddr(k, b, L, k0 + jj, d, col), dh, dp, 1);
+          packRow(bufV + (<usize>jj) * rb, rowAddr(v, b, L, k0 + jj, d, col), dh, dp, 1);
+          memory.fill(bufA + (<usize>jj) * rb, 0, rb);
+          memory.fill(bufB + (<usize>jj) * rb, 0, rb);
+        }
+        for (let q0: u32 = 0; nValid > 0 && q0 < L; q0 += QB) {
+          const nq = min(QB, L - q0);
+          for (let ii: u32 = 0; ii < nq; ii++) {
+            packRow(bufQ + (<usize>ii) * rb, rowAddr(q, b, L, q0 + ii, d, col), dh, dp, scale);
+            packRow(bufO + (<usize>ii) * rb, rowAddr(dOut, b, L, q0 + ii, d, col), dh, dp, 1);
+          }
+          for (let ii: u32 = 0; ii < nq; ii++) {
+            const r = r0 + q0 + ii;
+            const lseI = load<f32>(stats + ((<usize>r) << 3));
+            const dI = load<f32>(stats + ((<usize>r) << 3) + 4);
+            const qi = bufQ + (<usize>ii) * rb;
+            const doi = bufO + (<usize>ii) * rb;
+            scoreBlock(vecS, qi, bufK, rb, nk, dp);
+            scoreBlock(vecP, doi, bufV, rb, nk, dp);
+            const rng0 = r * L + k0;
+            for (let j: u32 = 0; j < nk; j++) {
+              if (!load<u32>(vecF + ((<usize>j) << 2))) continue;
+              const pij = Mathf.exp(load<f32>(vecS + ((<usize>j) << 2)) - lseI);
+              const f: f32 = dropout ? (pcg_hash((rng0 + j) ^ hs) >= threshold ? invKeep : 0) : 1;
+              const ds = f32x4.splat(pij * (f * load<f32>(vecP + ((<usize>j) << 2)) - dI));
+              const pd = f32x4.splat(pij * f);
+              const ak = bufA + (<usize>j) * rb;
+              const av = bufB + (<usize>j) * rb;
+              for (let e: u32 = 0; e < dp; e += 4) {
+                const o = (<usize>e) << 2;
+                v128.store(ak + o, f32x4.add(v128.load(ak + o), f32x4.mul(ds, v128.load(qi + o))));
+                v128.store(av + o, f32x4.add(v128.load(av + o), f32x4.mul(pd, v128.load(doi + o))));
+              }
+            }
+          }
+        }
+        for (let jj: u32 = 0; jj < nk; jj++) {
+          unpackRow(rowAddr(dk, b, L, k0 + jj, d, col), bufA + (<usize>jj) * rb, dh, 1);
+          unpackRow(rowAddr(dv, b, L, k0 + jj, d, col), bufB + (<usize>jj) * rb, dh, 1);
+        }
+      }
+    }
+  }
+}

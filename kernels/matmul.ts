@@ -1,0 +1,398 @@
+// Twin of wgsl/matmul.wgsl: batched out[b] = act(op(A[b]) @ op(B[b]) + bias), op = transpose
+// when the flag is set. A: [M,K] or [K,M] (transA); B: [K,N] or [N,K] (transB); bias: [N].
+// strideA / strideB are per-batch element strides (0 shares one matrix across the batch).
+//
+// Goto-style blocking: B is packed in KC x NC blocks (panels of NR columns, [k][NR]),
+// A in MC x KC blocks (panels of MR rows, [k][MR]); a 4x8 register-blocked SIMD
+// micro-kernel (8 f32x4 accumulators) multiplies one A panel by one B panel.
+// The transposes are absorbed by the packing. Rows are split into items so the
+// backend can hand ranges [itemStart, itemEnd) to several threads; `scratch` is the
+// calling thread's packing buffer (matmul_scratch_bytes() bytes).
+
+const MR: i32 = 4;
+const NR: i32 = 8;
+const KC: i32 = 256;
+const MC: i32 = 128;
+const NC: i32 = 512;
+/** Rows per work item handed to a thread. */
+const ROWS_PER_ITEM: i32 = 16;
+
+const BP_BYTES: usize = <usize>(KC * NC * 4);
+const AP_BYTES: usize = <usize>(MC * KC * 4);
+const TMP_BYTES: usize = <usize>(MR * NR * 4);
+
+export const ACT_NONE: u32 = 0;
+export const ACT_RELU: u32 = 1;
+export const ACT_GELU_TANH: u32 = 2;
+export const ACT_GELU_ERF: u32 = 3;
+
+export function matmul_scratch_bytes(): u32 {
+  return <u32>(BP_BYTES + AP_BYTES + 3 * TMP_BYTES + 64);
+}
+
+export function matmul_rows_per_item(): u32 {
+  return <u32>ROWS_PER_ITEM;
+}
+
+// ---- activations (SIMD) ----
+
+// exp(x) by Cody-Waite reduction x = n ln2 + r and a degree-6 polynomial (Cephes expf), ~1 ulp.
+@inline function vexp(x: v128): v128 {
+  x = f32x4.min(f32x4.max(x, f32x4.splat(-87.3)), f32x4.splat(88.3));
+  const n = f32x4.nearest(f32x4.mul(x, f32x4.splat(1.44269504089)));
+  let r = f32x4.sub(x, f32x4.mul(n, f32x4.splat(0.693359375)));
+  r = f32x4.sub(r, f32x4.mul(n, f32x4.splat(-2.12194440e-4)));
+  let p = f32x4.splat(1.9875691500e-4);
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.3981999507e-3));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(8.3334519073e-3));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(4.1665795894e-2));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.6666665459e-1));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(5.0000001201e-1));
+  p = f32x4.add(f32x4.add(f32x4.mul(f32x4.mul(p, r), r), r), f32x4.splat(1.0));
+  const e = i32x4.shl(i32x4.add(i32x4.trunc_sat_f32x4_s(n), i32x4.splat(127)), 23);
+  return f32x4.mul(p, e);
+}
+
+// erf by Abramowitz & Stegun 7.1.26 (|error| <= 1.5e-7): 1 - t(a1 + t(a2 + ...)) exp(-x^2), t = 1/(1 + p|x|).
+@inline function verf(x: v128): v128 {
+  const ax = f32x4.abs(x);
+  const t = f32x4.div(f32x4.splat(1.0), f32x4.add(f32x4.splat(1.0), f32x4.mul(f32x4.splat(0.3275911), ax)));
+  let q = f32x4.splat(1.061405429);
+  q = f32x4.add(f32x4.mul(q, t), f32x4.splat(-1.453152027));
+  q = f32x4.add(f32x4.mul(q, t), f32x4.splat(1.421413741));
+  q = f32x4.add(f32x4.mul(q, t), f32x4.splat(-0.284496736));
+  q = f32x4.add(f32x4.mul(q, t), f32x4.splat(0.254829592));
+  const y = f32x4.sub(f32x4.splat(1.0), f32x4.mul(f32x4.mul(q, t), vexp(f32x4.neg(f32x4.mul(ax, ax)))));
+  // copy the sign of x
+  return v128.or(v128.and(y, i32x4.splat(0x7fffffff)), v128.and(x, i32x4.splat(0x80000000)));
+}
+
+@inline function activate(v: v128, act: u32): v128 {
+  if (act == ACT_RELU) return f32x4.max(v, f32x4.splat(0));
+  if (act == ACT_GELU_TANH) {
+    // 0.5x(1 + tanh(u)) = x / (1 + exp(-2u)), u = sqrt(2/pi)(x + 0.044715x^3)
+    const x3 = f32x4.mul(f32x4.mul(v, v), v);
+    const u2 = f32x4.mul(f32x4.add(v, f32x4.mul(x3, f32x4.splat(0.044715))), f32x4.splat(-1.5957691216057308));
+    return f32x4.div(v, f32x4.add(f32x4.splat(1.0), vexp(u2)));
+  }
+  if (act == ACT_GELU_ERF) {
+    const e = verf(f32x4.mul(v, f32x4.splat(0.7071067811865476)));
+    return f32x4.mul(f32x4.mul(v, f32x4.splat(0.5)), f32x4.add(f32x4.splat(1.0), e));
+  }
+  return v;
+}
+
+// ---- packing ----
+
+// 4x4 transpose of rows r0..r3 stored at dst, dst+stride, ... (stride in bytes).
+@inline function store4x4T(dst: usize, stride: usize, r0: v128, r1: v128, r2: v128, r3: v128): void {
+  const t0 = v128.shuffle<f32>(r0, r1, 0, 4, 1, 5);
+  const t1 = v128.shuffle<f32>(r0, r1, 2, 6, 3, 7);
+  const t2 = v128.shuffle<f32>(r2, r3, 0, 4, 1, 5);
+  const t3 = v128.shuffle<f32>(r2, r3, 2, 6, 3, 7);
+  v128.store(dst, v128.shuffle<f32>(t0, t2, 0, 1, 4, 5));
+  v128.store(dst + stride, v128.shuffle<f32>(t0, t2, 2, 3, 6, 7));
+  v128.store(dst + 2 * stride, v128.shuffle<f32>(t1, t3, 0, 1, 4, 5));
+  v128.store(dst + 3 * stride, v128.shuffle<f32>(t1, t3, 2, 3, 6, 7));
+}
+
+// Packs op(A)[i0:i0+mc, p0:p0+kc] into panels of MR rows, [k][MR], zero-padded past M.
+function packA(a: usize, dst: usize, M: i32, K: i32, transA: u32, i0: i32, mc: i32, p0: i32, kc: i32): void {
+  for (let r = 0; r < mc; r += MR) {
+    const m = i0 + r;
+    const rows = min(MR, M - m);
+    const panel = dst + <usize>(r * kc * 4);
+    if (transA) {
+      // element (m, k) at a[k*M + m]: MR consecutive rows are contiguous
+      for (let k = 0; k < kc; k++) {
+        const src = a + ((<usize>(p0 + k) * <usize>M + <usize>m) << 2);
+        const d = panel + <usize>(k * MR * 4);
+        if (rows == MR) v128.store(d, v128.load(src));
+        else for (let i = 0; i < MR; i++) store<f32>(d + (i << 2), i < rows ? load<f32>(src + (i << 2)) : 0);
+      }
+    } else {
+      // element (m, k) at a[m*K + k]: rows are contiguous in k; transpose 4x4 blocks
+      const src = a + ((<usize>m * <usize>K + <usize>p0) << 2);
+      const ld = <usize>K << 2;
+      let k = 0;
+      if (rows == MR) {
+        for (; k + 4 <= kc; k += 4) {
+          const s = src + (<usize>k << 2);
+          store4x4T(panel + <usize>(k * MR * 4), MR * 4, v128.load(s), v128.load(s + ld), v128.load(s + 2 * ld), v128.load(s + 3 * ld));
+        }
+      }
+      for (; k < kc; k++) {
+        const d = panel + <usize>(k * MR * 4);
+        for (let i = 0; i < MR; i++) store<f32>(d + (i << 2), i < rows ? load<f32>(src + <usize>i * ld + (<usize>k << 2)) : 0);
+      }
+    }
+  }
+}
+
+// Packs op(B)[p0:p0+kc, j0:j0+nc] into panels of NR columns, [k][NR], zero-padded past N.
+function packB(b: usize, dst: usize, N: i32, K: i32, transB: u32, j0: i32, nc: i32, p0: i32, kc: i32): void {
+  for (let c = 0; c < nc; c += NR) {
+    const n = j0 + c;
+    const cols = min(NR, N - n);
+    const panel = dst + <usize>(c * kc * 4);
+    if (!transB) {
+      // element (k, n) at b[k*N + n]
+      for (let k = 0; k < kc; k++) {
+        const src = b + ((<usize>(p0 + k) * <usize>N + <usize>n) << 2);
+        const d = panel + <usize>(k * NR * 4);
+        if (cols == NR) {
+          v128.store(d, v128.load(src));
+          v128.store(d, v128.load(src, 16), 16);
+        } else for (let j = 0; j < NR; j++) store<f32>(d + (j << 2), j < cols ? load<f32>(src + (j << 2)) : 0);
+      }
+    } else {
+      // element (k, n) at b[n*K + k]: columns are contiguous in k; transpose 4x4 blocks
+      const src = b + ((<usize>n * <usize>K + <usize>p0) << 2);
+      const ld = <usize>K << 2;
+      let k = 0;
+      if (cols == NR) {
+        for (; k + 4 <= kc; k += 4) {
+          const s = src + (<usize>k << 2);
+          const d = panel + <usize>(k * NR * 4);
+          store4x4T(d, NR * 4, v128.load(s), v128.load(s + ld), v128.load(s + 2 * ld), v128.load(s + 3 * ld));
+          const s4 = s + 4 * ld;
+          store4x4T(d + 16, NR * 4, v128.load(s4), v128.load(s4 + ld), v128.load(s4 + 2 * ld), v128.load(s4 + 3 * ld));
+        }
+      }
+      for (; k < kc; k++) {
+        const d = panel + <usize>(k * NR * 4);
+        for (let j = 0; j < NR; j++) store<f32>(d + (j << 2), j < cols ? load<f32>(src + <usize>j * ld + (<usize>k << 2)) : 0);
+      }
+    }
+  }
+}
+
+// ---- micro-kernel ----
+
+// C[0:4, 0:8] (row stride ldc bytes) = (accumulate ? C : 0) + Ap @ Bp over kc; when `last`,
+// adds the bias (8 floats at bias, or none when bias == 0), stores the sum to `pre`
+// (same layout, when pre != 0) and act(sum) to C.
+function micro(kc: i32, ap: usize, bp: usize, c: usize, ldc: usize, accumulate: bool, last: bool, bias: usize, act: u32, pre: usize): void {
+  let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
+  let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
+  let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
+  let c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+  let k = 0;
+  for (; k + 2 <= kc; k += 2) {
+    let b0 = v128.load(bp);
+    let b1 = v128.load(bp, 16);
+    let a = v128.load32_splat(ap);
+    c00 = f32x4.add(c00, f32x4.mul(a, b0));
+    c01 = f32x4.add(c01, f32x4.mul(a, b1));
+    a = v128.load32_splat(ap, 4);
+    c10 = f32x4.add(c10, f32x4.mul(a, b0));
+    c11 = f32x4.add(c11, f32x4.mul(a, b1));
+    a = v128.load32_splat(ap, 8);
+    c20 = f32x4.add(c20, f32x4.mul(a, b0));
+    c21 = f32x4.add(c21, f32x4.mul(a, b1));
+    a = v128.load32_splat(ap, 12);
+    c30 = f32x4.add(c30, f32x4.mul(a, b0));
+    c31 = f32x4.add(c31, f32x4.mul(a, b1));
+    b0 = v128.load(bp, 32);
+    b1 = v128.load(bp, 48);
+    a = v128.load32_splat(ap, 16);
+    c00 = f32x4.add(c00, f32x4.mul(a, b0));
+    c01 = f32x4.add(c01, f32x4.mul(a, b1));
+    a = v128.load32_splat(ap, 20);
+    c10 = f32x4.add(c10, f32x4.mul(a, b0));
+    c11 = f32x4.add(c11, f32x4.mul(a, b1));
+    a = v128.load32_splat(ap, 24);
+    c20 = f32x4.add(c20, f32x4.mul(a, b0));
+    c21 = f32x4.add(c21, f32x4.mul(a, b1));
+    a = v128.load32_splat(ap, 28);
+    c30 = f32x4.add(c30, f32x4.mul(a, b0));
+    c31 = f32x4.add(c31, f32x4.mul(a, b1));
+    ap += 32;
+    bp += 64;
+  }
+  if (k < kc) {
+    const b0 = v128.load(bp);
+    const b1 = v128.load(bp, 16);
+    let a = v128.load32_splat(ap);
+    c00 = f32x4.add(c00, f32x4.mul(a, b0));
+    c01 = f32x4.add(c01, f32x4.mul(a, b1));
+    a = v128.load32_splat(ap, 4);
+    c10 = f32x4.add(c10, f32x4.mul(a, b0));
+    c11 = f32x4.add(c11, f32x4.mul(a, b1));
+    a = v128.load32_splat(ap, 8);
+    c20 = f32x4.add(c20, f32x4.mul(a, b0));
+    c21 = f32x4.add(c21, f32x4.mul(a, b1));
+    a = v128.load32_splat(ap, 12);
+    c30 = f32x4.add(c30, f32x4.mul(a, b0));
+    c31 = f32x4.add(c31, f32x4.mul(a, b1));
+  }
+  const c1 = c + ldc;
+  const c2 = c + 2 * ldc;
+  const c3 = c + 3 * ldc;
+  if (accumulate) {
+    c00 = f32x4.add(c00, v128.load(c));
+    c01 = f32x4.add(c01, v128.load(c, 16));
+    c10 = f32x4.add(c10, v128.load(c1));
+    c11 = f32x4.add(c11, v128.load(c1, 16));
+    c20 = f32x4.add(c20, v128.load(c2));
+    c21 = f32x4.add(c21, v128.load(c2, 16));
+    c30 = f32x4.add(c30, v128.load(c3));
+    c31 = f32x4.add(c31, v128.load(c3, 16));
+  }
+  if (last) {
+    if (bias) {
+      const bb0 = v128.load(bias);
+      const bb1 = v128.load(bias, 16);
+      c00 = f32x4.add(c00, bb0);
+      c01 = f32x4.add(c01, bb1);
+      c10 = f32x4.add(c10, bb0);
+      c11 = f32x4.add(c11, bb1);
+      c20 = f32x4.add(c20, bb0);
+      c21 = f32x4.add(c21, bb1);
+      c30 = f32x4.add(c30, bb0);
+      c31 = f32x4.add(c31, bb1);
+    }
+    if (pre) {
+      const p1 = pre + ldc;
+      const p2 = pre + 2 * ldc;
+      const p3 = pre + 3 * ldc;
+      v128.store(pre, c00);
+      v128.store(pre, c01, 16);
+      v128.store(p1, c10);
+      v128.store(p1, c11, 16);
+      v128.store(p2, c20);
+      v128.store(p2, c21, 16);
+      v128.store(p3, c30);
+      v128.store(p3, c31, 16);
+    }
+    if (act != ACT_NONE) {
+      c00 = activate(c00, act);
+      c01 = activate(c01, act);
+      c10 = activate(c10, act);
+      c11 = activate(c11, act);
+      c20 = activate(c20, act);
+      c21 = activate(c21, act);
+      c30 = activate(c30, act);
+      c31 = activate(c31, act);
+    }
+  }
+  v128.store(c, c00);
+  v128.store(c, c01, 16);
+  v128.store(c1, c10);
+  v128.store(c1, c11, 16);
+  v128.store(c2, c20);
+  v128.store(c2, c21, 16);
+  v128.store(c3, c30);
+  v128.store(c3, c31, 16);
+}
+
+// Copies a rows x cols block between row strides (bytes); zero-fills the rest of a 4x8 tile when `pad`.
+function copyTile(dst: usize, ldd: usize, src: usize, lds: usize, rows: i32, cols: i32): void {
+  for (let i = 0; i < rows; i++) memory.copy(dst + <usize>i * ldd, src + <usize>i * lds, <usize>cols << 2);
+}
+
+// ---- driver ----
+
+// Rows [mStart, mEnd) of one batch entry.
+function gemmRows(
+  a: usize, b: usize, bias: usize, out: usize, pre: usize,
+  M: i32, N: i32, K: i32, transA: u32, transB: u32, act: u32,
+  mStart: i32, mEnd: i32, scratch: usize,
+): void {
+  const bp = (scratch + 63) & ~(<usize>63);
+  const apk = bp + BP_BYTES;
+  const tmpC = apk + AP_BYTES;
+  const tmpPre = tmpC + TMP_BYTES;
+  const tmpBias = tmpPre + TMP_BYTES;
+  const ldc = <usize>N << 2;
+  for (let jc = 0; jc < N; jc += NC) {
+    const nc = min(NC, N - jc);
+    // K == 0 still runs one (empty) block so the epilogue writes bias/activation.
+    for (let pc = 0; pc < K || pc == 0; pc += KC) {
+      const kc = min(KC, K - pc);
+      const first = pc == 0;
+      const last = pc + kc >= K;
+      packB(b, bp, N, K, transB, jc, nc, pc, kc);
+      for (let ic = mStart; ic < mEnd; ic += MC) {
+        const mc = min(MC, mEnd - ic);
+        packA(a, apk, M, K, transA, ic, mc, pc, kc);
+        for (let jr = 0; jr < nc; jr += NR) {
+          const n = jc + jr;
+          const cols = min(NR, N - n);
+          const bpanel = bp + <usize>(jr * kc * 4);
+          let biasP: usize = 0;
+          if (bias && last) {
+            if (cols == NR) biasP = bias + (<usize>n << 2);
+            else {
+              memory.fill(tmpBias, 0, NR * 4);
+              memory.copy(tmpBias, bias + (<usize>n << 2), <usize>cols << 2);
+              biasP = tmpBias;
+            }
+          }
+          for (let ir = 0; ir < mc; ir += MR) {
+            const m = ic + ir;
+            const rows = min(MR, mEnd - m);
+            const cp = out + ((<usize>m * <usize>N + <usize>n) << 2);
+            const pp = pre ? pre + ((<usize>m * <usize>N + <usize>n) << 2) : 0;
+            const apanel = apk + <usize>(ir * kc * 4);
+            if (rows == MR && cols == NR) {
+              micro(kc, apanel, bpanel, cp, ldc, !first, last, biasP, act, last ? pp : 0);
+            } else {
+              // edge tile: run on a full 4x8 scratch tile, copy the valid part
+              if (!first) copyTile(tmpC, NR * 4, cp, ldc, rows, cols);
+              micro(kc, apanel, bpanel, tmpC, NR * 4, !first, last, biasP, act, last && pre ? tmpPre : 0);
+              copyTile(cp, ldc, tmpC, NR * 4, rows, cols);
+              if (last && pre) copyTile(pp, ldc, tmpPre, NR * 4, rows, cols);
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+// Items are (batch entry, block of ROWS_PER_ITEM rows), batch-major.
+function run(
+  A: usize, B: usize, bias: usize, out: usize, pre: usize,
+  batch: u32, M: u32, N: u32, K: u32, strideA: u32, strideB: u32,
+  transA: u32, transB: u32, hasBias: u32, act: u32,
+  itemStart: u32, itemEnd: u32, scratch: usize,
+): void {
+  const perBatch = (M + ROWS_PER_ITEM - 1) / ROWS_PER_ITEM;
+  if (perBatch == 0) return;
+  let item = itemStart;
+  while (item < itemEnd) {
+    const bi = item / perBatch;
+    const first = item - bi * perBatch;
+    const stop = min(itemEnd - bi * perBatch, perBatch);
+    const m0 = <i32>(first * ROWS_PER_ITEM);
+    const m1 = min(<i32>(stop * ROWS_PER_ITEM), <i32>M);
+    const o = (<usize>bi * <usize>M * <usize>N) << 2;
+    gemmRows(
+      A + ((<usize>bi * strideA) << 2), B + ((<usize>bi * strideB) << 2), hasBias ? bias : 0,
+      out + o, pre ? pre + o : 0,
+      <i32>M, <i32>N, <i32>K, transA, transB, act, m0, m1, scratch,
+    );
+    item = bi * perBatch + stop;
+  }
+}
+
+/** out = act(op(A) @ op(B) + bias). Trailing (itemStart, itemEnd, scratch) are supplied by the backend's thread split. */
+export function matmul(
+  A: usize, B: usize, bias: usize, out: usize,
+  batch: u32, M: u32, N: u32, K: u32, strideA: u32, strideB: u32,
+  transA: u32, transB: u32, hasBias: u32, act: u32, _tile: u32,
+  itemStart: u32, itemEnd: u32, scratch: usize,
+): void {
+  run(A, B, bias, out, 0, batch, M, N, K, strideA, strideB, transA, transB, hasBias, act, itemStart, itemEnd, scratch);
+}
+
+/** As matmul, also writing pre = op(A) @ op(B) + bias (before the activation). */
+export function matmul_pre(
+  A: usize, B: usize, bias: usize, out: usize, pre: usize,
+  batch: u32, M: u32, N: u32, K: u32, strideA: u32, strideB: u32,
+  transA: u32, transB: u32, hasBias: u32, act: u32, _tile: u32,
+  itemStart: u32, itemEnd: u32, scratch: usize,
+): void {
+  run(A, B, bias, out, pre, batch, M, N, K, strideA, strideB, transA, transB, hasBias, act, itemStart, itemEnd, scratch);
+}

@@ -1,0 +1,105 @@
+// The tape: differentiable ops append a node (inputs, outputs, saved tensors, backward
+// function) when any input requires grad. Nodes are appended in execution order, which
+// is a topological order, so backward() only has to walk the tape in reverse.
+//
+// Lifetimes: a node saves *handles* on the tensors its backward needs (views sharing the
+// storage, see Tensor.view), taken out of every scope. The caller's scopes may dispose the
+// forward tensors as usual; the storage lives on until backward() (or discardTape())
+// disposes the node's handles.
+import { OpArgumentError } from '../errors.js';
+import { keep } from '../scope.js';
+import { formatShape } from '../shape.js';
+import type { Tensor } from '../tensor.js';
+import { isGradEnabled } from './grad_mode.js';
+
+/**
+ * Computes the gradients of a node's inputs from the gradients of its outputs.
+ * dOutputs[i] is null when output i received no gradient (at least one is non-null).
+ * needs[j] says whether input j wants a gradient; return null (or nothing) where it does not.
+ * Runs inside a scope with recording off: temporaries are freed when it returns.
+ */
+export type BackwardFn = (dOutputs: (Tensor | null)[], saved: Tensor[], needs: boolean[]) => (Tensor | null | undefined)[];
+
+export interface TapeNode {
+  /** Op name, used in error messages. */
+  readonly op: string;
+  /** Inputs the gradient flows to (null for non-differentiable arguments such as ids). */
+  readonly inputs: readonly (Tensor | null)[];
+  /** Outputs, by identity only (their storage may be freed before backward). */
+  readonly outputs: readonly Tensor[];
+  /** Handles on the tensors the backward reads; owned by the tape. */
+  saved: Tensor[];
+  readonly backward: BackwardFn;
+  /** Set once backward() or discardTape() has released the node. */
+  released: boolean;
+}
+
+const tape: TapeNode[] = [];
+const producers = new WeakMap<Tensor, TapeNode>();
+
+/** Whether an op on these inputs must record (grad mode on and some input requires grad). */
+export function needsGrad(...inputs: (Tensor | null | undefined)[]): boolean {
+  if (!isGradEnabled()) return false;
+  for (const t of inputs) if (t && t.requiresGrad) return true;
+  return false;
+}
+
+/**
+ * Appends a node. Call after computing `outputs`, only when needsGrad(...inputs).
+ * `save` lists tensors the backward reads (inputs, outputs or op-private intermediates);
+ * the tape takes handles on them, so the caller still owns (and disposes) the originals.
+ */
+export function record(op: string, inputs: readonly (Tensor | null)[], outputs: readonly Tensor[], save: readonly Tensor[], backward: BackwardFn): TapeNode {
+  const node: TapeNode = {
+    op,
+    inputs: [...inputs],
+    outputs: [...outputs],
+    saved: save.map((t) => keep(t.view())),
+    backward,
+    released: false,
+  };
+  for (const o of outputs) {
+    o.requiresGrad = true;
+    producers.set(o, node);
+  }
+  tape.push(node);
+  return node;
+}
+
+/** The node that produced t (undefined for leaves and tensors made with recording off). */
+export function producerOf(t: Tensor): TapeNode | undefined {
+  return producers.get(t);
+}
+
+/** Number of nodes recorded and not yet consumed by backward(). */
+export function tapeLength(): number {
+  return tape.length;
+}
+
+/** Takes every recorded node off the tape (for backward()). */
+export function takeTape(): TapeNode[] {
+  return tape.splice(0, tape.length);
+}
+
+/** Disposes a node's saved handles (its storage is freed once no other tensor uses it). */
+export function releaseNode(node: TapeNode): void {
+  node.released = true;
+  for (const t of node.saved) t.dispose();
+  node.saved = [];
+}
+
+/**
+ * Drops every recorded node without running backward, freeing the saved activations
+ * (e.g. after a forward pass in grad mode whose loss is not differentiated).
+ */
+export function discardTape(): void {
+  for (const node of takeTape()) releaseNode(node);
+}
+
+/** Error for a gradient whose shape does not fit the tensor it flows into. */
+export function gradShapeError(op: string, which: number, t: Tensor, g: Tensor): OpArgumentError {
+  return new OpArgumentError(
+    `${op} backward`,
+    `gradient for input ${which} has shape ${formatShape(g.shape)} but the input has shape ${formatShape(t.shape)}`,
+  );
+}

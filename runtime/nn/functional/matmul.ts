@@ -1,0 +1,48 @@
+// Differentiable batched matmul C = op(A) @ op(B), op = optional transpose of the last two
+// dims. The backward uses the kernel's transpose flags, never a transpose kernel:
+//   C = A B       dA = dC B^T         dB = A^T dC
+//   C = A^T B     dA = B dC^T         dB = A dC
+//   C = A B^T     dA = dC B           dB = dC^T A
+//   C = A^T B^T   dA = B^T dC^T       dB = dC^T A^T
+// An operand shared across the batch (no batch dims) gets its gradient summed over the batch.
+import { record, needsGrad } from '../../autograd/tape.js';
+import { matmul as rawMatmul } from '../../ops/matmul.js';
+import type { Tensor } from '../../tensor.js';
+import { reduceTo } from './reduce_to.js';
+
+export interface MatmulFlags {
+  transA?: boolean;
+  transB?: boolean;
+}
+
+/** Gradients of op(A) @ op(B) for the operands that need them. */
+export function matmulGrads(dC: Tensor, a: Tensor, b: Tensor, { transA = false, transB = false }: MatmulFlags, needA: boolean, needB: boolean): [Tensor | null, Tensor | null] {
+  let da: Tensor | null = null;
+  let db: Tensor | null = null;
+  if (needA) {
+    da = !transA
+      ? rawMatmul(dC, b, { transB: !transB })
+      : rawMatmul(b, dC, { transA: transB, transB: true });
+    da = reduceTo(da, a.shape);
+  }
+  if (needB) {
+    db = !transB
+      ? rawMatmul(a, dC, { transA: !transA })
+      : rawMatmul(dC, a, { transA: true, transB: transA });
+    db = reduceTo(db, b.shape);
+  }
+  return [da, db];
+}
+
+/** Batched matmul with transpose flags (see runtime/ops/matmul.ts for the shapes). */
+export function matmul(a: Tensor, b: Tensor, flags: MatmulFlags = {}): Tensor {
+  const f = { transA: !!flags.transA, transB: !!flags.transB };
+  const out = rawMatmul(a, b, f);
+  if (needsGrad(a, b)) {
+    const ga = a.requiresGrad;
+    const gb = b.requiresGrad;
+    // dA reads B, dB reads A.
+    record('matmul', [a, b], [out], [a, b], ([g], [sa, sb], needs) => matmulGrads(g!, sa, sb, f, ga && needs[0], gb && needs[1]));
+  }
+  return out;
+}

@@ -1,0 +1,6 @@
+export { Module, ModuleList, type ParamHost, type StateSource } from './module.js';
+export { Linear, LayerNorm, type LinearOptions, type LayerNormModuleOptions } from './layers.js';
+export { Dropout } from './dropout.js';
+export { Rng } from './rng.js';
+export * as init from './init.js';
+export type { Initializer } from './init.js';

@@ -1,0 +1,203 @@
+import rngWgsl from '../../wgsl/lib/rng.wgsl';
+import commonWgsl from '../../wgsl/attention_common.wgsl';
+import fwdWgsl from '../../wgsl/attention_fwd.wgsl';
+import prepWgsl from '../../wgsl/attention_bwd_prep.wgsl';
+import bwdQWgsl from '../../wgsl/attention_bwd_q.wgsl';
+import bwdKvWgsl from '../../wgsl/attention_bwd_kv.wgsl';
+import type { Backend, Storage } from '../backend.js';
+import { describeArgs, OpArgumentError } from '../errors.js';
+import { defineKernel, grid1d, type KernelDef } from '../kernel.js';
+import { scope } from '../scope.js';
+import type { Tensor } from '../tensor.js';
+import { matmul } from './matmul.js';
+import { dropoutParams, maskedSoftmax, type DropoutOptions } from './masked_softmax.js';
+import { transpose } from './transpose.js';
+import { commonBackend, emptyTensor, expectTensor } from './util.js';
+
+/** Largest head size the kernels take (registers / shared tiles hold dh <= 128). */
+export const ATTENTION_MAX_HEAD_DIM = 128;
+/** Queries (forward, dQ) or keys (dK/dV) per WebGPU workgroup; wgsl/attention_common.wgsl BQ. */
+const BLOCK = 64;
+
+// Params of the fused kernels: B, L, d, heads, dh, scale, dropout, threshold, seed, invKeep.
+const PARAMS = ['u32', 'u32', 'u32', 'u32', 'u32', 'f32', 'u32', 'u32', 'u32', 'f32'] as const;
+const blocks = ([B, L, , heads]: readonly number[]) => [Math.ceil(L / BLOCK), heads, B] as const;
+const lib = rngWgsl + commonWgsl;
+
+// Override constant DHP = ceil(dh / 4): one pipeline per head size (loops over dh unroll).
+export const attentionFwdKernel = defineKernel({
+  name: 'attention_fwd', wgsl: lib + fwdWgsl, inputs: 4, outputs: 2, params: PARAMS, constants: ['DHP'], workgroups: blocks,
+});
+export const attentionBwdPrepKernel = defineKernel({
+  name: 'attention_bwd_prep', wgsl: prepWgsl, inputs: 3, outputs: 1,
+  params: ['u32', 'u32', 'u32', 'u32', 'u32'], // rows, L, d, heads, dh
+  workgroups: ([rows]) => grid1d(rows, 64),
+});
+export const attentionBwdQKernel = defineKernel({
+  name: 'attention_bwd_q', wgsl: lib + bwdQWgsl, inputs: 6, outputs: 1, params: PARAMS, constants: ['DHP'], workgroups: blocks,
+});
+export const attentionBwdKvKernel = defineKernel({
+  name: 'attention_bwd_kv', wgsl: lib + bwdKvWgsl, inputs: 6, outputs: 2, params: PARAMS, constants: ['DHP'], workgroups: blocks,
+});
+
+/**
+ * The WASM twins take one more output, a workspace of packed row blocks (kernels/attention.ts:
+ * six blocks of 64 rows of dh rounded up to 4 floats, and six vectors of 64), and no constants.
+ */
+const wasmVariant = (k: KernelDef): KernelDef => ({ ...k, outputs: k.outputs + 1, constants: undefined });
+const wasmKernels = new Map<KernelDef, KernelDef>(
+  [attentionFwdKernel, attentionBwdQKernel, attentionBwdKvKernel].map((k) => [k, wasmVariant(k)]),
+);
+const workBytes = (dh: number) => 6 * 64 * 4 * Math.ceil(dh / 4) * 4 + 6 * 64 * 4;
+
+/** Runs a fused kernel on either backend (the workspace and constants differ). */
+function runFused(backend: Backend, kernel: KernelDef, inputs: Storage[], outputs: Storage[], params: number[], dh: number): void {
+  if (backend.name === 'wasm') {
+    const work = backend.alloc(workBytes(dh));
+    try {
+      backend.run({ kernel: wasmKernels.get(kernel)!, inputs, outputs: [...outputs, work], params });
+    } finally {
+      backend.free(work);
+    }
+  } else {
+    backend.run({ kernel, inputs, outputs, params, constants: kernel.constants ? [Math.ceil(dh / 4)] : undefined });
+  }
+}
+
+export interface AttentionOptions {
+  /** Number of heads; must divide d. */
+  heads: number;
+  /** Dropout on the attention probabilities (the shared counter RNG; index ((b*heads+head)*L+i)*L+j). */
+  dropout?: DropoutOptions;
+}
+
+export interface AttentionResult {
+  /** [B, L, d] */
+  out: Tensor;
+  /** Log-sum-exp of each row's scaled scores over its valid keys, [B, heads, L] (0 for rows with none). */
+  lse: Tensor;
+}
+
+export interface AttentionGrads {
+  dq: Tensor;
+  dk: Tensor;
+  dv: Tensor;
+}
+
+interface Dims {
+  B: number;
+  L: number;
+  d: number;
+  heads: number;
+  dh: number;
+}
+
+/** Checks q, k, v [B, L, d] f32 and keyMask [B, L] u32 and the head count; returns the dims. */
+function checkQkv(op: string, q: Tensor, k: Tensor, v: Tensor, keyMask: Tensor, heads: number, extra: Record<string, Tensor> = {}): Dims {
+  expectTensor(op, 'q', q);
+  expectTensor(op, 'k', k);
+  expectTensor(op, 'v', v);
+  expectTensor(op, 'keyMask', keyMask, ['u32']);
+  const all = { ...extra, q, k, v, keyMask };
+  commonBackend(op, all);
+  const args = () => describeArgs(all);
+  if (q.rank !== 3) throw new OpArgumentError(op, `q must be [B, L, d] (${args()})`);
+  const [B, L, d] = q.shape;
+  for (const [name, t] of Object.entries({ k, v })) {
+    if (t.rank !== 3 || t.shape[0] !== B || t.shape[1] !== L || t.shape[2] !== d) throw new OpArgumentError(op, `${name} must have q's shape [B, L, d] (${args()})`);
+  }
+  if (keyMask.rank !== 2 || keyMask.shape[0] !== B || keyMask.shape[1] !== L) throw new OpArgumentError(op, `keyMask must be [B, L] = [${B},${L}] (${args()})`);
+  if (!Number.isInteger(heads) || heads < 1) throw new OpArgumentError(op, `heads must be a positive integer, got ${heads} (${args()})`);
+  if (d === 0 || d % heads !== 0) throw new OpArgumentError(op, `d = ${d} must be a positive multiple of heads = ${heads} (${args()})`);
+  const dh = d / heads;
+  if (dh > ATTENTION_MAX_HEAD_DIM) throw new OpArgumentError(op, `head size d / heads = ${dh} exceeds ${ATTENTION_MAX_HEAD_DIM} (${args()}, heads=${heads})`);
+  if (B > 65535 || heads > 65535) throw new OpArgumentError(op, `at most 65535 sequences and heads (${args()}, heads=${heads})`);
+  return { B, L, d, heads, dh };
+}
+
+function fusedParams(op: string, s: Dims, dropout: DropoutOptions | undefined): number[] {
+  return [s.B, s.L, s.d, s.heads, s.dh, 1 / Math.sqrt(s.dh), ...dropoutParams(op, dropout)];
+}
+
+/**
+ * Fused multi-head scaled-dot-product attention (bidirectional, key padding mask).
+ * q, k, v: [B, L, d] f32 (head j = columns j*dh..j*dh+dh-1, dh = d / heads); keyMask [B, L] u32
+ * (1 = a real token that may be attended to). out_i = sum_j softmax_j(q_i.k_j / sqrt(dh)) v_j
+ * per head, over valid keys only; rows with no valid key give zeros. The L x L scores are
+ * never stored (online softmax); lse [B, heads, L] is saved for attentionBackward.
+ */
+export function attention(q: Tensor, k: Tensor, v: Tensor, keyMask: Tensor, options: AttentionOptions): AttentionResult {
+  const op = 'attention';
+  const s = checkQkv(op, q, k, v, keyMask, options.heads);
+  const params = fusedParams(op, s, options.dropout);
+  const backend = q.backend;
+  const out = emptyTensor(backend, [s.B, s.L, s.d], 'f32');
+  const lse = emptyTensor(backend, [s.B, s.heads, s.L], 'f32');
+  if (s.B * s.L === 0) return { out, lse };
+  runFused(backend, attentionFwdKernel, [q, k, v, keyMask].map((t) => t.storage(op)), [out.storage(op), lse.storage(op)], params, s.dh);
+  return { out, lse };
+}
+
+/**
+ * Gradients of attention() (same options, dropout included: the mask is regenerated from the
+ * seed). Recomputes P_ij = exp(s_ij - lse_i) block by block; with f_ij = keep_ij / (1 - p):
+ *   D_i = dO_i . O_i,  dS_ij = P_ij (f_ij dO_i.v_j - D_i),
+ *   dq_i = scale sum_j dS_ij k_j,  dk_j = scale sum_i dS_ij q_i,  dv_j = sum_i P_ij f_ij dO_i.
+ * Two passes (dq over query blocks, dk/dv over key blocks), so no float atomics.
+ */
+export function attentionBackward(
+  dOut: Tensor, q: Tensor, k: Tensor, v: Tensor, keyMask: Tensor, out: Tensor, lse: Tensor, options: AttentionOptions,
+): AttentionGrads {
+  const op = 'attentionBackward';
+  expectTensor(op, 'dOut', dOut);
+  expectTensor(op, 'out', out);
+  expectTensor(op, 'lse', lse);
+  const s = checkQkv(op, q, k, v, keyMask, options.heads, { dOut, out, lse });
+  const args = () => describeArgs({ dOut, q, out, lse });
+  for (const [name, t] of Object.entries({ dOut, out })) {
+    if (t.shape.join() !== q.shape.join()) throw new OpArgumentError(op, `${name} must have q's shape [B, L, d] (${args()})`);
+  }
+  if (lse.shape.join() !== [s.B, s.heads, s.L].join()) throw new OpArgumentError(op, `lse must be [B, heads, L] = [${s.B},${s.heads},${s.L}] (${args()})`);
+  const params = fusedParams(op, s, options.dropout);
+  const backend = q.backend;
+  const shape = [s.B, s.L, s.d];
+  const dq = emptyTensor(backend, shape, 'f32');
+  const dk = emptyTensor(backend, shape, 'f32');
+  const dv = emptyTensor(backend, shape, 'f32');
+  if (s.B * s.L === 0) return { dq, dk, dv };
+  const rows = s.B * s.heads * s.L;
+  const stats = emptyTensor(backend, [rows, 2], 'f32');
+  try {
+    backend.run({
+      kernel: attentionBwdPrepKernel,
+      inputs: [dOut.storage(op), out.storage(op), lse.storage(op)],
+      outputs: [stats.storage(op)],
+      params: [rows, s.L, s.d, s.heads, s.dh],
+    });
+    const inputs = [q, k, v, keyMask, dOut, stats].map((t) => t.storage(op));
+    runFused(backend, attentionBwdQKernel, inputs, [dq.storage(op)], params, s.dh);
+    runFused(backend, attentionBwdKvKernel, inputs, [dk.storage(op), dv.storage(op)], params, s.dh);
+  } finally {
+    stats.dispose();
+  }
+  return { dq, dk, dv };
+}
+
+/**
+ * The same attention (out only) from separate ops: per-head transposes, matmul for the scores
+ * [B*heads, L, L] (stored), maskedSoftmax, matmul with V. The reference the fused kernel is
+ * benchmarked against. Head split without permutes: transpose(q) [B, d, L] is [B*heads, dh, L].
+ */
+export function attentionUnfused(q: Tensor, k: Tensor, v: Tensor, keyMask: Tensor, options: AttentionOptions): Tensor {
+  const op = 'attentionUnfused';
+  const s = checkQkv(op, q, k, v, keyMask, options.heads);
+  const { B, L, d, heads, dh } = s;
+  if (B * L === 0) return emptyTensor(q.backend, [B, L, d], 'f32');
+  return scope(() => {
+    const headsT = (x: Tensor) => transpose(x).view([B * heads, dh, L]); // x_h^T per (b, head)
+    const scores = matmul(headsT(q), headsT(k), { transA: true }); // [B*heads, L, L] = Q_h K_h^T
+    const p = maskedSoftmax(scores, keyMask, { heads, scale: 1 / Math.sqrt(dh), dropout: options.dropout });
+    const outT = matmul(headsT(v), p, { transB: true }); // [B*heads, dh, L] = (P V_h)^T
+    return transpose(outT.view([B, d, L]));
+  });
+}

@@ -1,0 +1,204 @@
+// Fused attention (forward, backward) and the unfused path, against the float64 reference.
+// Runs under vitest (test/attention.test.ts), Deno and Chromium (test/portable/).
+import { attention, attentionBackward, attentionUnfused, maskedSoftmax, matmul, transpose, scope, type Runtime, type Tensor } from '../../runtime/index.js';
+import { numericalGradient, pick, sampleIndices } from '../reference/gradcheck.js';
+import { randomArray, rng } from '../reference/random.js';
+import { refAttention, refAttentionBackward, refMaskedSoftmax, type RefAttentionDims } from '../reference/attention.js';
+import { assertClose, assertEqual, assertThrows, type Tolerance } from './assert.js';
+import type { PortableCase } from './types.js';
+
+const f32 = (x: Float64Array) => Float32Array.from(x);
+
+// Tolerances (measured errors are ~20x below them on both backends). Outputs are convex
+// combinations of v (|v| <= 1) from f32 dot products and exp: errors ~1e-7; lse to ~1e-7
+// relative. Gradients (|g| < 0.3 here) sum L terms: ~1e-7.
+const OUT_TOL: Tolerance = { atol: 5e-6, rtol: 1e-4 };
+const LSE_TOL: Tolerance = { atol: 5e-6, rtol: 1e-5 };
+const GRAD_TOL: Tolerance = { atol: 1e-5, rtol: 1e-3 };
+// q, k scaled by 30: scores reach |s| ~ 5000 and the f32 rounding of s (~1e-7 |s| per term)
+// moves exp(s - lse) by ~1e-4 relative (measured: out 2e-5, lse 2e-4, grads 2e-4 of |g| ~ 4).
+// The main check is that nothing overflows or goes NaN.
+const BIG_OUT_TOL: Tolerance = { atol: 5e-4, rtol: 1e-3 };
+const BIG_LSE_TOL: Tolerance = { atol: 2e-3, rtol: 1e-6 };
+const BIG_GRAD_TOL: Tolerance = { atol: 3e-3, rtol: 1e-3 };
+// Kernel backward (f32) vs central differences of the float64 forward (error ~h^2).
+const FD_TOL: Tolerance = { atol: 2e-4, rtol: 2e-3 };
+
+export interface AttnCase extends RefAttentionDims {
+  name: string;
+  /** Multiplies q and k (large-magnitude scores). */
+  qkScale?: number;
+  /** Sequences whose keys are all padding (b indices). */
+  emptyRows?: number[];
+  seed: number;
+}
+
+export interface AttnInputs {
+  q: Float64Array;
+  k: Float64Array;
+  v: Float64Array;
+  dOut: Float64Array;
+  mask: Uint32Array;
+}
+
+/** Random q, k, v, dOut and a mask: each sequence has a random number of trailing pads plus a few holes. */
+export function makeInputs(c: AttnCase): AttnInputs {
+  const { B, L, d, seed } = c;
+  const n = B * L * d;
+  const s = c.qkScale ?? 1;
+  const q = randomArray(n, seed).map((x) => Math.fround(x * s));
+  const k = randomArray(n, seed + 1).map((x) => Math.fround(x * s));
+  const v = randomArray(n, seed + 2);
+  const dOut = randomArray(n, seed + 3);
+  const r = rng(seed + 4);
+  const mask = new Uint32Array(B * L);
+  for (let b = 0; b < B; b++) {
+    const valid = Math.max(1, L - Math.floor(r() * (L / 2)));
+    for (let j = 0; j < L; j++) mask[b * L + j] = j < valid && (L < 4 || r() > 0.15) ? 1 : 0;
+    if (!mask.subarray(b * L, b * L + L).some((x) => x)) mask[b * L] = 1;
+    if (c.emptyRows?.includes(b)) mask.fill(0, b * L, b * L + L);
+  }
+  return { q, k, v, dOut, mask };
+}
+
+export const attnCases: AttnCase[] = [
+  { name: 'L=1 d=4 h=1', B: 2, L: 1, d: 4, heads: 1, seed: 10 },
+  { name: 'L=7 d=12 h=2 (dh 6)', B: 3, L: 7, d: 12, heads: 2, seed: 20, emptyRows: [1] },
+  { name: 'L=33 d=10 h=2 (dh 5)', B: 2, L: 33, d: 10, heads: 2, seed: 30 },
+  { name: 'L=70 d=64 h=2 (dh 32, two tiles)', B: 2, L: 70, d: 64, heads: 2, seed: 40, emptyRows: [1] },
+  { name: 'L=5 d=3 h=3 (dh 1)', B: 2, L: 5, d: 3, heads: 3, seed: 50 },
+  { name: 'L=131 d=128 h=1 (dh 128)', B: 1, L: 131, d: 128, heads: 1, seed: 60 },
+  { name: 'L=65 d=36 h=4 (dh 9)', B: 2, L: 65, d: 36, heads: 4, seed: 70 },
+  { name: 'dropout L=37 d=24 h=2', B: 2, L: 37, d: 24, heads: 2, seed: 80, dropout: { p: 0.3, seed: 12345 } },
+  { name: 'dropout L=66 d=14 h=2 (dh 7)', B: 2, L: 66, d: 14, heads: 2, seed: 90, dropout: { p: 0.1, seed: 7 }, emptyRows: [0] },
+  { name: 'large scores (q, k x 30) L=50 d=64 h=2', B: 2, L: 50, d: 64, heads: 2, seed: 100, qkScale: 30 },
+];
+
+/** Uploads inputs; returns the tensors (caller disposes). */
+export function upload(rt: Runtime, c: AttnCase, x: AttnInputs) {
+  const shape = [c.B, c.L, c.d];
+  return {
+    q: rt.tensor(f32(x.q), shape),
+    k: rt.tensor(f32(x.k), shape),
+    v: rt.tensor(f32(x.v), shape),
+    dOut: rt.tensor(f32(x.dOut), shape),
+    mask: rt.tensor(x.mask, [c.B, c.L], 'u32'),
+  };
+}
+
+/** Runs the fused forward and backward; returns host copies. */
+export async function runFused(rt: Runtime, c: AttnCase, x: AttnInputs) {
+  const t = upload(rt, c, x);
+  const opts = { heads: c.heads, dropout: c.dropout };
+  const { out, lse } = attention(t.q, t.k, t.v, t.mask, opts);
+  const g = attentionBackward(t.dOut, t.q, t.k, t.v, t.mask, out, lse, opts);
+  const res = {
+    out: await out.data(), lse: await lse.data(), dq: await g.dq.data(), dk: await g.dk.data(), dv: await g.dv.data(),
+  };
+  for (const tensor of [...Object.values(t), out, lse, g.dq, g.dk, g.dv] as Tensor[]) tensor.dispose();
+  return res;
+}
+
+const cases: PortableCase[] = [];
+
+for (const c of attnCases) {
+  const big = !!c.qkScale;
+  cases.push({
+    name: `attention forward+backward ${c.name} B=${c.B}`,
+    async run(rt) {
+      const x = makeInputs(c);
+      const res = await runFused(rt, c, x);
+      const ref = refAttention(x.q, x.k, x.v, x.mask, c);
+      assertClose(res.out, ref.out, big ? BIG_OUT_TOL : OUT_TOL, 'out');
+      assertClose(res.lse, ref.lse, big ? BIG_LSE_TOL : LSE_TOL, 'lse');
+      const g = refAttentionBackward(x.dOut, x.q, x.k, x.v, x.mask, c);
+      assertClose(res.dq, g.dq, big ? BIG_GRAD_TOL : GRAD_TOL, 'dq');
+      assertClose(res.dk, g.dk, big ? BIG_GRAD_TOL : GRAD_TOL, 'dk');
+      assertClose(res.dv, g.dv, big ? BIG_GRAD_TOL : GRAD_TOL, 'dv');
+      for (const [name, arr] of Object.entries(res)) {
+        if (!arr.every(Number.isFinite)) throw new Error(`${name} has non-finite values`);
+      }
+      // Sequences with no valid key: zero output and gradients, lse 0.
+      for (const b of c.emptyRows ?? []) {
+        const row = (a: Float32Array) => a.subarray(b * c.L * c.d, (b + 1) * c.L * c.d);
+        for (const name of ['out', 'dq', 'dk', 'dv'] as const) assertClose(row(res[name]), new Float32Array(c.L * c.d), { atol: 0, rtol: 0 }, `${name} of padded sequence ${b}`);
+        assertClose(res.lse.subarray(b * c.heads * c.L, (b + 1) * c.heads * c.L), new Float32Array(c.heads * c.L), { atol: 0, rtol: 0 }, 'lse of padded sequence');
+      }
+    },
+  });
+}
+
+// Finite differences of the float64 forward vs the kernels' dq, dk, dv (sampled elements).
+for (const c of [attnCases[1], attnCases[7]]) {
+  cases.push({
+    name: `attention gradcheck ${c.name}`,
+    async run(rt) {
+      const x = makeInputs(c);
+      const res = await runFused(rt, c, x);
+      const f = ([q, k, v]: Float64Array[]) => refAttention(q, k, v, x.mask, c).out;
+      const inputs = [x.q.slice(), x.k.slice(), x.v.slice()];
+      (['dq', 'dk', 'dv'] as const).forEach((name, which) => {
+        const idx = sampleIndices(inputs[which].length, 24, which + 1);
+        const num = numericalGradient(f, inputs, which, x.dOut, 1e-4, idx);
+        assertClose(pick(res[name], idx), pick(num, idx), FD_TOL, `${name} vs finite differences`);
+      });
+    },
+  });
+}
+
+// The unfused path (transposes + matmul + maskedSoftmax + matmul) against the same reference.
+for (const c of [attnCases[0], attnCases[1], attnCases[3], attnCases[7], attnCases[8]]) {
+  cases.push({
+    name: `attentionUnfused and maskedSoftmax ${c.name}`,
+    async run(rt) {
+      const x = makeInputs(c);
+      const t = upload(rt, c, x);
+      const opts = { heads: c.heads, dropout: c.dropout };
+      const out = attentionUnfused(t.q, t.k, t.v, t.mask, opts);
+      assertClose(await out.data(), refAttention(x.q, x.k, x.v, x.mask, c).out, OUT_TOL, 'unfused out');
+      const dh = c.d / c.heads;
+      const probs = scope(() => {
+        const qt = transpose(t.q).view([c.B * c.heads, dh, c.L]);
+        const kt = transpose(t.k).view([c.B * c.heads, dh, c.L]);
+        return maskedSoftmax(matmul(qt, kt, { transA: true }), t.mask, { heads: c.heads, scale: 1 / Math.sqrt(dh), dropout: c.dropout });
+      });
+      assertClose(await probs.data(), refMaskedSoftmax(x.q, x.k, x.mask, c), { atol: 1e-6, rtol: 1e-4 }, 'maskedSoftmax');
+      for (const tensor of [...Object.values(t), out, probs]) tensor.dispose();
+    },
+  });
+}
+
+cases.push({
+  name: 'attention with an empty batch returns empty tensors',
+  async run(rt) {
+    scope(() => {
+      const z = rt.zeros([0, 5, 8]);
+      const { out, lse } = attention(z, z, z, rt.zeros([0, 5], 'u32'), { heads: 2 });
+      assertEqual(out.shape.join(','), '0,5,8', 'out shape');
+      assertEqual(lse.shape.join(','), '0,2,5', 'lse shape');
+      const g = attentionBackward(z, z, z, z, rt.zeros([0, 5], 'u32'), out, lse, { heads: 2 });
+      assertEqual(g.dk.shape.join(','), '0,5,8', 'dk shape');
+    });
+  },
+});
+
+cases.push({
+  name: 'attention bad calls name the op and the shapes',
+  async run(rt) {
+    scope(() => {
+      const q = rt.zeros([2, 5, 8]);
+      const mask = rt.zeros([2, 5], 'u32');
+      assertThrows(() => attention(q, q, q, mask, { heads: 3 }), ['attention', 'heads = 3', '[2,5,8]'], 'heads not dividing d');
+      assertThrows(() => attention(q, rt.zeros([2, 4, 8]), q, mask, { heads: 2 }), ['attention', 'k', '[2,4,8]'], 'k shape');
+      assertThrows(() => attention(q, q, q, rt.zeros([2, 5]), { heads: 2 }), ['attention', 'keyMask', 'u32'], 'mask dtype');
+      assertThrows(() => attention(q, q, q, rt.zeros([5], 'u32'), { heads: 2 }), ['attention', 'keyMask', '[5]'], 'mask shape');
+      assertThrows(() => attention(rt.zeros([1, 2, 258]), rt.zeros([1, 2, 258]), rt.zeros([1, 2, 258]), rt.zeros([1, 2], 'u32'), { heads: 2 }), ['attention', '129', '128'], 'dh too big');
+      assertThrows(() => attention(q, q, q, mask, { heads: 2, dropout: { p: 1, seed: 1 } }), ['attention', 'dropout.p'], 'p = 1');
+      const { out, lse } = attention(q, q, q, mask, { heads: 2 });
+      assertThrows(() => attentionBackward(q, q, q, q, mask, out, rt.zeros([2, 5]), { heads: 2 }), ['attentionBackward', 'lse', '[2,5]'], 'lse shape');
+      assertThrows(() => maskedSoftmax(rt.zeros([3, 5, 5]), mask, { heads: 2 }), ['maskedSoftmax', '[3,5,5]'], 'softmax shape');
+    });
+  },
+});
+
+export const attentionCases = cases;

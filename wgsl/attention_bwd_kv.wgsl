@@ -1,0 +1,94 @@
+// Attention backward, step 3: dK and dV. Prepended: wgsl/lib/rng.wgsl, wgsl/attention_common.wgsl.
+// One workgroup per (key block of 64, head, b), one invocation per key j; Q and dO tiles (and
+// the rows' lse, D) are shared. Same P, f, dS as attention_bwd_q.wgsl:
+//   dV_j = sum_i P_ij f_ij dO_i,   dK_j = scale * sum_i dS_ij q_i.
+// Padded keys (mask 0) get zero gradients. dk, dv: [B, L, d].
+@group(0) @binding(5) var<storage, read> dOut: array<f32>;
+@group(0) @binding(6) var<storage, read> stats: array<f32>;
+@group(0) @binding(7) var<storage, read_write> dk: array<f32>;
+@group(0) @binding(8) var<storage, read_write> dv: array<f32>;
+
+var<workgroup> qT: array<vec4f, TILE_V4>; // q rows, pre-multiplied by scale
+var<workgroup> doT: array<vec4f, TILE_V4>;
+var<workgroup> lseT: array<f32, 64>;
+var<workgroup> dT: array<f32, 64>;
+
+fn ldDO(off: u32, c: u32) -> vec4f {
+  let e = 4u * c;
+  if (e + 3u < p.dh) { return vec4f(dOut[off + e], dOut[off + e + 1u], dOut[off + e + 2u], dOut[off + e + 3u]); }
+  var r = vec4f(0.0);
+  for (var t = 0u; t < 4u; t++) { if (e + t < p.dh) { r[t] = dOut[off + e + t]; } }
+  return r;
+}
+
+@compute @workgroup_size(64)
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) t: u32) {
+  let head = wid.y;
+  let b = wid.z;
+  let L = p.L;
+  let j = wid.x * BQ + t;
+  let jc = min(j, L - 1u);
+  let col0 = head * p.dh;
+  let hs = pcg_hash(p.seed);
+  let keyOk = j < L && mask[b * L + jc] != 0u;
+  let rowBase = (b * p.heads + head) * L;
+
+  var kv: array<vec4f, 32>;
+  var vv: array<vec4f, 32>;
+  var dka: array<vec4f, 32>;
+  var dva: array<vec4f, 32>;
+  let off = (b * L + jc) * p.d + col0;
+  for (var c = 0u; c < DHP; c++) {
+    kv[c] = ldK(off, c);
+    vv[c] = ldV(off, c);
+    dka[c] = vec4f(0.0);
+    dva[c] = vec4f(0.0);
+  }
+
+  for (var i0 = 0u; i0 < L; i0 += BK) {
+    let ni = min(BK, L - i0);
+    workgroupBarrier();
+    for (var e = t; e < ni * DHP; e += BQ) {
+      let qoff = (b * L + i0 + e / DHP) * p.d + col0;
+      qT[e] = ldQ(qoff, e % DHP) * p.scale;
+      doT[e] = ldDO(qoff, e % DHP);
+    }
+    if (t < ni) {
+      lseT[t] = stats[2u * (rowBase + i0 + t)];
+      dT[t] = stats[2u * (rowBase + i0 + t) + 1u];
+    }
+    workgroupBarrier();
+    if (keyOk) {
+      for (var ii = 0u; ii < ni; ii++) {
+        var sv = vec4f(0.0);
+        var dpv = vec4f(0.0);
+        for (var c = 0u; c < DHP; c++) {
+          sv = fma(qT[ii * DHP + c], kv[c], sv);
+          dpv = fma(doT[ii * DHP + c], vv[c], dpv);
+        }
+        let pij = exp(sv.x + sv.y + sv.z + sv.w - lseT[ii]);
+        var f = 1.0;
+        if (p.dropout != 0u) {
+          f = select(0.0, p.invKeep, pcg_hash(((rowBase + i0 + ii) * L + j) ^ hs) >= p.threshold);
+        }
+        let ds = pij * (f * (dpv.x + dpv.y + dpv.z + dpv.w) - dT[ii]);
+        let pd = pij * f;
+        for (var c = 0u; c < DHP; c++) {
+          dva[c] = fma(vec4f(pd), doT[ii * DHP + c], dva[c]);
+          dka[c] = fma(vec4f(ds), qT[ii * DHP + c], dka[c]);
+        }
+      }
+    }
+  }
+
+  if (j >= L) { return; }
+  for (var c = 0u; c < DHP; c++) {
+    for (var u = 0u; u < 4u; u++) {
+      let e = 4u * c + u;
+      if (e < p.dh) {
+        dk[off + e] = dka[c][u];
+        dv[off + e] = dva[c][u];
+      }
+    }
+  }
+}
