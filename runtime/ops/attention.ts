@@ -25,8 +25,10 @@ const blocks = ([B, L, , heads]: readonly number[]) => [Math.ceil(L / BLOCK), he
 const lib = rngWgsl + commonWgsl;
 
 // Override constant DHP = ceil(dh / 4): one pipeline per head size (loops over dh unroll).
+// The forward also takes QPT, queries per invocation (see fwdConstants).
 export const attentionFwdKernel = defineKernel({
-  name: 'attention_fwd', wgsl: lib + fwdWgsl, inputs: 4, outputs: 2, params: PARAMS, constants: ['DHP'], workgroups: blocks,
+  name: 'attention_fwd', wgsl: lib + fwdWgsl, inputs: 4, outputs: 2, params: PARAMS, constants: ['DHP', 'QPT'],
+  workgroups: ([B, L, , heads], [, qpt]) => [Math.ceil(L / (BLOCK * qpt)), heads, B],
 });
 export const attentionBwdPrepKernel = defineKernel({
   name: 'attention_bwd_prep', wgsl: prepWgsl, inputs: 3, outputs: 1,
@@ -50,6 +52,15 @@ const wasmKernels = new Map<KernelDef, KernelDef>(
 );
 const workBytes = (dh: number) => 6 * 64 * 4 * Math.ceil(dh / 4) * 4 + 6 * 64 * 4;
 
+/**
+ * Override constants: DHP = ceil(dh / 4); for the forward also QPT, queries per invocation:
+ * 4 for dh <= 32, 2 for dh <= 64, else 1 (registers: QPT * 2 * DHP vec4s per invocation).
+ */
+function constantsFor(kernel: KernelDef, dh: number): number[] {
+  const dhp = Math.ceil(dh / 4);
+  return kernel === attentionFwdKernel ? [dhp, dhp <= 8 ? 4 : dhp <= 16 ? 2 : 1] : [dhp];
+}
+
 /** Runs a fused kernel on either backend (the workspace and constants differ). */
 function runFused(backend: Backend, kernel: KernelDef, inputs: Storage[], outputs: Storage[], params: number[], dh: number): void {
   if (backend.name === 'wasm') {
@@ -60,7 +71,7 @@ function runFused(backend: Backend, kernel: KernelDef, inputs: Storage[], output
       backend.free(work);
     }
   } else {
-    backend.run({ kernel, inputs, outputs, params, constants: kernel.constants ? [Math.ceil(dh / 4)] : undefined });
+    backend.run({ kernel, inputs, outputs, params, constants: constantsFor(kernel, dh) });
   }
 }
 

@@ -120,7 +120,7 @@ for (const c of attnCases) {
       }
       // Sequences with no valid key: zero output and gradients, lse 0.
       for (const b of c.emptyRows ?? []) {
-        const row = (a: Float32Array) => a.subarray(b * c.L * c.d, (b + 1) * c.L * c.d);
+        const row = (a: ArrayLike<number> & { subarray(s: number, e: number): ArrayLike<number> }) => a.subarray(b * c.L * c.d, (b + 1) * c.L * c.d);
         for (const name of ['out', 'dq', 'dk', 'dv'] as const) assertClose(row(res[name]), new Float32Array(c.L * c.d), { atol: 0, rtol: 0 }, `${name} of padded sequence ${b}`);
         assertClose(res.lse.subarray(b * c.heads * c.L, (b + 1) * c.heads * c.L), new Float32Array(c.heads * c.L), { atol: 0, rtol: 0 }, 'lse of padded sequence');
       }
