@@ -13,7 +13,7 @@ import { keep, scope } from '../scope.js';
 import { formatShape } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { noGrad } from './grad_mode.js';
-import { gradShapeError, producerOf, releaseNode, takeTape, type TapeNode } from './tape.js';
+import { gradShapeError, markUnitGradient, producerOf, releaseNode, takeTape, type TapeNode } from './tape.js';
 
 /** a + b into a new tensor; disposes a and b. */
 function addOwned(a: Tensor, b: Tensor): Tensor {
@@ -44,6 +44,7 @@ export function backward(loss: Tensor, gradOutput?: Tensor): void {
   try {
     noGrad(() => {
       const seed = gradOutput ? keep(gradOutput.view(loss.shape)) : keep(fill(emptyTensor(loss.backend, loss.shape, 'f32'), 1));
+      if (!gradOutput) markUnitGradient(seed);
       accumulate(loss, seed, grads, 'backward', 0);
       for (let i = nodes.length - 1; i >= 0; i--) runNode(nodes[i], grads);
     });

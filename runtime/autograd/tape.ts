@@ -71,6 +71,21 @@ export function producerOf(t: Tensor): TapeNode | undefined {
   return producers.get(t);
 }
 
+const unitGradients = new WeakSet<Tensor>();
+
+/** Marks t as an all-ones gradient (the seed of backward(loss)). */
+export function markUnitGradient(t: Tensor): void {
+  unitGradients.add(t);
+}
+
+/**
+ * Whether t is the all-ones seed of backward(loss), so a backward may skip multiplying by it
+ * (e.g. the fused softmax cross-entropy returns its saved dlogits as they are).
+ */
+export function isUnitGradient(t: Tensor): boolean {
+  return unitGradients.has(t);
+}
+
 /** Number of nodes recorded and not yet consumed by backward(). */
 export function tapeLength(): number {
   return tape.length;

@@ -1,7 +1,7 @@
 // Basic layers: Linear, LayerNorm (more in embedding.ts, dropout.ts).
 import type { Tensor } from '../tensor.js';
 import { layerNorm } from './functional/layernorm.js';
-import { linear } from './functional/linear.js';
+import { linear, type LinearActivation } from './functional/linear.js';
 import { ones, truncatedNormal, zeros, type Initializer } from './init.js';
 import { Module, type ParamHost } from './module.js';
 import { Rng } from './rng.js';
@@ -13,26 +13,30 @@ export interface LinearOptions {
   init?: Initializer;
   /** Seeded generator for the initial values (default: seed 0). */
   rng?: Rng;
+  /** Activation fused into the matmul (default 'none'). */
+  activation?: LinearActivation;
 }
 
-/** y = x @ W^T + b; weight [out, in], bias [out]. */
+/** y = act(x @ W^T + b); weight [out, in], bias [out]. */
 export class Linear extends Module {
   readonly weight: Tensor;
   readonly bias: Tensor | null;
+  readonly activation: LinearActivation;
 
   constructor(
     host: ParamHost,
     readonly inFeatures: number,
     readonly outFeatures: number,
-    { bias = true, init = truncatedNormal(0.02), rng = new Rng(0) }: LinearOptions = {},
+    { bias = true, init = truncatedNormal(0.02), rng = new Rng(0), activation = 'none' }: LinearOptions = {},
   ) {
     super();
+    this.activation = activation;
     this.weight = this.createParameter(host, 'weight', [outFeatures, inFeatures], init, rng);
     this.bias = bias ? this.createParameter(host, 'bias', [outFeatures], zeros, rng) : null;
   }
 
   forward(x: Tensor): Tensor {
-    return linear(x, this.weight, this.bias);
+    return linear(x, this.weight, this.bias, this.activation);
   }
 }
 

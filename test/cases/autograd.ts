@@ -187,6 +187,11 @@ export async function runGradCheck(rt: Runtime, c: GradCheck, seed = 11): Promis
 const TOL = { atol: 2e-4, rtol: 2e-3 };
 /** Key mask of the attention checks: sequence 0 fully valid, sequence 1 with two padded keys. */
 const ATTN_MASK = [1, 1, 1, 1, 1, 0, 1, 1, 0, 1];
+const EMB_IDS = [3, 1, 3, 0, 5, 3];
+const XENT_TARGETS = [2, -1, 8, 0];
+const BERT_IDS = [1, 2, 6, 3, 4, 0, 5, 6, 0, 2];
+const BERT_ROWS = [2, 6, 9];
+const BERT_TARGETS = [3, -1, 5];
 
 export const gradChecks: GradCheck[] = [
   {
@@ -385,6 +390,93 @@ export const gradChecks: GradCheck[] = [
       tol: TOL,
     }),
   ),
+  ...(['none', 'gelu_tanh', 'gelu_erf'] as const).map(
+    (act): GradCheck => ({
+      name: `linear on [2, 3, 5] rows with bias and fused activation ${act}`,
+      inputs: [
+        { shape: [2, 3, 5], grad: true, lo: -2, hi: 2 },
+        { shape: [4, 5], grad: true },
+        { shape: [4], grad: true },
+        { shape: [2, 3, 4], grad: false }, // loss weights
+      ],
+      build: ([x, w, b, lw]) => F.sumAll(F.mul(F.linear(x, w, b, act), lw)),
+      ref: ([x, w, b, lw]) => {
+        const pre = ref.addRow(ref.matmul(x, w, 6, 5, 4, false, true), b);
+        const y = act === 'none' ? pre : act === 'gelu_tanh' ? ref.geluTanh(pre) : ref.geluErf(pre);
+        return ref.sum(y.map((v, i) => v * lw[i]));
+      },
+      tol: TOL,
+    }),
+  ),
+  {
+    name: 'embedding (repeated ids) and gatherRows',
+    inputs: [
+      { shape: [6, 4], grad: true }, // table
+      { shape: [3, 2, 4], grad: false }, // loss weights
+    ],
+    build: ([table, w], rt) => {
+      const ids = rt.tensor(new Int32Array(EMB_IDS), [3, 2]);
+      const rows = rt.tensor(new Int32Array([5, 0, 5, 2]), [4]);
+      const e = F.embedding(table, ids); // [3, 2, 4]
+      const g = F.gatherRows(F.mul(e, w), rows); // [4, 4]
+      return F.sumAll(F.mul(g, g));
+    },
+    ref: ([table, w]) => {
+      const ew = new Float64Array(24);
+      for (let r = 0; r < 6; r++) for (let c = 0; c < 4; c++) ew[r * 4 + c] = table[EMB_IDS[r] * 4 + c] * w[r * 4 + c];
+      return [5, 0, 5, 2].reduce((acc, r) => acc + [0, 1, 2, 3].reduce((a, c) => a + ew[r * 4 + c] ** 2, 0), 0);
+    },
+    tol: TOL,
+  },
+  {
+    name: 'softmaxCrossEntropy with an ignored row, scaled upstream gradient',
+    inputs: [{ shape: [4, 9], grad: true, lo: -3, hi: 3 }],
+    build: ([logits], rt) => {
+      const t = rt.tensor(new Int32Array(XENT_TARGETS), [4]);
+      return F.scale(F.softmaxCrossEntropy(logits, t, { ignoreIndex: -1 }), 2.5);
+    },
+    ref: ([logits]) => 2.5 * ref.softmaxXent(logits, XENT_TARGETS, 9, -1),
+    tol: TOL,
+  },
+  {
+    name: 'mini BERT4Rec: embeddings -> layerNorm -> attention -> layerNorm(+res) -> masked rows -> tied-weight softmax CE',
+    inputs: [
+      { shape: [7, 8], grad: true }, // E (items, tied with the output layer)
+      { shape: [5, 8], grad: true }, // positional embeddings
+      { shape: [8], grad: true, lo: 0.5, hi: 1.5 }, // ln1 gamma
+      { shape: [8], grad: true }, // ln1 beta
+      { shape: [8, 8], grad: true, lo: -0.5, hi: 0.5 }, // Wq
+      { shape: [8, 8], grad: true, lo: -0.5, hi: 0.5 }, // Wk
+      { shape: [8, 8], grad: true, lo: -0.5, hi: 0.5 }, // Wv
+      { shape: [8], grad: true, lo: 0.5, hi: 1.5 }, // ln2 gamma
+      { shape: [8], grad: true }, // ln2 beta
+      { shape: [7], grad: true }, // output bias
+    ],
+    build: ([E, P, g1, b1, wq, wk, wv, g2, b2, ob], rt) => {
+      const ids = rt.tensor(new Int32Array(BERT_IDS), [2, 5]);
+      const mask = rt.tensor(new Uint32Array(ATTN_MASK), [2, 5]);
+      const rows = rt.tensor(new Int32Array(BERT_ROWS), [3]);
+      const targets = rt.tensor(new Int32Array(BERT_TARGETS), [3]);
+      const h1 = F.layerNorm(F.add(F.embedding(E, ids), P), g1, b1, { eps: 1e-6 });
+      const a = F.attention(F.linear(h1, wq), F.linear(h1, wk), F.linear(h1, wv), mask, { heads: 2 });
+      const h2 = F.layerNorm(a, g2, b2, { eps: 1e-6, residual: h1 });
+      const logits = F.add(F.matmul(F.gatherRows(h2, rows), E, { transB: true }), ob); // [3, 7]
+      return F.softmaxCrossEntropy(logits, targets);
+    },
+    ref: ([E, P, g1, b1, wq, wk, wv, g2, b2, ob]) => {
+      const x = new Float64Array(80);
+      for (let r = 0; r < 10; r++) for (let c = 0; c < 8; c++) x[r * 8 + c] = E[BERT_IDS[r] * 8 + c] + P[(r % 5) * 8 + c];
+      const h1 = ref.layerNorm(x, g1, b1, 8, 1e-6);
+      const lin = (w: Float64Array) => ref.matmul(h1, w, 10, 8, 8, false, true);
+      const a = ref.attention(lin(wq), lin(wk), lin(wv), ATTN_MASK, 2, 5, 8, 2);
+      const h2 = ref.layerNorm(a.map((v, i) => v + h1[i]), g2, b2, 8, 1e-6);
+      const sel = new Float64Array(24);
+      BERT_ROWS.forEach((r, i) => sel.set(h2.subarray(r * 8, r * 8 + 8), i * 8));
+      const logits = ref.addRow(ref.matmul(sel, E, 3, 8, 7, false, true), ob);
+      return ref.softmaxXent(logits, BERT_TARGETS, 7, -1);
+    },
+    tol: TOL,
+  },
 ];
 
 // ---------------------------------------------------------------------------------------

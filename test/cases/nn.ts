@@ -1,6 +1,6 @@
 // Module, initialiser and LR-schedule cases (no optimizer kernels needed).
 // Runs under vitest (test/nn.test.ts), Deno and Chromium.
-import { backward, Dropout, F, init, LayerNorm, Linear, linearWarmupDecay, Module, ModuleList, Rng, scope, SGD, tapeLength, type Runtime, type Tensor } from '../../runtime/index.js';
+import { backward, Dropout, Embedding, F, AdamW, init, LayerNorm, Linear, linearWarmupDecay, Module, ModuleList, Rng, scope, SGD, tapeLength, type Runtime, type Tensor } from '../../runtime/index.js';
 import { randomArray } from '../reference/random.js';
 import { assert, assertClose, assertEqual, assertThrows } from './assert.js';
 import type { PortableCase } from './types.js';
@@ -72,6 +72,71 @@ export function trainStep(model: Mlp, opt: { step(): void; zeroGrad(): void }, x
   backward(loss);
   opt.step();
   return loss;
+}
+
+/**
+ * A one-layer BERT4Rec-shaped model: item + position embeddings, LayerNorm, attention with
+ * Q/K/V/O projections, a GELU feed-forward block, residual LayerNorms, dropout, and a
+ * tied-weight output over the items at the masked rows.
+ */
+export class MiniBert extends Module {
+  readonly items: Embedding;
+  readonly pos: Embedding;
+  readonly ln0: LayerNorm;
+  readonly q: Linear;
+  readonly k: Linear;
+  readonly v: Linear;
+  readonly o: Linear;
+  readonly ln1: LayerNorm;
+  readonly ff1: Linear;
+  readonly ff2: Linear;
+  readonly ln2: LayerNorm;
+  readonly drop: Dropout;
+  readonly outBias: Tensor;
+  constructor(rt: Runtime, readonly V: number, readonly L: number, readonly d: number, readonly heads: number, seed: number, p = 0.1) {
+    super();
+    const rng = new Rng(seed);
+    this.items = this.registerModule('items', new Embedding(rt, V, d, { rng }));
+    this.pos = this.registerModule('pos', new Embedding(rt, L, d, { rng }));
+    this.ln0 = this.registerModule('ln0', new LayerNorm(rt, d));
+    this.q = this.registerModule('q', new Linear(rt, d, d, { rng }));
+    this.k = this.registerModule('k', new Linear(rt, d, d, { rng }));
+    this.v = this.registerModule('v', new Linear(rt, d, d, { rng }));
+    this.o = this.registerModule('o', new Linear(rt, d, d, { rng }));
+    this.ln1 = this.registerModule('ln1', new LayerNorm(rt, d));
+    this.ff1 = this.registerModule('ff1', new Linear(rt, d, 4 * d, { rng, activation: 'gelu_tanh' }));
+    this.ff2 = this.registerModule('ff2', new Linear(rt, 4 * d, d, { rng }));
+    this.ln2 = this.registerModule('ln2', new LayerNorm(rt, d));
+    this.drop = this.registerModule('drop', new Dropout(p, { seed: rng.u32() }));
+    this.outBias = this.createParameter(rt, 'outBias', [V], init.zeros, rng);
+  }
+
+  /** ids i32 [B, L], keyMask u32 [B, L], rows i32 [n] (flat masked positions), targets i32 [n]. */
+  loss(ids: Tensor, keyMask: Tensor, rows: Tensor, targets: Tensor): Tensor {
+    const h0 = this.drop.forward(this.ln0.forward(F.add(this.items.forward(ids), this.pos.weight)));
+    const a = F.attention(this.q.forward(h0), this.k.forward(h0), this.v.forward(h0), keyMask, { heads: this.heads });
+    const h1 = this.ln1.forward(this.drop.forward(this.o.forward(a)), h0);
+    const h2 = this.ln2.forward(this.drop.forward(this.ff2.forward(this.ff1.forward(h1))), h1);
+    const logits = F.add(F.matmul(F.gatherRows(h2, rows), this.items.weight, { transB: true }), this.outBias);
+    return F.softmaxCrossEntropy(logits, targets, { ignoreIndex: -1 });
+  }
+}
+
+/** A fixed batch for MiniBert: B sequences of length L, the last two positions of sequence 1 padded. */
+export function miniBatch(rt: Runtime, B: number, L: number, V: number): Tensor[] {
+  const r = new Rng(99);
+  const ids = Int32Array.from({ length: B * L }, () => 1 + Math.floor(r.uniform() * (V - 1)));
+  const mask = Uint32Array.from({ length: B * L }, (_, i) => (B > 1 && i >= 2 * L - 2 && i < 2 * L ? 0 : 1));
+  const rows: number[] = [];
+  const targets: number[] = [];
+  for (let i = 0; i < B * L; i++) {
+    if (mask[i] && r.uniform() < 0.3) {
+      rows.push(i);
+      targets.push(ids[i]);
+      ids[i] = 0; // the mask token
+    }
+  }
+  return [rt.tensor(ids, [B, L]), rt.tensor(mask, [B, L]), rt.tensor(Int32Array.from(rows), [rows.length]), rt.tensor(Int32Array.from(targets), [targets.length])];
 }
 
 async function values(t: Tensor): Promise<Float32Array> {
@@ -231,6 +296,25 @@ export const nnCases: PortableCase[] = [
     },
   },
   {
+    name: 'Embedding looks up rows; its gradient counts repeated ids',
+    async run(rt) {
+      const emb = new Embedding(rt, 5, 3, { rng: new Rng(2) });
+      const table = await values(emb.weight);
+      const ids = rt.tensor(new Int32Array([4, 0, 4, 2]), [2, 2]);
+      const loss = scope(() => {
+        const e = emb.forward(ids);
+        assertEqual(e.shape.join(','), '2,2,3', 'shape');
+        return F.sumAll(e);
+      });
+      const expect = [4, 0, 4, 2].reduce((s, id) => s + table[id * 3] + table[id * 3 + 1] + table[id * 3 + 2], 0);
+      assertClose([await loss.item()], [expect], { atol: 1e-6, rtol: 1e-6 }, 'sum of looked-up rows');
+      backward(loss);
+      assertClose(await values(emb.weight.grad!), [1, 1, 1, 0, 0, 0, 1, 1, 1, 0, 0, 0, 2, 2, 2], { atol: 0, rtol: 0 }, 'dTable');
+      for (const t of [ids, loss]) t.dispose();
+      emb.dispose();
+    },
+  },
+  {
     name: 'SGD on a small MLP: loss decreases, live memory flat over 50 steps, tape empty',
     async run(rt) {
       const model = new Mlp(rt, 8, 16, 3);
@@ -261,6 +345,32 @@ export const nnCases: PortableCase[] = [
       model.dispose();
       x.dispose();
       y.dispose();
+    },
+  },
+  {
+    name: 'MiniBert + AdamW: loss decreases, memory flat over 20 steps',
+    async run(rt) {
+      const model = new MiniBert(rt, 50, 12, 16, 2, 4);
+      const batch = miniBatch(rt, 4, 12, 50);
+      const opt = new AdamW([{ params: model.parameters(), weightDecay: 0.01 }], { lr: 3e-3, clipNorm: 5 });
+      const losses: number[] = [];
+      const live: number[] = [];
+      for (let i = 0; i < 20; i++) {
+        opt.zeroGrad();
+        const loss = scope(() => model.loss(batch[0], batch[1], batch[2], batch[3]));
+        backward(loss);
+        opt.step();
+        losses.push(await loss.item());
+        loss.dispose();
+        live.push(rt.memory().liveBytes);
+      }
+      for (let i = 2; i < 20; i++) assertEqual(live[i], live[1], `live bytes after step ${i + 1}`);
+      assert(Math.abs(losses[0] - Math.log(50)) < 0.3, `initial loss ${losses[0]} near ln(50)`);
+      assert(losses[19] < losses[0] - 0.5, `loss decreases (${losses[0].toFixed(3)} -> ${losses[19].toFixed(3)})`);
+      opt.zeroGrad();
+      opt.dispose();
+      model.dispose();
+      for (const t of batch) t.dispose();
     },
   },
 ];

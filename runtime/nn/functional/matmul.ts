@@ -6,7 +6,7 @@
 //   C = A^T B^T   dA = B^T dC^T       dB = dC^T A^T
 // An operand shared across the batch (no batch dims) gets its gradient summed over the batch.
 import { record, needsGrad } from '../../autograd/tape.js';
-import { matmul as rawMatmul } from '../../ops/matmul.js';
+import { matmul as rawMatmul, matmulBackward } from '../../ops/matmul.js';
 import type { Tensor } from '../../tensor.js';
 import { reduceTo } from './reduce_to.js';
 
@@ -17,6 +17,10 @@ export interface MatmulFlags {
 
 /** Gradients of op(A) @ op(B) for the operands that need them. */
 export function matmulGrads(dC: Tensor, a: Tensor, b: Tensor, { transA = false, transB = false }: MatmulFlags, needA: boolean, needB: boolean): [Tensor | null, Tensor | null] {
+  if (needA && needB) {
+    const { da, db } = matmulBackward(dC, a, b, { transA, transB });
+    return [da, db];
+  }
   let da: Tensor | null = null;
   let db: Tensor | null = null;
   if (needA) {
