@@ -5,7 +5,7 @@ import { formatShape, sizeOf, checkShape, type Shape } from './shape.js';
 import { Tensor } from './tensor.js';
 import { emptyTensor } from './ops/util.js';
 import { fill } from './ops/fill.js';
-import { WasmBackend } from './wasm/backend.js';
+import { WasmBackend, type WasmBackendOptions } from './wasm/backend.js';
 import { WebGPUBackend, type WebGPUBackendOptions } from './webgpu/backend.js';
 
 export type BackendChoice = 'auto' | BackendName;
@@ -14,6 +14,8 @@ export interface RuntimeOptions {
   /** 'auto' (default) picks WebGPU when an adapter exists, else WASM. */
   backend?: BackendChoice;
   webgpu?: WebGPUBackendOptions;
+  /** WASM backend options (threads). */
+  wasm?: WasmBackendOptions;
   /** Receives one line saying which backend was picked and why. Default: silent. */
   log?: (message: string) => void;
 }
@@ -94,7 +96,7 @@ export async function createRuntime(options: RuntimeOptions = {}): Promise<Runti
   const choice = options.backend ?? 'auto';
   const log = options.log ?? (() => {});
   if (choice === 'wasm') {
-    const rt = new Runtime(await WasmBackend.create(), 'forced');
+    const rt = new Runtime(await WasmBackend.create(options.wasm), 'forced');
     log(`backend: wasm (requested)`);
     return rt;
   }
@@ -111,6 +113,6 @@ export async function createRuntime(options: RuntimeOptions = {}): Promise<Runti
   } catch (e) {
     if (!(e instanceof BackendUnavailableError)) throw e;
     log(`backend: wasm (auto): ${e.message}; falling back to WASM`);
-    return new Runtime(await WasmBackend.create(), `WebGPU unavailable: ${e.message}`);
+    return new Runtime(await WasmBackend.create(options.wasm), `WebGPU unavailable: ${e.message}`);
   }
 }

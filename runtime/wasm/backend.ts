@@ -1,6 +1,9 @@
 import type { Backend, KernelCall, MemoryStats, Storage } from '../backend.js';
 import { KernelError, OutOfMemoryError } from '../errors.js';
 import { WasmAllocator } from './allocator.js';
+import { MIN_PARALLEL_COST, parallelSpec, splitRange } from './parallel.js';
+import { withSharedMemoryImport } from './shared-module.js';
+import { hardwareThreads, sharedMemorySupported, WasmThreadPool } from './threads.js';
 import kernelsWasm from '../../build/kernels.wasm';
 
 class WasmStorage implements Storage {
@@ -24,8 +27,40 @@ function compileModule(): Promise<WebAssembly.Module> {
   return compiledModule;
 }
 
+let sharedBytes: Uint8Array<ArrayBuffer> | null = null;
+let compiledSharedModule: Promise<WebAssembly.Module> | null = null;
+function compileSharedModule(): Promise<WebAssembly.Module> {
+  sharedBytes ??= withSharedMemoryImport(kernelsWasm as Uint8Array);
+  compiledSharedModule ??= WebAssembly.compile(sharedBytes);
+  return compiledSharedModule;
+}
+
 /** Maximum memory: 4 GiB is the wasm32 limit. */
 const MAX_PAGES = 65536;
+/** Default cap on threads (main thread included). */
+const MAX_DEFAULT_THREADS = 8;
+
+export interface WasmBackendOptions {
+  /**
+   * Threads for kernels that split their work (the main thread included). Default: the
+   * number of hardware threads, at most 8. 1 disables the worker pool. Needs shared
+   * memory (SharedArrayBuffer; cross-origin isolation in browsers) and workers; without
+   * them the backend runs on one thread and says so in its description.
+   */
+  threads?: number;
+}
+
+function instantiate(module: WebAssembly.Module, memory: WebAssembly.Memory): Promise<WebAssembly.Instance> {
+  return WebAssembly.instantiate(module, {
+    env: {
+      memory,
+      abort(_msg: number, _file: number, line: number, col: number) {
+        throw new Error(`WASM kernel aborted at ${line}:${col}`);
+      },
+      seed: () => Date.now(),
+    },
+  });
+}
 
 /**
  * The CPU backend: AssemblyScript kernels compiled to WASM (SIMD). Tensors are
@@ -33,8 +68,10 @@ const MAX_PAGES = 65536;
  */
 export class WasmBackend implements Backend {
   readonly name = 'wasm' as const;
-  readonly description = 'WASM (AssemblyScript kernels, SIMD)';
+  readonly description: string;
   private readonly allocator: WasmAllocator;
+  /** Per-thread scratch blocks, by the export that sized them. */
+  private readonly scratch = new Map<string, number[]>();
   private liveBytes = 0;
   private liveCount = 0;
   private peakLiveBytes = 0;
@@ -43,23 +80,45 @@ export class WasmBackend implements Backend {
   private constructor(
     readonly wasmMemory: WebAssembly.Memory,
     readonly exports: WasmExports,
+    private readonly pool: WasmThreadPool | null,
+    threadNote: string,
   ) {
     this.allocator = new WasmAllocator(wasmMemory, exports.heapBase());
+    this.description = `WASM (AssemblyScript kernels, SIMD, ${threadNote})`;
   }
 
-  static async create(): Promise<WasmBackend> {
+  /** Threads kernels may use (main thread included). */
+  get threads(): number {
+    return (this.pool?.size ?? 0) + 1;
+  }
+
+  static async create(options: WasmBackendOptions = {}): Promise<WasmBackend> {
+    const want = Math.max(1, Math.floor(options.threads ?? Math.min(MAX_DEFAULT_THREADS, await hardwareThreads())));
+    if (want > 1) {
+      let why: string;
+      if (!sharedMemorySupported()) why = 'no SharedArrayBuffer (not cross-origin isolated)';
+      else {
+        try {
+          const module = await compileSharedModule();
+          const memory = new WebAssembly.Memory({ initial: 16, maximum: MAX_PAGES, shared: true });
+          const instance = await instantiate(module, memory);
+          const exports = instance.exports as unknown as WasmExports;
+          const names = Object.keys(exports).filter((k) => typeof exports[k] === 'function');
+          const pool = await WasmThreadPool.create(sharedBytes!, memory, names, want - 1);
+          return new WasmBackend(memory, exports, pool, `${want} threads`);
+        } catch (e) {
+          why = e instanceof Error ? e.message : String(e);
+        }
+      }
+      const module = await compileModule();
+      const memory = new WebAssembly.Memory({ initial: 16, maximum: MAX_PAGES });
+      const instance = await instantiate(module, memory);
+      return new WasmBackend(memory, instance.exports as unknown as WasmExports, null, `1 thread: ${why}`);
+    }
     const module = await compileModule();
     const memory = new WebAssembly.Memory({ initial: 16, maximum: MAX_PAGES });
-    const instance = await WebAssembly.instantiate(module, {
-      env: {
-        memory,
-        abort(_msg: number, _file: number, line: number, col: number) {
-          throw new Error(`WASM kernel aborted at ${line}:${col}`);
-        },
-        seed: () => Date.now(),
-      },
-    });
-    return new WasmBackend(memory, instance.exports as unknown as WasmExports);
+    const instance = await instantiate(module, memory);
+    return new WasmBackend(memory, instance.exports as unknown as WasmExports, null, '1 thread');
   }
 
   private check(): void {
@@ -142,7 +201,43 @@ export class WasmBackend implements Backend {
     for (const s of call.outputs) args.push((s as WasmStorage).ptr);
     for (const p of call.params) args.push(p);
     if (call.constants) for (const c of call.constants) args.push(c);
-    fn(...args);
+    const spec = parallelSpec(kernel);
+    if (!spec) {
+      fn(...args);
+      return;
+    }
+    // A splittable kernel: (..., itemStart, itemEnd, scratch), over threads when worth it.
+    const constants = call.constants ?? [];
+    const items = spec.items(call.params, constants);
+    if (items <= 0) return;
+    const threads = this.pool && spec.cost(call.params, constants) >= MIN_PARALLEL_COST ? Math.min(this.threads, items) : 1;
+    const scratch = this.scratchBlocks(spec.scratchExport, threads);
+    if (threads === 1) {
+      fn(...args, 0, items, scratch[0]);
+      return;
+    }
+    try {
+      this.pool!.run(exportName, args, splitRange(items, threads), scratch, (start, end, s) => fn(...args, start, end, s));
+    } catch (e) {
+      throw new KernelError(kernel.name, 'internal', e instanceof Error ? e.message : String(e));
+    }
+  }
+
+  /** `count` per-thread scratch blocks sized by the export `sizeExport` (kept until trim/destroy). */
+  private scratchBlocks(sizeExport: string, count: number): number[] {
+    let blocks = this.scratch.get(sizeExport);
+    if (!blocks) this.scratch.set(sizeExport, (blocks = []));
+    if (blocks.length < count) {
+      const sizeFn = this.exports[sizeExport] as (() => number) | undefined;
+      if (typeof sizeFn !== 'function') throw new KernelError(sizeExport, 'validation', `the WASM module has no export '${sizeExport}'`);
+      const size = WasmAllocator.round(sizeFn() >>> 0);
+      try {
+        while (blocks.length < count) blocks.push(this.allocator.alloc(size));
+      } catch (e) {
+        throw new OutOfMemoryError('wasm', size, e instanceof Error ? e.message : String(e));
+      }
+    }
+    return blocks;
   }
 
   flush(): void {}
@@ -163,10 +258,13 @@ export class WasmBackend implements Backend {
   }
 
   trim(): void {
+    // With nothing live the allocator restarts at the heap base: the scratch goes too.
+    if (this.liveCount === 0) this.scratch.clear();
     this.allocator.trim(this.liveCount);
   }
 
   destroy(): void {
     this.destroyed = true;
+    this.pool?.destroy();
   }
 }
