@@ -5,6 +5,8 @@
 //     .wasm bytes) and a generated module 'bench:cases' importing every bench/cases/*.ts,
 //     so a new case file is picked up without editing the runner;
 //  4. node dist/bench/run.js [args].
+// With --compare, step 2 on is replaced by dist/bench/compare.js (bench/compare/main.ts): ours vs
+// TensorFlow.js, one child process per backend.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -18,6 +20,28 @@ const kernelSources = readdirSync('kernels').filter((f) => f.endsWith('.ts')).ma
 if (!existsSync('build/kernels.wasm') || kernelSources.some((f) => mtime(f) > mtime('build/kernels.wasm'))) {
   execFileSync('node', ['scripts/build.mjs', '--only', 'wasm'], { stdio: 'inherit' });
 }
+
+// --compare: our kernels and training step against TensorFlow.js (bench/compare/main.ts), in
+// its own bundle: TensorFlow.js and `webgpu` stay external (loaded from node_modules at run
+// time; TFJS must be imported after navigator.gpu exists).
+if (process.argv.includes('--compare')) {
+  await build({
+    entryPoints: ['bench/compare/main.ts'],
+    outfile: 'dist/bench/compare.js',
+    bundle: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'es2022',
+    loader: { '.wgsl': 'text', '.wasm': 'binary' },
+    external: ['webgpu', '@tensorflow/*', 'esbuild'],
+    sourcemap: true,
+    logLevel: 'warning',
+    banner: { js: "import { createRequire as __benchCreateRequire } from 'node:module'; const require = __benchCreateRequire(import.meta.url);" },
+  });
+  const c = spawnSync('node', ['--enable-source-maps', 'dist/bench/compare.js', ...process.argv.slice(2)], { stdio: 'inherit' });
+  process.exit(c.status ?? 1);
+}
+
 if (Math.max(mtime('bench/ceiling/peak.ts'), mtime('bench/ceiling/asconfig.json')) > mtime('build/peak.wasm')) {
   execFileSync(bin('asc'), ['bench/ceiling/peak.ts', '--config', 'bench/ceiling/asconfig.json'], { stdio: 'inherit' });
 }

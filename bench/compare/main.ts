@@ -1,0 +1,195 @@
+// `npm run bench -- --compare [--quick] [--samples N] [--filter TEXT] [--backend wasm|webgpu|both]
+//   [--out DIR] [--machine NAME] [--no-readme]`: our kernels and training step against
+// TensorFlow.js. Built by scripts/bench.mjs to dist/bench/compare.js (TensorFlow.js and
+// `webgpu` left external, loaded from node_modules at run time).
+//
+// The parent process starts one child per backend, one after the other (`--child wasm`, then
+// `--child webgpu`): each child holds one of our runtimes and TFJS on the matching backend and
+// measures every case interleaved (bench/compare/measure.ts), writing its part as JSON. The
+// parent merges the parts, writes bench/results/compare-*.json/.md and the README section.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { arch, cpus, platform, release, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createRuntime } from '../../runtime/index.js';
+import { initTfjs } from '../tfjs/setup.js';
+import { compareCases } from './cases.js';
+import { measurePair, type MeasureOptions } from './measure.js';
+import { readmeSection, toMarkdown, updateReadme, writeCompareReport, type CompareEnv, type ComparePart, type CompareReport } from './report.js';
+import type { CompareBackend, CompareCase } from './types.js';
+
+interface Options {
+  backends: CompareBackend[];
+  filter: string | null;
+  quick: boolean;
+  samples: number;
+  out: string;
+  machine: string | null;
+  readme: boolean;
+  list: boolean;
+  child: CompareBackend | null;
+  part: string | null;
+}
+
+function parseArgs(argv: string[]): Options {
+  const o: Options = { backends: ['wasm', 'webgpu'], filter: null, quick: false, samples: 0, out: 'bench/results', machine: null, readme: true, list: false, child: null, part: null };
+  const backend = (v: string): CompareBackend => {
+    if (v === 'wasm' || v === 'webgpu') return v;
+    throw new Error(`bench --compare: backend must be wasm or webgpu (got '${v}')`);
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const value = () => {
+      const v = argv[++i];
+      if (v === undefined) throw new Error(`bench --compare: ${a} needs a value`);
+      return v;
+    };
+    if (a === '--compare') continue;
+    else if (a === '--backend') {
+      const v = value();
+      o.backends = v === 'both' ? ['wasm', 'webgpu'] : [backend(v)];
+    } else if (a === '--filter') o.filter = value();
+    else if (a === '--quick') o.quick = true;
+    else if (a === '--samples') o.samples = Math.max(1, parseInt(value(), 10) || 1);
+    else if (a === '--out') o.out = value();
+    else if (a === '--machine') o.machine = value();
+    else if (a === '--no-readme') o.readme = false;
+    else if (a === '--list') o.list = true;
+    else if (a === '--child') o.child = backend(value());
+    else if (a === '--part') o.part = value();
+    else throw new Error(`bench --compare: unknown argument '${a}' (see the header of bench/compare/main.ts)`);
+  }
+  if (!o.samples) o.samples = o.quick ? 5 : 15;
+  return o;
+}
+
+function measureOptions(o: Options): MeasureOptions {
+  return o.quick
+    ? { samples: o.samples, warmMs: 40, targetMs: 10, budgetMs: 1500, minSamples: 3 }
+    : { samples: o.samples, warmMs: 300, targetMs: 40, budgetMs: 8000, minSamples: 5 };
+}
+
+function selectCases(filter: string | null, backend: CompareBackend | null): CompareCase[] {
+  return compareCases.filter((c) => (!backend || !c.backends || c.backends.includes(backend)) && (!filter || `${c.group} ${c.name}`.toLowerCase().includes(filter.toLowerCase())));
+}
+
+const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
+const ms = (x: number) => (Number.isFinite(x) ? `${x.toFixed(x >= 100 ? 0 : 2)} ms` : 'error');
+
+/** Child: one backend, ours and TFJS in this process. */
+async function runChild(o: Options, backend: CompareBackend): Promise<void> {
+  const part: ComparePart = { backend, ours: '', theirs: '', versions: {}, results: [] };
+  try {
+    // TFJS first: on webgpu it installs navigator.gpu, which our runtime then finds, so both
+    // sides get their adapters from the same Dawn instance.
+    const tfjs = await initTfjs(backend);
+    const rt = await createRuntime({ backend });
+    part.ours = rt.backend.description;
+    part.theirs = tfjs.description;
+    part.versions = tfjs.versions;
+    console.log(`compare ${backend}: ours: ${part.ours}`);
+    console.log(`compare ${backend}: TFJS: tf.getBackend() = '${tfjs.active}'; ${part.theirs}`);
+    const opts = measureOptions(o);
+    for (const c of selectCases(o.filter, backend)) {
+      const t0 = performance.now();
+      const r = await measurePair(c, () => c.ours(rt), () => c.theirs(tfjs), opts);
+      part.results.push(r);
+      const errs = [r.ours.error && `ours: ${r.ours.error}`, r.theirs.error && `TFJS: ${r.theirs.error}`].filter(Boolean).join('; ');
+      console.log(
+        `compare ${backend}: ${c.name}: ours ${ms(r.ours.medianMs)}, TFJS ${ms(r.theirs.medianMs)}` +
+          (Number.isFinite(r.speedup) ? `, speedup ${r.speedup.toFixed(2)}x` : '') +
+          ` (${((performance.now() - t0) / 1000).toFixed(1)} s)${errs ? ` [${errs}]` : ''}`,
+      );
+    }
+    rt.destroy();
+  } catch (e) {
+    part.error = message(e);
+    console.error(`compare ${backend}: ${e instanceof Error ? (e.stack ?? e.message) : e}`);
+  }
+  if (o.part) writeFileSync(o.part, JSON.stringify(part));
+}
+
+function packageVersion(name: string): string {
+  try {
+    return JSON.parse(readFileSync(`node_modules/${name}/package.json`, 'utf8')).version;
+  } catch {
+    return 'n/a';
+  }
+}
+
+function environment(o: Options): CompareEnv {
+  const list = cpus();
+  const cpuModel = list[0]?.model?.trim() ?? 'unknown CPU';
+  const slug = `${cpuModel.toLowerCase().replace(/\(r\)|\(tm\)|cpu|processor|@.*$/g, '').replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '')}-${list.length}c`;
+  let commit = 'unknown';
+  try {
+    commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  } catch {
+    // not a git checkout
+  }
+  const packages: Record<string, string> = {};
+  for (const p of ['@tensorflow/tfjs-core', '@tensorflow/tfjs-backend-wasm', '@tensorflow/tfjs-backend-webgpu', 'webgpu', 'assemblyscript']) packages[p] = packageVersion(p);
+  return {
+    date: new Date().toISOString(),
+    machine: (o.machine ?? slug).replace(/[^A-Za-z0-9._-]+/g, '-'),
+    cpuModel,
+    cores: list.length,
+    memoryGiB: totalmem() / 2 ** 30,
+    platform: `${platform()} ${release()} ${arch()}`,
+    node: process.versions.node,
+    commit,
+    packages,
+  };
+}
+
+/** Parent: a child per backend, sequentially; then the report. */
+async function runParent(o: Options, argv: string[]): Promise<void> {
+  if (!selectCases(o.filter, null).length) throw new Error(`bench --compare: no case matches '${o.filter}'`);
+  const script = fileURLToPath(import.meta.url);
+  const tmp = mkdtempSync(join(tmpdir(), 'bench-compare-'));
+  const parts: ComparePart[] = [];
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  // Dawn wants a writable XDG_RUNTIME_DIR (it only warns without one).
+  if (!env.XDG_RUNTIME_DIR) env.XDG_RUNTIME_DIR = tmpdir();
+  const passOn = argv.filter((a, i) => a !== '--compare' && a !== '--backend' && argv[i - 1] !== '--backend');
+  try {
+    for (const backend of o.backends) {
+      const partFile = join(tmp, `${backend}.json`);
+      const r = spawnSync(process.execPath, ['--enable-source-maps', script, ...passOn, '--child', backend, '--part', partFile], { stdio: 'inherit', env });
+      if (existsSync(partFile)) parts.push(JSON.parse(readFileSync(partFile, 'utf8')) as ComparePart);
+      else parts.push({ backend, ours: '', theirs: '', versions: {}, results: [], error: `child process exited with ${r.status ?? r.signal} before writing its results` });
+    }
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+  const report: CompareReport = { env: environment(o), options: { quick: o.quick, filter: o.filter, samples: o.samples }, parts };
+  console.log('\n' + toMarkdown(report));
+  const paths = writeCompareReport(report, o.out);
+  console.log(`bench --compare: wrote ${paths.join(', ')}`);
+  if (o.readme) {
+    updateReadme('README.md', readmeSection(report, paths[1]));
+    console.log('bench --compare: updated the README section between <!-- bench:compare:start --> and <!-- bench:compare:end -->');
+  }
+  if (parts.some((p) => p.error || p.results.some((r) => r.ours.error || r.theirs.error))) process.exitCode = 1;
+}
+
+async function main(): Promise<void> {
+  const argv = process.argv.slice(2);
+  const o = parseArgs(argv);
+  if (o.list) {
+    for (const c of selectCases(o.filter, null)) console.log(`${c.group.padEnd(14)} ${c.name}`);
+    return;
+  }
+  if (o.child) {
+    await runChild(o, o.child);
+    // TFJS-wasm's pthread workers and Dawn keep the event loop alive.
+    process.exit(0);
+  }
+  await runParent(o, argv);
+}
+
+main().catch((e) => {
+  console.error(e instanceof Error ? (e.stack ?? e.message) : e);
+  process.exit(1);
+});
