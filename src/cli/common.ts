@@ -1,0 +1,51 @@
+// Shared CLI helpers: integer/number flags, error reporting, exit handling.
+import { BackendUnavailableError, SafetensorsError } from '../../runtime/index.js';
+import { CheckpointError } from '../checkpoint.js';
+import { ConfigError } from '../config.js';
+import { DataFormatError, DatasetError } from '../data/errors.js';
+import { DownloadError } from '../data/node/download.js';
+
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+export function intFlag(name: string, value: string | undefined, min = 0): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min) throw new UsageError(`--${name}: expected an integer >= ${min}, got '${value}'`);
+  return n;
+}
+
+export function numberFlag(name: string, value: string | undefined, min = 0): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < min) throw new UsageError(`--${name}: expected a number >= ${min}, got '${value}'`);
+  return n;
+}
+
+export function choiceFlag<T extends string>(name: string, value: string | undefined, choices: readonly T[]): T | undefined {
+  if (value === undefined) return undefined;
+  if (!choices.includes(value as T)) throw new UsageError(`--${name}: expected one of ${choices.join(', ')}, got '${value}'`);
+  return value as T;
+}
+
+/** Errors the user can act on are printed as one line; anything else keeps its stack. */
+export function reportError(e: unknown): void {
+  const known = [UsageError, ConfigError, DataFormatError, DatasetError, CheckpointError, DownloadError, BackendUnavailableError, SafetensorsError];
+  if (known.some((K) => e instanceof K)) console.error(`error: ${(e as Error).message}`);
+  else if (e instanceof Error && (e as NodeJS.ErrnoException).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') console.error(`error: ${e.message} (see --help)`);
+  else if (e instanceof Error && String((e as NodeJS.ErrnoException).code).startsWith('ERR_PARSE_ARGS')) console.error(`error: ${e.message}`);
+  else console.error(e);
+}
+
+/** Runs a CLI main: prints known errors as one line, sets the exit code, and exits even if a GPU device thread lingers. */
+export function runMain(main: () => Promise<number>): void {
+  const exit = (code: number) => {
+    process.exitCode = code;
+    setTimeout(() => process.exit(code), 3000).unref();
+  };
+  main().then(exit, (e) => {
+    reportError(e);
+    exit(1);
+  });
+}

@@ -1,0 +1,95 @@
+// Host batches -> device tensors with as few distinct shapes as possible: the buffer pool
+// reuses storage by exact size, so a shape that changed every step would grow pooled memory.
+//   - the batch dimension is always `batchSize` (a short last batch is padded with empty rows:
+//     ids 0, key mask 0, no masked positions);
+//   - the number of gathered rows R is rounded up to a multiple of ROW_MULTIPLE; padding rows
+//     point at row 0 and have target -1 (ignored by the loss).
+import type { Runtime, Tensor } from '../../runtime/index.js';
+import type { TrainBatch } from '../data/batches.js';
+import { IGNORE_INDEX } from '../data/masking.js';
+import type { EvalBatch } from '../eval/inputs.js';
+import type { ModelInputs } from './bert4rec.js';
+
+export const ROW_MULTIPLE = 256;
+
+export function roundUp(n: number, multiple: number): number {
+  return Math.max(multiple, Math.ceil(n / multiple) * multiple);
+}
+
+export interface DeviceBatch {
+  inputs: ModelInputs;
+  /** [R] i32 targets, -1 on padding rows. */
+  targets: Tensor;
+  /** Real sequences in the batch (before padding). */
+  size: number;
+  /** Real masked positions (before padding). */
+  maskedCount: number;
+  dispose(): void;
+}
+
+function upload(rt: Runtime, ids: Int32Array, keyMask: Int32Array, rows: Int32Array, B: number, L: number): ModelInputs {
+  return {
+    ids: rt.tensor(ids, [B, L], 'i32'),
+    keyMask: rt.tensor(new Uint32Array(keyMask.buffer, keyMask.byteOffset, keyMask.length), [B, L], 'u32'),
+    rows: rt.tensor(rows, [rows.length], 'i32'),
+  };
+}
+
+/** A training batch on the device, padded to batchSize rows and R rounded up to ROW_MULTIPLE. */
+export function trainBatchToDevice(rt: Runtime, batch: TrainBatch, batchSize: number, rowMultiple = ROW_MULTIPLE): DeviceBatch {
+  const L = batch.maxLen;
+  if (batch.size > batchSize) throw new RangeError(`trainBatchToDevice: batch of ${batch.size} exceeds batchSize ${batchSize}`);
+  const n = batchSize * L;
+  const ids = new Int32Array(n);
+  const keyMask = new Int32Array(n);
+  ids.set(batch.ids);
+  keyMask.set(batch.keyMask);
+  const R = roundUp(batch.maskedRows.length, rowMultiple);
+  const rows = new Int32Array(R); // padding rows: 0
+  const targets = new Int32Array(R).fill(IGNORE_INDEX);
+  rows.set(batch.maskedRows);
+  targets.set(batch.maskedTargets);
+  const inputs = upload(rt, ids, keyMask, rows, batchSize, L);
+  const t = rt.tensor(targets, [R], 'i32');
+  return {
+    inputs,
+    targets: t,
+    size: batch.size,
+    maskedCount: batch.maskedRows.length,
+    dispose() {
+      inputs.ids.dispose();
+      inputs.keyMask.dispose();
+      inputs.rows.dispose();
+      t.dispose();
+    },
+  };
+}
+
+/**
+ * An evaluation batch on the device, padded to batchSize rows (a padding row holds only MASK
+ * in its last position); rows = the last position of every row, so R = batchSize.
+ */
+export function evalBatchToDevice(rt: Runtime, batch: EvalBatch, batchSize: number, maskId: number): ModelInputs & { dispose(): void } {
+  const L = batch.maxLen;
+  const ids = new Int32Array(batchSize * L);
+  const keyMask = new Int32Array(batchSize * L);
+  ids.set(batch.ids);
+  keyMask.set(batch.keyMask);
+  const rows = new Int32Array(batchSize);
+  for (let b = 0; b < batchSize; b++) {
+    rows[b] = b * L + L - 1;
+    if (b >= batch.size) {
+      ids[rows[b]] = maskId;
+      keyMask[rows[b]] = 1;
+    }
+  }
+  const inputs = upload(rt, ids, keyMask, rows, batchSize, L);
+  return {
+    ...inputs,
+    dispose() {
+      inputs.ids.dispose();
+      inputs.keyMask.dispose();
+      inputs.rows.dispose();
+    },
+  };
+}

@@ -1,0 +1,86 @@
+// Transformer encoder layer of BERT4Rec (post-LN, as BERT):
+//   a = Attention(x)            multi-head bidirectional self-attention, key padding mask
+//   x = LayerNorm(x + Dropout(a W_o + b_o))
+//   f = GELU(x W_1 + b_1) W_2 + b_2      (d -> ffn -> d)
+//   x = LayerNorm(x + Dropout(f))
+// Activations are [B*L, d] row-major; attention views them as [B, L, d] with head h at
+// columns h*dh .. (h+1)*dh.
+import { F, init, LayerNorm, Linear, Module, type Rng, type Runtime, type Tensor } from '../../runtime/index.js';
+import type { Bert4RecConfig } from '../config.js';
+import { attention } from './ops.js';
+import type { DropoutSeeds } from './seeds.js';
+
+/** Dropout with a per-step seed; the identity when p is 0 or the module is in eval mode. */
+export function dropoutAt(x: Tensor, p: number, training: boolean, seeds: DropoutSeeds, site: number): Tensor {
+  return F.dropout(x, training ? p : 0, training && p > 0 ? seeds.at(site) : 0);
+}
+
+export class SelfAttention extends Module {
+  readonly query: Linear;
+  readonly key: Linear;
+  readonly value: Linear;
+  readonly output: Linear;
+
+  constructor(rt: Runtime, d: number, readonly heads: number, rng: Rng, initStd: number) {
+    super();
+    const opts = { rng, init: init.truncatedNormal(initStd) };
+    this.query = this.registerModule('query', new Linear(rt, d, d, opts));
+    this.key = this.registerModule('key', new Linear(rt, d, d, opts));
+    this.value = this.registerModule('value', new Linear(rt, d, d, opts));
+    this.output = this.registerModule('output', new Linear(rt, d, d, opts));
+  }
+
+  /** x [B*L, d], keyMask [B, L] u32 -> [B*L, d] (before the output dropout). */
+  forward(x: Tensor, keyMask: Tensor, batch: number, len: number, dropout: { p: number; seed: number }): Tensor {
+    const d = x.shape[1];
+    const q = F.reshape(this.query.forward(x), [batch, len, d]);
+    const k = F.reshape(this.key.forward(x), [batch, len, d]);
+    const v = F.reshape(this.value.forward(x), [batch, len, d]);
+    const a = attention(q, k, v, keyMask, { heads: this.heads, dropout });
+    return this.output.forward(F.reshape(a, [batch * len, d]));
+  }
+}
+
+export class FeedForward extends Module {
+  readonly intermediate: Linear;
+  readonly output: Linear;
+
+  constructor(rt: Runtime, d: number, ffn: number, readonly approx: 'erf' | 'tanh', rng: Rng, initStd: number) {
+    super();
+    const opts = { rng, init: init.truncatedNormal(initStd) };
+    this.intermediate = this.registerModule('intermediate', new Linear(rt, d, ffn, opts));
+    this.output = this.registerModule('output', new Linear(rt, ffn, d, opts));
+  }
+
+  /** x [N, d] -> [N, d]: bias + GELU fused into the first matmul's epilogue. */
+  forward(x: Tensor): Tensor {
+    const h = F.linear(x, this.intermediate.weight, this.intermediate.bias, this.approx === 'erf' ? 'gelu_erf' : 'gelu_tanh');
+    return this.output.forward(h);
+  }
+}
+
+export class TransformerLayer extends Module {
+  readonly attention: SelfAttention;
+  readonly attention_norm: LayerNorm;
+  readonly ffn: FeedForward;
+  readonly ffn_norm: LayerNorm;
+
+  constructor(rt: Runtime, c: Bert4RecConfig, rng: Rng, readonly index: number) {
+    super();
+    this.attention = this.registerModule('attention', new SelfAttention(rt, c.hidden, c.heads, rng, c.initStd));
+    this.attention_norm = this.registerModule('attention_norm', new LayerNorm(rt, c.hidden, { eps: c.layerNormEps }));
+    this.ffn = this.registerModule('ffn', new FeedForward(rt, c.hidden, c.ffn, c.gelu, rng, c.initStd));
+    this.ffn_norm = this.registerModule('ffn_norm', new LayerNorm(rt, c.hidden, { eps: c.layerNormEps }));
+  }
+
+  /** Dropout sites of this layer: 3 per layer after the embedding's site 0. */
+  forward(x: Tensor, keyMask: Tensor, batch: number, len: number, p: number, seeds: DropoutSeeds): Tensor {
+    const site = 1 + 3 * this.index;
+    const training = this.training;
+    const attnDrop = { p: training ? p : 0, seed: training && p > 0 ? seeds.at(site) : 0 };
+    const a = this.attention.forward(x, keyMask, batch, len, attnDrop);
+    const x1 = this.attention_norm.forward(dropoutAt(a, p, training, seeds, site + 1), x);
+    const f = this.ffn.forward(x1);
+    return this.ffn_norm.forward(dropoutAt(f, p, training, seeds, site + 2), x1);
+  }
+}

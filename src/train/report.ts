@@ -1,0 +1,34 @@
+// Test-metric table (BERT4Rec beside the most-popular baseline, full ranking and the paper's
+// 100-negative sampled protocol) and the metrics.json document.
+import { METRIC_LABELS, type RankingMetrics } from '../eval/metrics.js';
+
+export interface ProtocolMetrics {
+  full: RankingMetrics;
+  sampled: RankingMetrics | null;
+}
+
+export interface TestReport {
+  bert4rec: ProtocolMetrics;
+  mostPopular: ProtocolMetrics;
+}
+
+type Key = keyof typeof METRIC_LABELS;
+
+/** A fixed-width table: one row per metric, columns model/baseline per protocol. */
+export function formatMetricsTable(r: TestReport, digits = 4): string {
+  const cols: [string, RankingMetrics | null][] = [
+    ['BERT4Rec full', r.bert4rec.full],
+    ['MostPop full', r.mostPopular.full],
+    ['BERT4Rec sampled', r.bert4rec.sampled],
+    ['MostPop sampled', r.mostPopular.sampled],
+  ];
+  const present = cols.filter(([, m]) => m !== null) as [string, RankingMetrics][];
+  const w0 = 8;
+  const widths = present.map(([h]) => Math.max(h.length, digits + 2));
+  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(w0) : c.padStart(widths[i - 1]))).join('  ');
+  const out = [line(['metric', ...present.map(([h]) => h)])];
+  out.push(line(['-'.repeat(w0), ...widths.map((w) => '-'.repeat(w))]));
+  for (const k of Object.keys(METRIC_LABELS) as Key[]) out.push(line([METRIC_LABELS[k], ...present.map(([, m]) => m[k].toFixed(digits))]));
+  out.push(line(['users', ...present.map(([, m]) => String(m.users))]));
+  return out.join('\n');
+}

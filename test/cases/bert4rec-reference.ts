@@ -1,0 +1,122 @@
+// Float64 host reference of the BERT4Rec forward pass (no dropout), from a state dict of
+// Float32Arrays: logits of the requested rows and the masked cross-entropy.
+import type { Bert4RecConfig } from '../../src/config.js';
+
+type P = Map<string, Float32Array>;
+
+function erf(x: number): number {
+  // Abramowitz-Stegun 7.1.26 is too coarse; use a series / continued fraction via Math functions.
+  // erf(x) = 1 - erfc(x), erfc by the Numerical Recipes Chebyshev fit (|err| < 1.2e-7).
+  const z = Math.abs(x);
+  const t = 1 / (1 + 0.5 * z);
+  const r = t * Math.exp(-z * z - 1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))));
+  return x >= 0 ? 1 - r : r - 1;
+}
+
+function gelu(x: number, approx: 'erf' | 'tanh'): number {
+  if (approx === 'erf') return 0.5 * x * (1 + erf(x / Math.SQRT2));
+  return 0.5 * x * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (x + 0.044715 * x * x * x)));
+}
+
+/** y[n, o] = sum_i x[n, i] W[o, i] + b[o] */
+function linear(x: Float64Array, n: number, inF: number, w: Float32Array, b: Float32Array | null, outF: number): Float64Array {
+  const y = new Float64Array(n * outF);
+  for (let r = 0; r < n; r++) {
+    for (let o = 0; o < outF; o++) {
+      let s = b ? b[o] : 0;
+      for (let i = 0; i < inF; i++) s += x[r * inF + i] * w[o * inF + i];
+      y[r * outF + o] = s;
+    }
+  }
+  return y;
+}
+
+function layerNorm(x: Float64Array, n: number, d: number, g: Float32Array, b: Float32Array, eps: number): Float64Array {
+  const y = new Float64Array(n * d);
+  for (let r = 0; r < n; r++) {
+    let m = 0;
+    for (let i = 0; i < d; i++) m += x[r * d + i];
+    m /= d;
+    let v = 0;
+    for (let i = 0; i < d; i++) v += (x[r * d + i] - m) ** 2;
+    v /= d;
+    const rs = 1 / Math.sqrt(v + eps);
+    for (let i = 0; i < d; i++) y[r * d + i] = (x[r * d + i] - m) * rs * g[i] + b[i];
+  }
+  return y;
+}
+
+export function referenceForward(p: P, c: Bert4RecConfig, vocab: number, ids: Int32Array, keyMask: Int32Array, B: number, rows: Int32Array, targets: Int32Array) {
+  const L = c.maxLen;
+  const d = c.hidden;
+  const H = c.heads;
+  const dh = d / H;
+  const N = B * L;
+  const get = (k: string) => {
+    const v = p.get(k);
+    if (!v) throw new Error(`reference: missing ${k}`);
+    return v;
+  };
+  const item = get('embeddings.item');
+  const pos = get('embeddings.position');
+  let x = new Float64Array(N * d);
+  for (let r = 0; r < N; r++) for (let i = 0; i < d; i++) x[r * d + i] = item[ids[r] * d + i] + pos[(r % L) * d + i];
+  x = layerNorm(x, N, d, get('embeddings.norm.weight'), get('embeddings.norm.bias'), c.layerNormEps);
+  for (let l = 0; l < c.layers; l++) {
+    const pre = `layers.${l}.`;
+    const lin = (name: string, inp: Float64Array, inF: number, outF: number) => linear(inp, N, inF, get(`${pre}${name}.weight`), get(`${pre}${name}.bias`), outF);
+    const q = lin('attention.query', x, d, d);
+    const k = lin('attention.key', x, d, d);
+    const v = lin('attention.value', x, d, d);
+    const a = new Float64Array(N * d);
+    const s = new Float64Array(L);
+    for (let b = 0; b < B; b++) {
+      for (let h = 0; h < H; h++) {
+        for (let i = 0; i < L; i++) {
+          let mx = -Infinity;
+          for (let j = 0; j < L; j++) {
+            if (!keyMask[b * L + j]) continue;
+            let dot = 0;
+            for (let e = 0; e < dh; e++) dot += q[(b * L + i) * d + h * dh + e] * k[(b * L + j) * d + h * dh + e];
+            s[j] = dot / Math.sqrt(dh);
+            mx = Math.max(mx, s[j]);
+          }
+          if (mx === -Infinity) continue; // no valid key: zeros
+          let z = 0;
+          for (let j = 0; j < L; j++) if (keyMask[b * L + j]) z += Math.exp(s[j] - mx);
+          for (let j = 0; j < L; j++) {
+            if (!keyMask[b * L + j]) continue;
+            const w = Math.exp(s[j] - mx) / z;
+            for (let e = 0; e < dh; e++) a[(b * L + i) * d + h * dh + e] += w * v[(b * L + j) * d + h * dh + e];
+          }
+        }
+      }
+    }
+    const o = lin('attention.output', a, d, d);
+    for (let t = 0; t < o.length; t++) o[t] += x[t];
+    x = layerNorm(o, N, d, get(`${pre}attention_norm.weight`), get(`${pre}attention_norm.bias`), c.layerNormEps);
+    const f1 = lin('ffn.intermediate', x, d, c.ffn).map((t) => gelu(t, c.gelu));
+    const f2 = lin('ffn.output', f1, c.ffn, d);
+    for (let t = 0; t < f2.length; t++) f2[t] += x[t];
+    x = layerNorm(f2, N, d, get(`${pre}ffn_norm.weight`), get(`${pre}ffn_norm.bias`), c.layerNormEps);
+  }
+  const R = rows.length;
+  const g = new Float64Array(R * d);
+  for (let r = 0; r < R; r++) for (let i = 0; i < d; i++) g[r * d + i] = x[rows[r] * d + i];
+  const t1 = linear(g, R, d, get('head.dense_weight'), get('head.dense_bias'), d).map((t) => gelu(t, c.gelu));
+  const hn = layerNorm(t1, R, d, get('head.norm.weight'), get('head.norm.bias'), c.layerNormEps);
+  const logits = linear(hn, R, d, item, get('head.output_bias'), vocab);
+  let loss = 0;
+  let count = 0;
+  for (let r = 0; r < R; r++) {
+    const t = targets[r];
+    if (t < 0) continue;
+    let mx = -Infinity;
+    for (let j = 0; j < vocab; j++) mx = Math.max(mx, logits[r * vocab + j]);
+    let z = 0;
+    for (let j = 0; j < vocab; j++) z += Math.exp(logits[r * vocab + j] - mx);
+    loss += Math.log(z) + mx - logits[r * vocab + t];
+    count++;
+  }
+  return { logits, loss: count ? loss / count : 0 };
+}
