@@ -8,7 +8,7 @@ export type { DType, AnyTypedArray } from './dtype.js';
 export { sizeOf, formatShape, type Shape } from './shape.js';
 export { OpArgumentError, KernelError, OutOfMemoryError, DeviceLostError, BackendUnavailableError } from './errors.js';
 export { WebGPUBackend, type WebGPUBackendOptions } from './webgpu/backend.js';
-export { WasmBackend } from './wasm/backend.js';
+export { WasmBackend, type WasmBackendOptions } from './wasm/backend.js';
 export * from './ops/index.js';
 // Autograd, modules, optimizers.
 export { backward, noGrad, noGradAsync, isGradEnabled, record, needsGrad, discardTape, tapeLength, type BackwardFn, type TapeNode } from './autograd/index.js';
@@ -19,3 +19,5 @@ export * from './optim/index.js';
 export { encodeSafetensors, decodeSafetensors, parseSafetensorsHeader, SafetensorsError, SAFETENSORS_DTYPES, type SafetensorsDType, type SafetensorsTensor, type SafetensorsData, type DecodedSafetensors } from './io/safetensors.js';
 export { CHECKSUM_KEY, encodeSafetensorsWithChecksum, verifySafetensors, stateDictToSafetensors, stateDictFromSafetensors, loadSafetensorsInto, type StateDict, type ChecksumPolicy } from './io/checkpoint.js';
 export { writeFileAtomic, readSafetensorsFile, saveStateDict, loadStateDict, loadStateDictInto } from './io/atomic-file.js';
+// Numerics checks: the first tensor that went NaN/Inf (counted on the device).
+export { checkFinite, nonFiniteCounts, type NamedTensors } from './debug.js';

@@ -51,6 +51,7 @@ export async function writeFileAtomic(file: string, bytes: Uint8Array): Promise<
     await fs.rm(tmp, { force: true });
     throw e;
   }
+  await sweepStaleTemps(fs, path, dir, path.basename(file));
   // Directory fsync: supported on Linux and macOS; Windows cannot open directories (ignored).
   let dirHandle: Awaited<ReturnType<Fs['open']>> | null = null;
   try {
@@ -60,6 +61,35 @@ export async function writeFileAtomic(file: string, bytes: Uint8Array): Promise<
     // best effort
   } finally {
     await dirHandle?.close().catch(() => {});
+  }
+}
+
+/**
+ * Removes temporary files of `base` left by writers that died mid-write (killed, crashed): the
+ * name carries the writer's pid, and only files of processes that no longer exist are removed
+ * (a live writer's file is never touched). Best effort.
+ */
+async function sweepStaleTemps(fs: Fs, path: PathMod, dir: string, base: string): Promise<void> {
+  const pattern = new RegExp(`^\\.${base.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\.(\\d+)\\.[0-9a-z]+\\.tmp$`);
+  let names: string[];
+  try {
+    names = await fs.readdir(dir);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const m = pattern.exec(name);
+    if (!m || Number(m[1]) === process.pid || processExists(Number(m[1]))) continue;
+    await fs.rm(path.join(dir, name), { force: true }).catch(() => {});
+  }
+}
+
+function processExists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as { code?: string }).code !== 'ESRCH'; // EPERM: exists, owned by someone else
   }
 }
 

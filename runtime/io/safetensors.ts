@@ -65,6 +65,14 @@ export interface DecodedSafetensors {
 export const MAX_HEADER_BYTES = 100_000_000;
 const METADATA_KEY = '__metadata__';
 
+/**
+ * obj[key] = value as an own data property, also for key "__proto__" (plain assignment would
+ * set the prototype instead and drop the key: a tensor or metadata entry named "__proto__").
+ */
+function setOwn<T>(obj: Record<string, T>, key: string, value: T): void {
+  Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
+}
+
 /** A typed array of the right class for a dtype, viewing (not copying) `bytes`. Requires alignment. */
 function viewAs(dtype: SafetensorsDType, buffer: ArrayBuffer, byteOffset: number, length: number): SafetensorsData {
   switch (dtype) {
@@ -155,7 +163,7 @@ export function encodeSafetensors(tensors: ReadonlyMap<string, SafetensorsTensor
     const meta: Record<string, string> = {};
     for (const k of Object.keys(metadata).sort()) {
       if (typeof metadata[k] !== 'string') throw new SafetensorsError(`metadata '${k}' must be a string, got ${typeof metadata[k]}`);
-      meta[k] = metadata[k];
+      setOwn(meta, k, metadata[k]);
     }
     header[METADATA_KEY] = meta;
   }
@@ -163,7 +171,7 @@ export function encodeSafetensors(tensors: ReadonlyMap<string, SafetensorsTensor
   for (const name of names) {
     const t = tensors.get(name)!;
     const end = offset + t.data.byteLength;
-    header[name] = { dtype: t.dtype, shape: [...t.shape], data_offsets: [offset, end] };
+    setOwn(header, name, { dtype: t.dtype, shape: [...t.shape], data_offsets: [offset, end] });
     offset = end;
   }
   const json = new TextEncoder().encode(JSON.stringify(header));
@@ -228,7 +236,7 @@ export function parseSafetensorsHeader(bytes: Uint8Array): SafetensorsHeader {
       if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new SafetensorsError(`'${METADATA_KEY}' must be an object of strings`);
       for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
         if (typeof v !== 'string') throw new SafetensorsError(`metadata '${k}' must be a string, got ${JSON.stringify(v)}`);
-        metadata[k] = v;
+        setOwn(metadata, k, v);
       }
       continue;
     }

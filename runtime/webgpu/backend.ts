@@ -17,17 +17,20 @@ export const DISPATCHES_PER_SUBMIT = 32;
 /** Uniform slot size: minUniformBufferOffsetAlignment is at most 256. */
 const UNIFORM_SLOT = 256;
 const STORAGE_USAGE = 0x80 /* STORAGE */ | 0x4 /* COPY_SRC */ | 0x8; /* COPY_DST */
+/** Bind groups kept for reuse; the cache is emptied when it grows past this. */
+const BIND_GROUP_CACHE_SIZE = 4096;
 
 export interface WebGPUBackendOptions {
   powerPreference?: GPUPowerPreference;
   /** Check every dispatch for validation errors in its own error scope (names the failing kernel). Default true. */
   checkDispatches?: boolean;
+  /** The GPU entry point to use instead of getGPU() (navigator.gpu / Dawn); null acts as if WebGPU were missing. For tests and embedders. */
+  gpu?: GPU | null;
 }
 
+/** An error scope still to be awaited, and the runtime error it turns into (null: no error). */
 interface PendingCheck {
-  what: string;
-  promise: Promise<GPUError | null>;
-  bytes?: number;
+  promise: Promise<Error | null>;
 }
 
 export class WebGPUBackend implements Backend {
@@ -52,6 +55,14 @@ export class WebGPUBackend implements Backend {
   private liveCount = 0;
   private peakLiveBytes = 0;
   private readonly checkDispatches: boolean;
+  /**
+   * Bind groups by (kernel layout, buffers). Pooled buffers make a training step bind the same
+   * buffers every step, so this avoids creating (and leaving to the GC) one native bind group
+   * per dispatch. Buffers are destroyed only by trim(), which empties it.
+   */
+  private readonly bindGroups = new Map<string, GPUBindGroup>();
+  private readonly bufferIds = new WeakMap<GPUBuffer, number>();
+  private nextBufferId = 1;
 
   private constructor(
     readonly device: GPUDevice,
@@ -77,7 +88,7 @@ export class WebGPUBackend implements Backend {
   }
 
   static async create(options: WebGPUBackendOptions = {}): Promise<WebGPUBackend> {
-    const gpu = await getGPU();
+    const gpu = options.gpu !== undefined ? options.gpu : await getGPU();
     if (!gpu) {
       const why = gpuLoadError();
       throw new BackendUnavailableError(`WebGPU is not available in this environment${why ? ` (${why})` : ''}`);
@@ -126,7 +137,7 @@ export class WebGPUBackend implements Backend {
     }
     this.device.pushErrorScope('out-of-memory');
     const buffer = this.pool.acquire(size, STORAGE_USAGE, 'storage');
-    this.checks.push({ what: 'alloc', promise: this.device.popErrorScope(), bytes: size });
+    this.check(this.device.popErrorScope(), (err) => new OutOfMemoryError('webgpu', size, err.message));
     this.liveBytes += size;
     this.liveCount++;
     if (this.liveBytes > this.peakLiveBytes) this.peakLiveBytes = this.liveBytes;
@@ -188,26 +199,73 @@ export class WebGPUBackend implements Backend {
     this.validateCall(kernel, call);
     const [x, y = 1, z = 1] = kernel.workgroups(call.params, call.constants ?? []);
     if (x === 0 || y === 0 || z === 0) return;
-    const { pipeline, layout } = this.pipelines.get(kernel, call.constants) ?? this.pipelines.getOrCreateSync(kernel, call.constants);
+    if (x > this.device.limits.maxComputeWorkgroupsPerDimension || y > this.device.limits.maxComputeWorkgroupsPerDimension || z > this.device.limits.maxComputeWorkgroupsPerDimension) {
+      throw new KernelError(
+        kernel.name,
+        'validation',
+        `dispatch of ${x}x${y}x${z} workgroups (params ${call.params.join(',')}) exceeds maxComputeWorkgroupsPerDimension (${this.device.limits.maxComputeWorkgroupsPerDimension})`,
+      );
+    }
+    const { pipeline, layout } = this.pipelines.get(kernel, call.constants) ?? this.createPipelineSync(kernel, call.constants);
 
     const enc = this.ensureEncoder();
     const slot = this.dispatchesInBatch;
     this.writeUniforms(slot, kernel, call.params);
-    const entries: GPUBindGroupEntry[] = [{ binding: 0, resource: { buffer: this.uniformBuffer, size: UNIFORM_SLOT } }];
-    let binding = 1;
-    for (const s of call.inputs) entries.push({ binding: binding++, resource: { buffer: (s as GPUStorage).buffer } });
-    for (const s of call.outputs) entries.push({ binding: binding++, resource: { buffer: (s as GPUStorage).buffer } });
-
     if (this.checkDispatches) this.device.pushErrorScope('validation');
-    const bindGroup = this.device.createBindGroup({ label: kernel.name, layout, entries });
+    const bindGroup = this.bindGroupFor(kernel, layout, call);
     if (!this.pass) this.pass = enc.beginComputePass();
     this.pass.setPipeline(pipeline);
     this.pass.setBindGroup(0, bindGroup, [slot * UNIFORM_SLOT]);
     this.pass.dispatchWorkgroups(x, y, z);
     if (this.checkDispatches) {
-      this.checks.push({ what: `${kernel.name} (workgroups ${x}x${y}x${z}, params ${call.params.join(',')})`, promise: this.device.popErrorScope() });
+      const detail = `workgroups ${x}x${y}x${z}, params ${call.params.join(',')}`;
+      this.check(this.device.popErrorScope(), (err) => new KernelError(kernel.name, 'validation', `${detail}: ${err.message}`));
     }
     this.countDispatch(kernel.name);
+  }
+
+  private bindGroupFor(kernel: KernelDef, layout: GPUBindGroupLayout, call: KernelCall): GPUBindGroup {
+    const buffers = [...call.inputs, ...call.outputs].map((s) => (s as GPUStorage).buffer);
+    let key = kernel.name;
+    for (const b of buffers) {
+      let id = this.bufferIds.get(b);
+      if (id === undefined) this.bufferIds.set(b, (id = this.nextBufferId++));
+      key += `|${id}`;
+    }
+    let group = this.bindGroups.get(key);
+    if (!group) {
+      const entries: GPUBindGroupEntry[] = [{ binding: 0, resource: { buffer: this.uniformBuffer, size: UNIFORM_SLOT } }];
+      buffers.forEach((buffer, i) => entries.push({ binding: i + 1, resource: { buffer } }));
+      group = this.device.createBindGroup({ label: kernel.name, layout, entries });
+      if (this.bindGroups.size >= BIND_GROUP_CACHE_SIZE) this.bindGroups.clear();
+      this.bindGroups.set(key, group);
+    }
+    return group;
+  }
+
+  /**
+   * First use of a pipeline that was not compiled ahead (compile()): created synchronously in
+   * an error scope. A WGSL error surfaces at the next sync/read as a KernelError of kind
+   * 'compile' with the shader's line numbers, and the broken pipeline is not kept.
+   */
+  private createPipelineSync(kernel: KernelDef, constants: readonly number[] | undefined) {
+    this.device.pushErrorScope('validation');
+    const created = this.pipelines.getOrCreateSync(kernel, constants);
+    const scope = this.device.popErrorScope();
+    this.checks.push({
+      promise: scope.then(async (err) => {
+        if (!err) return null;
+        const lines = await this.pipelines.compileErrors(kernel).catch(() => '');
+        this.pipelines.evict(kernel, constants);
+        return new KernelError(kernel.name, 'compile', lines || err.message);
+      }),
+    });
+    return created;
+  }
+
+  /** Queues an error-scope result; `toError` makes the runtime error for a GPU error. */
+  private check(scope: Promise<GPUError | null>, toError: (err: GPUError) => Error): void {
+    this.checks.push({ promise: scope.then((err) => (err ? toError(err) : null)) });
   }
 
   private validateCall(kernel: KernelDef, call: KernelCall): void {
@@ -245,7 +303,7 @@ export class WebGPUBackend implements Backend {
     const kernels = [...this.kernelsInBatch].join(', ');
     this.device.pushErrorScope('validation');
     this.device.queue.submit([enc.finish()]);
-    this.checks.push({ what: `submit of [${kernels}]`, promise: this.device.popErrorScope() });
+    this.check(this.device.popErrorScope(), (err) => new KernelError(kernels || 'copy', 'validation', `submit of [${kernels}]: ${err.message}`));
     this.dispatchesInBatch = 0;
     this.kernelsInBatch.clear();
     this.pool.onSubmitted();
@@ -255,13 +313,8 @@ export class WebGPUBackend implements Backend {
   private async checkErrors(): Promise<void> {
     const checks = this.checks;
     this.checks = [];
-    const results = await Promise.all(checks.map((c) => c.promise.catch((e: unknown) => e as GPUError)));
-    results.forEach((err, i) => {
-      if (!err || this.firstError) return;
-      const c = checks[i];
-      if (c.what === 'alloc') this.firstError = new OutOfMemoryError('webgpu', c.bytes ?? 0, err.message);
-      else this.firstError = new KernelError(c.what, 'validation', err.message);
-    });
+    const results = await Promise.all(checks.map((c) => c.promise.catch((e: unknown) => (e instanceof Error ? e : new Error(String(e))))));
+    for (const err of results) if (err && !this.firstError) this.firstError = err;
     if (this.lostInfo) throw new DeviceLostError(this.lostInfo.reason, this.lostInfo.message);
     if (this.firstError) {
       const e = this.firstError;
@@ -282,6 +335,8 @@ export class WebGPUBackend implements Backend {
     try {
       await staging.mapAsync(GPUMapMode.READ, 0, size);
     } catch (e) {
+      // A lost device fails the mapping; let device.lost (resolving about now) turn that into a DeviceLostError.
+      if (!this.lostInfo) await Promise.race([this.device.lost, new Promise((r) => setTimeout(r, 100))]);
       this.checkAlive();
       await this.checkErrors();
       throw e;
@@ -321,6 +376,7 @@ export class WebGPUBackend implements Backend {
 
   trim(): void {
     this.flush();
+    this.bindGroups.clear();
     this.pool.trim();
     this.stagingPool.trim();
   }

@@ -52,7 +52,10 @@ export class PipelineCache {
   private moduleFor(kernel: KernelDef): GPUShaderModule {
     let module = this.modules.get(kernel.name);
     if (!module) {
+      // WGSL errors are reported through getCompilationInfo (compileErrors), not as uncaptured errors.
+      this.device.pushErrorScope('validation');
       module = this.device.createShaderModule({ label: kernel.name, code: kernel.wgsl });
+      void this.device.popErrorScope().catch(() => null);
       this.modules.set(kernel.name, module);
     }
     return module;
@@ -72,12 +75,13 @@ export class PipelineCache {
   }
 
   private async compileNow(kernel: KernelDef, constants: readonly number[] | undefined, key: string): Promise<CachedPipeline> {
-    const module = this.moduleFor(kernel);
-    const info = await module.getCompilationInfo?.();
-    const errors = info?.messages.filter((m) => m.type === 'error') ?? [];
-    if (errors.length) {
-      throw new KernelError(kernel.name, 'compile', errors.map((m) => `line ${m.lineNum}:${m.linePos}: ${m.message}`).join('\n'));
+    const errors = await this.compileErrors(kernel);
+    if (errors) {
+      this.modules.delete(kernel.name);
+      this.pendingCompiles.delete(key);
+      throw new KernelError(kernel.name, 'compile', errors);
     }
+    const module = this.moduleFor(kernel);
     const layout = this.layoutFor(kernel);
     try {
       const pipeline = await this.device.createComputePipelineAsync({
@@ -93,6 +97,19 @@ export class PipelineCache {
     } finally {
       this.pendingCompiles.delete(key);
     }
+  }
+
+  /** The WGSL compiler's errors for a kernel's shader ("line L:P: message" lines), '' when none. */
+  async compileErrors(kernel: KernelDef): Promise<string> {
+    const info = await this.moduleFor(kernel).getCompilationInfo?.();
+    const errors = info?.messages.filter((m) => m.type === 'error') ?? [];
+    return errors.map((m) => `line ${m.lineNum}:${m.linePos}: ${m.message}`).join('\n');
+  }
+
+  /** Forgets a pipeline (and the kernel's shader module) that failed to compile, so the next use reports it again. */
+  evict(kernel: KernelDef, constants?: readonly number[]): void {
+    this.pipelines.delete(PipelineCache.key(kernel, constants));
+    this.modules.delete(kernel.name);
   }
 
   /** The pipeline if already compiled, else null (the caller then compiles synchronously). */

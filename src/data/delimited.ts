@@ -1,6 +1,6 @@
 // Line-oriented parser for every delimited interaction format (the presets in formats.ts
 // describe MovieLens .dat/.csv, u.data, "user item" and generic CSV/TSV with it).
-import { DataFormatError, quoteLine } from './errors.js';
+import { columnList, DataFormatError, quoteLine } from './errors.js';
 import { parseId, parseNumber } from './fields.js';
 import { InteractionsBuilder, type FormatName, type Interactions, type ParseReport } from './interactions.js';
 
@@ -115,7 +115,7 @@ function resolve(spec: DelimitedSpec, header: string[] | null, file: string, lin
     }
     if (!header) throw new DataFormatError(file, 0, `${role} column '${ref}' is named but the file has no header; pass a 0-based column index`);
     const i = header.findIndex((h) => h.toLowerCase() === ref.toLowerCase());
-    if (i < 0) throw new DataFormatError(file, lineNo, `no ${role} column '${ref}' in the header (columns: ${header.join(', ')})`);
+    if (i < 0) throw new DataFormatError(file, lineNo, `no ${role} column '${ref}' in the header (columns: ${columnList(header)})`);
     return i;
   };
   return { user: find(spec.user, 'user'), item: find(spec.item, 'item'), time: find(spec.time, 'timestamp'), rating: find(spec.rating, 'rating') };

@@ -22,3 +22,9 @@ export function quoteLine(line: string, max = 80): string {
   const s = line.length > max ? `${line.slice(0, max)}...` : line;
   return JSON.stringify(s);
 }
+
+/** Header column names for a message, shortened like quoteLine (a malformed header can be huge). */
+export function columnList(names: readonly string[], max = 80): string {
+  const s = names.join(', ');
+  return s.length > max ? `${s.slice(0, max)}...` : s;
+}

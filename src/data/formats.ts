@@ -1,7 +1,7 @@
 // Format presets, auto-detection and the platform-neutral entry point parseInteractions().
 import { decodeText, isZip, maybeGunzip, stripGz, type TextEncoding } from './bytes.js';
 import { parseDelimited, type ColumnRef, type DelimitedSpec, type ParseOptions } from './delimited.js';
-import { DataFormatError, quoteLine } from './errors.js';
+import { columnList, DataFormatError, quoteLine } from './errors.js';
 import type { FormatName, Interactions } from './interactions.js';
 import { readMovieLensZip } from './movielens-zip.js';
 
@@ -95,7 +95,7 @@ function delimitedSpec(file: string, first: string, o: LoadOptions): DelimitedSp
     const hit = names.find((n) => candidates.includes(n));
     if (hit !== undefined) return hit;
     if (!required) return undefined;
-    const where = header ? `header columns: ${names.join(', ')}` : 'the file has no header';
+    const where = header ? `header columns: ${columnList(names)}` : 'the file has no header';
     throw new DataFormatError(file, 0, `cannot tell which column holds the ${role} (${where}); pass ${role}Column`);
   };
   const user = guess(o.userColumn, USER_NAMES, 'user', true)!;

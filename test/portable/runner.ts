@@ -3,18 +3,34 @@ import { createRuntime, type BackendName } from '../../runtime/index.js';
 import { coreOpCases } from '../cases/core-ops.js';
 import { autogradCases } from '../cases/autograd.js';
 import { nnCases } from '../cases/nn.js';
+import { optimCases } from '../cases/optim.js';
 import { layerNormCases } from '../cases/layernorm.js';
 import { geluCases } from '../cases/gelu.js';
 import { dropoutCases } from '../cases/dropout.js';
+import { attentionCases } from '../cases/attention.js';
+import { softmaxXentCases } from '../cases/softmax_xent.js';
+import { embeddingCases } from '../cases/embedding.js';
+import { adamwCases } from '../cases/adamw.js';
+import { gradNormCases } from '../cases/grad_norm.js';
+import { matmulCases } from '../cases/matmul.js';
+import { nonfiniteCases } from '../cases/nonfinite.js';
 import type { PortableCase } from '../cases/types.js';
 
 export const portableSuites: Record<string, PortableCase[]> = {
+  'non-finite checks': nonfiniteCases,
+  'softmax cross-entropy': softmaxXentCases,
+  embedding: embeddingCases,
+  adamW: adamwCases,
+  'grad norm': gradNormCases,
   'core ops': coreOpCases,
+  attention: attentionCases,
   autograd: autogradCases,
   nn: nnCases,
+  optim: optimCases,
   'layer norm': layerNormCases,
   gelu: geluCases,
   dropout: dropoutCases,
+  matmul: matmulCases,
 };
 
 export interface CaseResult {
