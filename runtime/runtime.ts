@@ -16,6 +16,11 @@ export interface RuntimeOptions {
   webgpu?: WebGPUBackendOptions;
   /** WASM backend options (threads). */
   wasm?: WasmBackendOptions;
+  /**
+   * With 'auto': skip a software (CPU-emulated) WebGPU adapter such as lavapipe or
+   * SwiftShader and use WASM, which is much faster on the same CPU. Default false.
+   */
+  avoidSoftwareAdapter?: boolean;
   /** Receives one line saying which backend was picked and why. Default: silent. */
   log?: (message: string) => void;
 }
@@ -108,6 +113,12 @@ export async function createRuntime(options: RuntimeOptions = {}): Promise<Runti
   if (choice !== 'auto') throw new OpArgumentError('createRuntime', `unknown backend '${choice as string}' (expected auto, webgpu or wasm)`);
   try {
     const backend = await WebGPUBackend.create(options.webgpu);
+    if (options.avoidSoftwareAdapter && backend.isSoftwareAdapter) {
+      const why = `the WebGPU adapter is a software renderer (${backend.description})`;
+      backend.destroy();
+      log(`backend: wasm (auto): ${why}; WASM is faster on this CPU (use --backend webgpu to force it)`);
+      return new Runtime(await WasmBackend.create(options.wasm), why);
+    }
     log(`backend: webgpu (auto): ${backend.description}`);
     return new Runtime(backend, 'a WebGPU adapter was found');
   } catch (e) {

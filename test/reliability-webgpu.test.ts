@@ -212,4 +212,26 @@ describe('WebGPU device faults', () => {
     rt2.destroy();
     expect(await caught(createRuntime({ backend: 'webgpu', webgpu: { gpu: null } }))).toBeInstanceOf(BackendUnavailableError);
   });
+
+  it("'auto' with avoidSoftwareAdapter skips a software adapter (lavapipe here) for WASM and says why", async () => {
+    const probe = await createRuntime({ backend: 'webgpu' });
+    const software = (probe.backend as WebGPUBackend).isSoftwareAdapter;
+    const description = probe.backend.description;
+    probe.destroy();
+    const lines: string[] = [];
+    const rt = await createRuntime({ backend: 'auto', avoidSoftwareAdapter: true, log: (m) => lines.push(m) });
+    if (software) {
+      expect(rt.name).toBe('wasm');
+      expect(lines[0]).toMatch(/^backend: wasm \(auto\): the WebGPU adapter is a software renderer/);
+    } else {
+      // On a hardware adapter the option changes nothing.
+      expect(rt.name).toBe('webgpu');
+      expect(lines[0]).toContain(description);
+    }
+    rt.destroy();
+    // Without the option, 'auto' keeps picking WebGPU whatever the adapter.
+    const rt2 = await createRuntime({ backend: 'auto' });
+    expect(rt2.name).toBe('webgpu');
+    rt2.destroy();
+  });
 });

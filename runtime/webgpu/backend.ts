@@ -120,6 +120,12 @@ export class WebGPUBackend implements Backend {
     return `WebGPU (${parts.length ? parts.join(' ') : 'unknown adapter'})`;
   }
 
+  /** Whether the adapter is a software (CPU) renderer such as lavapipe, llvmpipe or SwiftShader. */
+  get isSoftwareAdapter(): boolean {
+    const info = this.adapterInfo as (GPUAdapterInfo & { isFallbackAdapter?: boolean }) | undefined;
+    return !!info?.isFallbackAdapter || /llvmpipe|lavapipe|swiftshader/i.test(this.description);
+  }
+
   get limits(): GPUSupportedLimits {
     return this.device.limits;
   }
