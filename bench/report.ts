@@ -21,6 +21,8 @@ export interface CaseResult {
   /** flops / median, bytes / median. */
   gflops: number;
   gbs: number;
+  /** Peak live device bytes on this backend while the case's group was timed. */
+  peakLiveBytes?: number;
   error?: string;
 }
 
@@ -119,17 +121,17 @@ export function ceilingTable(c: Ceilings): string {
 
 export function resultsTable(results: CaseResult[], c: Ceilings): string {
   const rows = [
-    '| case | backend | median ms | p10–p90 ms | GFLOP/s | GB/s | FLOP/B | attainable GFLOP/s | % of roofline | bound |',
-    '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
+    '| case | backend | median ms | p10–p90 ms | GFLOP/s | GB/s | FLOP/B | attainable GFLOP/s | % of roofline | bound | group peak MiB |',
+    '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: |',
   ];
   for (const r of results) {
     if (r.error) {
-      rows.push(`| ${r.name} | ${r.backend} | error: ${r.error.replace(/\|/g, '/').slice(0, 120)} | | | | | | | |`);
+      rows.push(`| ${r.name} | ${r.backend} | error: ${r.error.replace(/\|/g, '/').slice(0, 120)} | | | | | | | | |`);
       continue;
     }
     const rl = roofline(r, rooflineFor(r.backend, c));
     rows.push(
-      `| ${r.name} | ${r.backend} | ${ms(r.medianMs)} | ${ms(r.p10Ms)}–${ms(r.p90Ms)} | ${r.flops ? f(r.gflops) : '—'} | ${f(r.gbs)} | ${r.flops ? f(r.flops / r.bytes) : '—'} | ${rl && r.flops ? f(rl.attainable, 1) : '—'} | ${rl ? f(100 * rl.fraction, 1) : '—'} | ${rl?.bound ?? '—'} |`,
+      `| ${r.name} | ${r.backend} | ${ms(r.medianMs)} | ${ms(r.p10Ms)}–${ms(r.p90Ms)} | ${r.flops ? f(r.gflops) : '—'} | ${f(r.gbs)} | ${r.flops ? f(r.flops / r.bytes) : '—'} | ${rl && r.flops ? f(rl.attainable, 1) : '—'} | ${rl ? f(100 * rl.fraction, 1) : '—'} | ${rl?.bound ?? '—'} | ${r.peakLiveBytes !== undefined ? f(r.peakLiveBytes / 2 ** 20, 1) : '—'} |`,
     );
   }
   return rows.join('\n');

@@ -133,6 +133,8 @@ async function measureGroup(cases: BenchCase[], runtimes: Map<BenchBackend, Runt
       }
     }
   }
+  // Peak live device memory over the timed rounds, per backend (the group's inputs and workspace).
+  for (const rt of runtimes.values()) rt.backend.resetPeak();
   for (let round = 0; round < o.samples; round++) {
     const order = round % 2 === 0 ? live : [...live].reverse();
     for (const l of order) {
@@ -157,7 +159,14 @@ async function measureGroup(cases: BenchCase[], runtimes: Map<BenchBackend, Runt
       results.push(fail(l.c, l.backend, l.error));
       continue;
     }
-    results.push({ name: l.c.name, group: l.c.group, backend: l.backend, itersPerSample: l.iters, ...summarize(l.samples, l.c.flops, l.c.bytes) });
+    results.push({
+      name: l.c.name,
+      group: l.c.group,
+      backend: l.backend,
+      itersPerSample: l.iters,
+      peakLiveBytes: l.rt.memory().peakLiveBytes,
+      ...summarize(l.samples, l.c.flops, l.c.bytes),
+    });
   }
   for (const rt of runtimes.values()) {
     await rt.sync().catch(() => {});
