@@ -48,7 +48,7 @@ describe('bench report', () => {
     const table = resultsTable([result(1e9, 1e6, [50]), { ...result(1, 1, []), name: 'broken', error: 'bad | thing' }], ceilings);
     const rows = table.split('\n');
     expect(rows).toHaveLength(4);
-    expect(rows[2]).toMatch(/^\| c \| wasm \| 50\.0 \| 50\.0–50\.0 \| 20\.00 \| 0\.02 \| 1000\.00 \| 40\.0 \| 50\.0 \| compute \|$/);
+    expect(rows[2]).toMatch(/^\| c \| wasm \| 50\.0 \| 50\.0–50\.0 \| 20\.00 \| 0\.02 \| 1000\.00 \| 40\.0 \| 50\.0 \| compute \| — \|$/);
     expect(rows[3]).toContain('error: bad / thing');
   });
 });
