@@ -36,6 +36,7 @@ const common = {
 const bundles = [
   ['runtime/index.ts', 'dist/index.js', 'neutral'],
   ['test/portable/deno-main.ts', 'dist/test/portable-deno.js', 'neutral'],
+  ['test/portable/deno-train.ts', 'dist/test/deno-train.js', 'neutral'],
   ['test/portable/browser-main.ts', 'dist/test/portable-browser.js', 'browser'],
 ];
 for (const extra of ['src/cli/train.ts', 'src/cli/recommend.ts']) {

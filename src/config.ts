@@ -39,6 +39,8 @@ export interface TrainConfig {
   evalEvery: number;
   /** Stop after this many minutes (0 = no limit). */
   timeLimitMinutes: number;
+  /** Pad each batch only to a multiple of this many positions over its longest sample (0 = always maxLen). */
+  lengthBucket: number;
 }
 
 export interface FullConfig {
@@ -61,9 +63,9 @@ export const DEFAULT_MODEL: Bert4RecConfig = {
 };
 
 export const DEFAULT_TRAIN: TrainConfig = {
-  epochs: 20,
+  epochs: 30,
   batchSize: 64,
-  lr: 1e-3,
+  lr: 2e-3,
   warmupFraction: 0.05,
   weightDecay: 0.01,
   clipNorm: 5,
@@ -73,6 +75,7 @@ export const DEFAULT_TRAIN: TrainConfig = {
   seed: 42,
   evalEvery: 1,
   timeLimitMinutes: 0,
+  lengthBucket: 32,
 };
 
 export class ConfigError extends Error {
@@ -107,6 +110,7 @@ const TRAIN_SPEC: Record<keyof TrainConfig, Spec> = {
   seed: { kind: 'int', min: 0, max: 2 ** 32 - 1 },
   evalEvery: { kind: 'int', min: 1, max: 1e6 },
   timeLimitMinutes: { kind: 'number', min: 0, max: 1e6 },
+  lengthBucket: { kind: 'int', min: 0, max: 4096 },
 };
 
 function checkValue(where: string, key: string, value: unknown, spec: Spec): unknown {

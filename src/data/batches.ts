@@ -15,11 +15,23 @@ export interface BatchOptions {
   shuffle?: boolean;
   /** Leave out a last, smaller batch (default false). */
   dropLast?: boolean;
+  /**
+   * Length bucketing (default 0 = off: every batch is L wide, in plain shuffled order).
+   * When > 0, the shuffled samples are sorted by length within chunks of CHUNK_BATCHES
+   * batches, the batches are taken from that order and yielded in a shuffled order, and each
+   * batch is only as wide as its longest sample rounded up to a multiple of lengthBucket
+   * (at most L). Left padding keeps every sample's last item in the last column.
+   */
+  lengthBucket?: number;
 }
 
-/** What the model consumes. All [B, L] arrays are row-major, B = size. */
+/** Batches per chunk sorted by length when bucketing: enough to find similar lengths, small enough to keep the order random. */
+export const CHUNK_BATCHES = 64;
+
+/** What the model consumes. All [B, L] arrays are row-major, B = size, L = maxLen. */
 export interface TrainBatch {
   size: number;
+  /** Width of this batch (the samples' L, or less with length bucketing). */
   maxLen: number;
   ids: Int32Array;
   /** Target item at masked positions, IGNORE_INDEX (-1) elsewhere. */
@@ -48,13 +60,31 @@ export function* epochBatches(samples: TrainingSamples, o: BatchOptions): Genera
   if (!Number.isInteger(B) || B < 1) throw new RangeError(`epochBatches: batchSize must be a positive integer, got ${B}`);
   const p = o.maskProb ?? 0.2;
   if (!(p > 0 && p <= 1)) throw new RangeError(`epochBatches: maskProb must be in (0, 1], got ${p}`);
-  const L = samples.maxLen;
+  const bucket = o.lengthBucket ?? 0;
+  if (!Number.isInteger(bucket) || bucket < 0) throw new RangeError(`epochBatches: lengthBucket must be a non-negative integer, got ${bucket}`);
   const order = new Int32Array(samples.count);
   for (let i = 0; i < order.length; i++) order[i] = i;
-  if (o.shuffle ?? true) new Rng(o.seed, o.epoch, 0xffffffff).shuffle(order);
+  const shuffle = o.shuffle ?? true;
+  if (shuffle) new Rng(o.seed, o.epoch, 0xffffffff).shuffle(order);
   const nb = batchCount(samples, B, o.dropLast);
-  for (let b = 0; b < nb; b++) {
+  const batchOrder = new Int32Array(nb);
+  for (let b = 0; b < nb; b++) batchOrder[b] = b;
+  if (bucket > 0) {
+    const len = samples.length;
+    const chunk = B * CHUNK_BATCHES;
+    for (let from = 0; from < order.length; from += chunk) {
+      order.subarray(from, Math.min(order.length, from + chunk)).sort((a, b) => len[a] - len[b] || a - b);
+    }
+    if (shuffle) new Rng(o.seed, o.epoch, 0xfffffffe).shuffle(batchOrder);
+  }
+  for (const b of batchOrder) {
     const rows = Math.min(B, samples.count - b * B);
+    let L = samples.maxLen;
+    if (bucket > 0) {
+      let longest = 1;
+      for (let r = 0; r < rows; r++) longest = Math.max(longest, samples.length[order[b * B + r]]);
+      L = Math.min(L, Math.ceil(longest / bucket) * bucket);
+    }
     const ids = new Int32Array(rows * L);
     const targets = new Int32Array(rows * L);
     const keyMask = new Int32Array(rows * L);

@@ -1,5 +1,5 @@
 // Evaluation driver: batches the EvalSet, asks a scorer for item scores, ranks, aggregates.
-import { evalBatch, type EvalBatch, type EvalSet } from './inputs.js';
+import { evalBatchOf, type EvalBatch, type EvalSet } from './inputs.js';
 import { metricsFromRanks, type RankingMetrics } from './metrics.js';
 import { rankFull, rankSampled, type TieRule } from './rank.js';
 
@@ -16,6 +16,12 @@ export interface EvaluateOptions {
   sampled?: Int32Array[] | null;
   ties?: TieRule;
   onProgress?: (done: number, total: number) => void;
+  /**
+   * > 0: score users in order of history length, each batch only as wide as its longest
+   * history + MASK rounded up to a multiple of this (at most set.maxLen). Default 0: set order,
+   * full width. The metrics do not depend on it beyond float rounding.
+   */
+  lengthBucket?: number;
 }
 
 export interface EvaluationResult {
@@ -34,15 +40,26 @@ export async function evaluate(set: EvalSet, scorer: Scorer, options: EvaluateOp
   if (sampled && sampled.length !== n) throw new RangeError(`evaluate: ${sampled.length} candidate lists for ${n} users`);
   const fullRanks = new Int32Array(n);
   const sampledRanks = sampled ? new Int32Array(n) : null;
+  const bucket = options.lengthBucket ?? 0;
+  const order = new Int32Array(n);
+  for (let i = 0; i < n; i++) order[i] = i;
+  if (bucket > 0) order.sort((a, b) => set.inputs[a].length - set.inputs[b].length || a - b);
   for (let from = 0; from < n; from += bs) {
-    const batch = evalBatch(set, from, from + bs);
+    const index = order.subarray(from, Math.min(n, from + bs));
+    let width = set.maxLen;
+    if (bucket > 0) {
+      let longest = 0;
+      for (const k of index) longest = Math.max(longest, set.inputs[k].length);
+      width = Math.min(set.maxLen, Math.ceil((longest + 1) / bucket) * bucket);
+    }
+    const batch = evalBatchOf(set, index, width);
     const scores = await scorer(batch);
     const stride = scores.length / batch.size;
     if (!Number.isInteger(stride) || stride < set.numItems + 1) {
       throw new RangeError(`evaluate: scorer returned ${scores.length} scores for ${batch.size} rows; expected [${batch.size}, >= ${set.numItems + 1}]`);
     }
     for (let b = 0; b < batch.size; b++) {
-      const k = from + b;
+      const k = index[b];
       fullRanks[k] = rankFull(scores, b * stride, set.targets[k], set.numItems, set.exclude[k], options.ties);
       if (sampled && sampledRanks) sampledRanks[k] = rankSampled(scores, b * stride, sampled[k], options.ties);
     }

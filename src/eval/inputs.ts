@@ -62,22 +62,32 @@ export function buildEvalSet(split: LeaveOneOutSplit, stage: Stage, maxLen: numb
 
 /** Model input for EvalSet entries [from, to). */
 export function evalBatch(set: EvalSet, from: number, to: number): EvalBatch {
-  const L = set.maxLen;
   const size = Math.max(0, Math.min(to, set.users.length) - from);
+  const index = new Int32Array(size);
+  for (let b = 0; b < size; b++) index[b] = from + b;
+  return evalBatchOf(set, index);
+}
+
+/**
+ * Model input for the EvalSet entries `index` (in that order), `width` columns wide
+ * (default set.maxLen; at least the longest history + 1 for the MASK).
+ */
+export function evalBatchOf(set: EvalSet, index: Int32Array, width = set.maxLen): EvalBatch {
+  const L = width;
+  const size = index.length;
   const ids = new Int32Array(size * L);
   const keyMask = new Int32Array(size * L);
   const rows = new Int32Array(size);
-  const index = new Int32Array(size);
   for (let b = 0; b < size; b++) {
-    const h = set.inputs[from + b];
+    const h = set.inputs[index[b]];
+    if (h.length + 1 > L) throw new RangeError(`evalBatchOf: a history of ${h.length} items needs width >= ${h.length + 1}, got ${L}`);
     const off = b * L + (L - 1 - h.length);
     ids.set(h, off);
     keyMask.fill(1, off, (b + 1) * L);
     ids[(b + 1) * L - 1] = set.maskId;
     rows[b] = b * L + L - 1;
-    index[b] = from + b;
   }
-  return { size, maxLen: L, ids, keyMask, rows, index };
+  return { size, maxLen: L, ids, keyMask, rows, index: Int32Array.from(index) };
 }
 
 function uniqueSorted(items: Int32Array, without: number): Int32Array {

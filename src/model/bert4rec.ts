@@ -5,7 +5,7 @@
 //   -> gather the R masked rows                                           [R, d]
 //   -> head: GELU(h W + b) -> LayerNorm -> h E^T + output bias (E tied)   [R, V+2]
 //   -> softmax cross-entropy against the masked targets (ignore index -1).
-import { F, init, LayerNorm, Module, ModuleList, Rng, type Runtime, type Tensor } from '../../runtime/index.js';
+import { F, init, keep, LayerNorm, Module, ModuleList, Rng, type Runtime, type Tensor } from '../../runtime/index.js';
 import type { Bert4RecConfig } from '../config.js';
 import { TransformerLayer, dropoutAt } from './layers.js';
 import { embedding, gatherRows, softmaxCrossEntropy } from './ops.js';
@@ -79,17 +79,42 @@ export class Bert4Rec extends Module {
     this.head = this.registerModule('head', new Head(rt, this.vocab, config, rng));
   }
 
-  /** Encoder output [B*L, d]. */
+  /**
+   * Encoder output [B*L, d]. L may be shorter than maxLen: sequences are left-padded, so
+   * column j of a width-L batch is position maxLen - L + j (the last item is always at
+   * position maxLen - 1, as at evaluation time); short batches skip the all-padding columns.
+   */
   encode(ids: Tensor, keyMask: Tensor): Tensor {
     const [B, L] = ids.shape;
     const c = this.config;
-    if (L !== c.maxLen) throw new RangeError(`Bert4Rec: sequence length ${L} differs from the model's maxLen ${c.maxLen}`);
+    if (!(L >= 1 && L <= c.maxLen)) throw new RangeError(`Bert4Rec: sequence length ${L} must be in [1, maxLen ${c.maxLen}]`);
     const e = embedding(this.embeddings.item, ids); // [B, L, d]
-    const withPos = F.add(e, this.embeddings.position); // position [L, d] repeats over B
+    const position = L === c.maxLen ? this.embeddings.position : gatherRows(this.embeddings.position, this.positionIds(L)); // [L, d]
+    const withPos = F.add(e, position); // position [L, d] repeats over B
     const normed = this.embeddings.norm.forward(F.reshape(withPos, [B * L, c.hidden]));
     let x = dropoutAt(normed, c.dropout, this.training, this.seeds, 0);
     for (const layer of this.layers) x = layer.forward(x, keyMask, B, L, c.dropout, this.seeds);
     return x;
+  }
+
+  private readonly positionIdCache = new Map<number, Tensor>();
+
+  /** i32 [L]: maxLen - L .. maxLen - 1, cached per width (owned by the model). */
+  private positionIds(L: number): Tensor {
+    let t = this.positionIdCache.get(L);
+    if (!t) {
+      const ids = new Int32Array(L);
+      for (let j = 0; j < L; j++) ids[j] = this.config.maxLen - L + j;
+      t = keep(this.rt.tensor(ids, [L], 'i32'));
+      this.positionIdCache.set(L, t);
+    }
+    return t;
+  }
+
+  override dispose(): void {
+    for (const t of this.positionIdCache.values()) t.dispose();
+    this.positionIdCache.clear();
+    super.dispose();
   }
 
   /** Logits [R, V+2] of the selected rows. */

@@ -176,7 +176,7 @@ export async function runTraining(o: TrainRunOptions): Promise<TrainRunResult> {
       let seen = 0;
       let k = 0;
       try {
-        for (const batch of epochBatches(samples, { batchSize: B, maskProb: mc.maskProb, maskId: dataset.maskId, seed: tc.seed, epoch: e })) {
+        for (const batch of epochBatches(samples, { batchSize: B, maskProb: mc.maskProb, maskId: dataset.maskId, seed: tc.seed, epoch: e, lengthBucket: tc.lengthBucket })) {
           const dev = trainBatchToDevice(rt, batch, B);
           const ts = now();
           try {
@@ -209,7 +209,7 @@ export async function runTraining(o: TrainRunOptions): Promise<TrainRunResult> {
       let line = `epoch ${e}/${tc.epochs}: loss ${record.loss.toFixed(4)}, ${k} steps, ${record.seconds.toFixed(1)} s (${((seen / Math.max(record.seconds, 1e-9)) | 0)} samples/s)`;
       history.push(record);
       if (e % tc.evalEvery === 0 || e === tc.epochs || stoppedBy !== 'epochs') {
-        const v = (await evaluate(validSet, scorer, { batchSize: evalBatch * 4 })).full;
+        const v = (await evaluate(validSet, scorer, { batchSize: evalBatch * 4, lengthBucket: tc.lengthBucket })).full;
         record.valid = { ndcg10: v.ndcg10, hr10: v.hr10 };
         line += `; valid NDCG@10 ${v.ndcg10.toFixed(4)}, HR@10 ${v.hr10.toFixed(4)}`;
         if (!best || v.ndcg10 > best.value) {
@@ -237,7 +237,7 @@ export async function runTraining(o: TrainRunOptions): Promise<TrainRunResult> {
   }
   const weights = itemCounts(dataset.sequences, V);
   const sampled = buildSampledCandidates(testSet, weights, { count: o.negatives ?? 100, seed: tc.seed });
-  const r = await evaluate(testSet, scorer, { batchSize: evalBatch * 4, sampled });
+  const r = await evaluate(testSet, scorer, { batchSize: evalBatch * 4, lengthBucket: tc.lengthBucket, sampled });
   const pop = evaluateMostPopular(testSet, mostPopularScores(itemCounts(trainingSequences(split, true), V)), { sampled });
   test = { bert4rec: { full: r.full, sampled: r.sampled }, mostPopular: { full: pop.full, sampled: pop.sampled } };
   log(`\nTest metrics (${testSet.users.length} users; full ranking over ${V} items without history; sampled: target + ${o.negatives ?? 100} popularity-sampled negatives)\n${formatMetricsTable(test)}`);

@@ -1,0 +1,157 @@
+// A training session for the demo, platform-neutral (browser, Deno, Node): the same model,
+// optimizer and step as the CLI (src/model, src/train/step.ts), driven step by step with
+// callbacks so a page can draw progress, and stoppable between steps.
+import { linearWarmupDecay, type Runtime } from '../runtime/index.js';
+import { resolveConfig, type FullConfig } from '../src/config.js';
+import { batchCount, epochBatches } from '../src/data/batches.js';
+import { buildSamples, type TrainingSamples } from '../src/data/samples.js';
+import { trainingSequences } from '../src/data/split.js';
+import { evaluate } from '../src/eval/evaluate.js';
+import { buildEvalSet, type EvalSet } from '../src/eval/inputs.js';
+import { Bert4Rec } from '../src/model/bert4rec.js';
+import { trainBatchToDevice } from '../src/model/inputs.js';
+import { recommendTopK, type Recommendation } from '../src/model/recommend.js';
+import { modelScorer } from '../src/model/score.js';
+import { createOptimizer, type TrainOptimizer } from '../src/train/optimizer.js';
+import { trainStep } from '../src/train/step.js';
+import type { DemoData } from './data.js';
+
+export interface DemoTrainOptions {
+  epochs: number;
+  batchSize: number;
+  maxLen: number;
+  hidden: number;
+  layers?: number;
+  heads?: number;
+  lr?: number;
+  dropout?: number;
+  seed?: number;
+  /** Stop after this many steps (0 or absent: all epochs). */
+  maxSteps?: number;
+  /** Evaluate on the validation users every N epochs (default 1; 0 = never). */
+  evalEvery?: number;
+}
+
+export interface StepInfo {
+  step: number;
+  epoch: number;
+  loss: number;
+  ms: number;
+}
+
+export interface EpochInfo {
+  epoch: number;
+  step: number;
+  meanLoss: number;
+  ndcg10?: number;
+  hr10?: number;
+}
+
+export interface RunCallbacks {
+  onStep?: (s: StepInfo) => void;
+  onEpoch?: (e: EpochInfo) => void;
+  /** Checked before every step; true stops the run. */
+  shouldStop?: () => boolean;
+}
+
+/** Rows gathered for the loss are rounded up to this (fewer distinct shapes, little waste at demo sizes). */
+const ROW_MULTIPLE = 64;
+
+/** The demo's FullConfig (validated by src/config.ts). */
+export function demoConfig(o: DemoTrainOptions): FullConfig {
+  const hidden = o.hidden;
+  return resolveConfig({
+    model: { maxLen: o.maxLen, hidden, layers: o.layers ?? 1, heads: o.heads ?? (hidden % 2 === 0 ? 2 : 1), ffn: 4 * hidden, dropout: o.dropout ?? 0.1 },
+    train: { epochs: o.epochs, batchSize: o.batchSize, lr: o.lr ?? 2e-3, seed: o.seed ?? 42, warmupFraction: 0.05 },
+  });
+}
+
+export class DemoTrainer {
+  readonly model: Bert4Rec;
+  readonly config: FullConfig;
+  readonly samples: TrainingSamples;
+  readonly stepsPerEpoch: number;
+  readonly totalSteps: number;
+  readonly validSet: EvalSet;
+  step = 0;
+  epoch = 0;
+  private opt: TrainOptimizer;
+
+  constructor(
+    readonly rt: Runtime,
+    readonly data: DemoData,
+    readonly options: DemoTrainOptions,
+  ) {
+    this.config = demoConfig(options);
+    const { model: mc, train: tc } = this.config;
+    this.samples = buildSamples(trainingSequences(data.split, false), { maxLen: mc.maxLen });
+    this.stepsPerEpoch = batchCount(this.samples, tc.batchSize);
+    const all = tc.epochs * this.stepsPerEpoch;
+    this.totalSteps = options.maxSteps ? Math.min(all, options.maxSteps) : all;
+    this.model = new Bert4Rec(rt, data.dataset.numItems, mc, tc.seed);
+    const warmupSteps = Math.min(this.totalSteps, Math.round(tc.warmupFraction * this.totalSteps));
+    this.opt = createOptimizer(this.model, tc, linearWarmupDecay({ peakLr: tc.lr, warmupSteps, totalSteps: this.totalSteps }));
+    this.validSet = buildEvalSet(data.split, 'valid', mc.maxLen);
+  }
+
+  /** Trains until the epochs (or maxSteps) are done or shouldStop() says so. */
+  async run(cb: RunCallbacks = {}): Promise<{ steps: number; losses: number[]; epochs: EpochInfo[]; stopped: boolean }> {
+    const { model: mc, train: tc } = this.config;
+    const B = tc.batchSize;
+    const losses: number[] = [];
+    const epochs: EpochInfo[] = [];
+    const evalEvery = this.options.evalEvery ?? 1;
+    let stopped = false;
+    while (this.epoch < tc.epochs && this.step < this.totalSteps && !stopped) {
+      const e = this.epoch + 1;
+      let sum = 0;
+      let n = 0;
+      for (const batch of epochBatches(this.samples, { batchSize: B, maskProb: mc.maskProb, maskId: this.data.dataset.maskId, seed: tc.seed, epoch: e })) {
+        if (this.step >= this.totalSteps || cb.shouldStop?.()) {
+          stopped = this.step < this.totalSteps;
+          break;
+        }
+        const dev = trainBatchToDevice(this.rt, batch, B, ROW_MULTIPLE);
+        const t0 = performance.now();
+        let loss: number;
+        try {
+          loss = await trainStep(this.model, this.opt, dev, this.step + 1);
+        } finally {
+          dev.dispose();
+        }
+        this.step++;
+        sum += loss;
+        n++;
+        losses.push(loss);
+        cb.onStep?.({ step: this.step, epoch: e, loss, ms: performance.now() - t0 });
+      }
+      this.epoch = e;
+      const info: EpochInfo = { epoch: e, step: this.step, meanLoss: n ? sum / n : NaN };
+      const last = this.epoch >= tc.epochs || this.step >= this.totalSteps || stopped;
+      if (evalEvery > 0 && (e % evalEvery === 0 || last) && this.validSet.users.length > 0) {
+        const v = await this.validate();
+        info.ndcg10 = v.ndcg10;
+        info.hr10 = v.hr10;
+      }
+      epochs.push(info);
+      cb.onEpoch?.(info);
+    }
+    return { steps: this.step, losses, epochs, stopped };
+  }
+
+  /** Validation NDCG@10 / HR@10 over all items (history excluded). */
+  async validate(): Promise<{ ndcg10: number; hr10: number }> {
+    const r = await evaluate(this.validSet, modelScorer(this.model, 64), { batchSize: 256 });
+    return { ndcg10: r.full.ndcg10, hr10: r.full.hr10 };
+  }
+
+  recommend(history: Int32Array, k = 10): Promise<Recommendation[]> {
+    return recommendTopK(this.model, history, k);
+  }
+
+  /** Frees the optimizer state and the model. */
+  dispose(): void {
+    this.opt.dispose();
+    this.model.dispose();
+  }
+}

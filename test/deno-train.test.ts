@@ -1,0 +1,46 @@
+// A short BERT4Rec training run under Deno (WebGPU from navigator.gpu on lavapipe, and WASM)
+// with the demo's platform-neutral trainer. Needs `npm run build` first (npm test does it).
+// Fails, never skips, when Deno has no WebGPU adapter.
+import { expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+
+const DENO = 'node_modules/.bin/deno';
+
+interface BackendResult {
+  description?: string;
+  steps?: number;
+  meanFirst10?: number;
+  meanLast10?: number;
+  ndcg10?: number;
+  recommendations?: number[];
+  reloadedMatches?: boolean;
+  error?: string;
+}
+
+it('BERT4Rec trains under Deno on WebGPU and WASM (loss falls, both agree, checkpoint round trip)', () => {
+  expect(existsSync(DENO), 'deno is missing: run npm ci (the deno npm package ships it)').toBe(true);
+  expect(existsSync('dist/test/deno-train.js'), 'run npm run build first').toBe(true);
+  const r = spawnSync(DENO, ['run', '--allow-all', 'dist/test/deno-train.js'], { encoding: 'utf8', timeout: 300_000 });
+  const out = `${r.stdout}\n${r.stderr}`;
+  const line = out.split('\n').find((l) => l.startsWith('DENO_TRAIN_SUMMARY '));
+  expect(line, `no summary from deno:\n${out.slice(-4000)}`).toBeTruthy();
+  const summary = JSON.parse(line!.slice('DENO_TRAIN_SUMMARY '.length)) as { items: number; backends: Record<string, BackendResult> };
+  const gpu = summary.backends.webgpu;
+  const cpu = summary.backends.wasm;
+  expect(gpu?.description, `Deno has no WebGPU adapter:\n${out.slice(-2000)}`).toMatch(/^WebGPU/);
+  expect(gpu.error, 'webgpu run failed').toBeUndefined();
+  expect(cpu?.error, 'wasm run failed').toBeUndefined();
+  for (const [name, b] of [['webgpu', gpu], ['wasm', cpu]] as const) {
+    expect(b.steps, name).toBe(100);
+    // Initial loss is about ln(V+2); 100 steps must bring the mean clearly down.
+    expect(b.meanFirst10!, name).toBeGreaterThan(b.meanLast10! + 0.15);
+    // Next-item ranking clearly above chance (a random ranking of ~32 items gives NDCG@10 ~ 0.15).
+    expect(b.ndcg10!, name).toBeGreaterThan(0.3);
+    expect(b.recommendations, name).toHaveLength(10);
+    expect(b.reloadedMatches, `${name}: the reloaded checkpoint recommends other items`).toBe(true);
+  }
+  // Same seeds and counter-based dropout: the backends follow the same trajectory (f32 rounding apart).
+  expect(Math.abs(gpu.meanLast10! - cpu.meanLast10!)).toBeLessThan(1e-2);
+  expect(r.status).toBe(0);
+});
