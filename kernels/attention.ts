@@ -4,16 +4,17 @@
 //
 // Per (b, head), blocks of QB queries and KB keys are packed into a workspace as rows of
 // dp = dh rounded up to 4 floats (zero padded), so every inner loop is whole v128s over dh.
-// Scores come four keys at a time (dot4); the L x L matrix is never stored. The WASM kernels
-// take one extra output, a workspace of attention_work_bytes(dh) bytes, for those blocks.
+// Scores come four keys at a time (dot4); the L x L matrix is never stored. The fused kernels
+// work on the (b, head) pairs item = b * heads + head in [itemStart, itemEnd), so the backend
+// splits them across threads; each thread brings its own scratch (attention_scratch_bytes).
 import { pcg_hash } from './rng';
 
 const KB: u32 = 64; // keys per block
 const QB: u32 = 64; // queries per block
 const NEG: f32 = -1e30; // finite running-max sentinel, as in the WGSL
 
-// Workspace (an extra output the op allocates, workSize bytes): six blocks of 64 packed rows
-// and six vectors of 64. The addresses are set by setWork() at each entry.
+// Workspace (the calling thread's scratch): six blocks of 64 packed rows and six vectors of 64.
+// The addresses are set by setWork() at each entry (globals are per instance, so per thread).
 let bufK: usize = 0;
 let bufV: usize = 0;
 let bufQ: usize = 0;
@@ -30,6 +31,11 @@ let vecF: usize = 0; // key valid flags
 /** Bytes of workspace the kernels below need for head size dh. */
 export function attention_work_bytes(dh: u32): u32 {
   return 6 * 64 * (((dh + 3) & ~3) << 2) + 6 * 64 * 4;
+}
+
+/** Per-thread scratch for the largest head size (ATTENTION_MAX_HEAD_DIM = 128). */
+export function attention_scratch_bytes(): u32 {
+  return attention_work_bytes(128);
 }
 
 function setWork(work: usize, rb: usize): void {
@@ -119,15 +125,18 @@ function setWork(work: usize, rb: usize): void {
 }
 
 export function attention_fwd(
-  q: usize, k: usize, v: usize, mask: usize, out: usize, lse: usize, work: usize,
+  q: usize, k: usize, v: usize, mask: usize, out: usize, lse: usize,
   B: u32, L: u32, d: u32, heads: u32, dh: u32, scale: f32, dropout: u32, threshold: u32, seed: u32, invKeep: f32,
+  itemStart: u32, itemEnd: u32, scratch: usize,
 ): void {
   const dp = (dh + 3) & ~3;
   const rb = (<usize>dp) << 2;
   const hs = pcg_hash(seed);
-  setWork(work, rb);
-  for (let b: u32 = 0; b < B; b++) {
-    for (let head: u32 = 0; head < heads; head++) {
+  setWork(scratch, rb);
+  for (let item: u32 = itemStart; item < itemEnd; item++) {
+    const b = item / heads;
+    const head = item % heads;
+    {
       const col = head * dh;
       for (let q0: u32 = 0; q0 < L; q0 += QB) {
         const nq = min(QB, L - q0);
@@ -196,15 +205,18 @@ export function attention_bwd_prep(dOut: usize, out: usize, lse: usize, stats: u
 
 // dq_i = scale * sum_j P_ij (f_ij dO_i.v_j - D_i) k_j.
 export function attention_bwd_q(
-  q: usize, k: usize, v: usize, mask: usize, dOut: usize, stats: usize, dq: usize, work: usize,
+  q: usize, k: usize, v: usize, mask: usize, dOut: usize, stats: usize, dq: usize,
   B: u32, L: u32, d: u32, heads: u32, dh: u32, scale: f32, dropout: u32, threshold: u32, seed: u32, invKeep: f32,
+  itemStart: u32, itemEnd: u32, scratch: usize,
 ): void {
   const dp = (dh + 3) & ~3;
   const rb = (<usize>dp) << 2;
   const hs = pcg_hash(seed);
-  setWork(work, rb);
-  for (let b: u32 = 0; b < B; b++) {
-    for (let head: u32 = 0; head < heads; head++) {
+  setWork(scratch, rb);
+  for (let item: u32 = itemStart; item < itemEnd; item++) {
+    const b = item / heads;
+    const head = item % heads;
+    {
       const col = head * dh;
       const r0 = (b * heads + head) * L;
       for (let q0: u32 = 0; q0 < L; q0 += QB) {
@@ -249,15 +261,18 @@ export function attention_bwd_q(
 
 // dv_j = sum_i P_ij f_ij dO_i;  dk_j = scale * sum_i P_ij (f_ij dO_i.v_j - D_i) q_i.
 export function attention_bwd_kv(
-  q: usize, k: usize, v: usize, mask: usize, dOut: usize, stats: usize, dk: usize, dv: usize, work: usize,
+  q: usize, k: usize, v: usize, mask: usize, dOut: usize, stats: usize, dk: usize, dv: usize,
   B: u32, L: u32, d: u32, heads: u32, dh: u32, scale: f32, dropout: u32, threshold: u32, seed: u32, invKeep: f32,
+  itemStart: u32, itemEnd: u32, scratch: usize,
 ): void {
   const dp = (dh + 3) & ~3;
   const rb = (<usize>dp) << 2;
   const hs = pcg_hash(seed);
-  setWork(work, rb);
-  for (let b: u32 = 0; b < B; b++) {
-    for (let head: u32 = 0; head < heads; head++) {
+  setWork(scratch, rb);
+  for (let item: u32 = itemStart; item < itemEnd; item++) {
+    const b = item / heads;
+    const head = item % heads;
+    {
       const col = head * dh;
       const r0 = (b * heads + head) * L;
       for (let k0: u32 = 0; k0 < L; k0 += KB) {

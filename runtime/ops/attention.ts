@@ -7,6 +7,7 @@ import bwdKvWgsl from '../../wgsl/attention_bwd_kv.wgsl';
 import type { Backend, Storage } from '../backend.js';
 import { describeArgs, OpArgumentError } from '../errors.js';
 import { defineKernel, grid1d, type KernelDef } from '../kernel.js';
+import type { ParallelKernelDef } from '../wasm/parallel.js';
 import { scope } from '../scope.js';
 import type { Tensor } from '../tensor.js';
 import { matmul } from './matmul.js';
@@ -43,14 +44,22 @@ export const attentionBwdKvKernel = defineKernel({
 });
 
 /**
- * The WASM twins take one more output, a workspace of packed row blocks (kernels/attention.ts:
- * six blocks of 64 rows of dh rounded up to 4 floats, and six vectors of 64), and no constants.
+ * The WASM twins take no constants and split the (b, head) pairs across threads, each with
+ * its own scratch of packed row blocks (kernels/attention.ts attention_scratch_bytes).
  */
-const wasmVariant = (k: KernelDef): KernelDef => ({ ...k, outputs: k.outputs + 1, constants: undefined });
+const wasmVariant = (k: KernelDef): ParallelKernelDef => ({
+  ...k,
+  constants: undefined,
+  wasmParallel: {
+    items: ([B, , , heads]) => B * heads,
+    // ~4 multiply-adds per score and head dimension (scores, weighted sums; more in the backward).
+    cost: ([B, L, , heads, dh]) => 4 * B * heads * L * L * dh,
+    scratchExport: 'attention_scratch_bytes',
+  },
+});
 const wasmKernels = new Map<KernelDef, KernelDef>(
   [attentionFwdKernel, attentionBwdQKernel, attentionBwdKvKernel].map((k) => [k, wasmVariant(k)]),
 );
-const workBytes = (dh: number) => 6 * 64 * 4 * Math.ceil(dh / 4) * 4 + 6 * 64 * 4;
 
 /**
  * Override constants: DHP = ceil(dh / 4); for the forward also QPT, queries per invocation:
@@ -64,12 +73,7 @@ function constantsFor(kernel: KernelDef, dh: number): number[] {
 /** Runs a fused kernel on either backend (the workspace and constants differ). */
 function runFused(backend: Backend, kernel: KernelDef, inputs: Storage[], outputs: Storage[], params: number[], dh: number): void {
   if (backend.name === 'wasm') {
-    const work = backend.alloc(workBytes(dh));
-    try {
-      backend.run({ kernel: wasmKernels.get(kernel)!, inputs, outputs: [...outputs, work], params });
-    } finally {
-      backend.free(work);
-    }
+    backend.run({ kernel: wasmKernels.get(kernel)!, inputs, outputs, params });
   } else {
     backend.run({ kernel, inputs, outputs, params, constants: constantsFor(kernel, dh) });
   }

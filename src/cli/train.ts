@@ -5,7 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { createRuntime, type BackendChoice, type Runtime } from '../../runtime/index.js';
 import { readCheckpointConfig } from '../checkpoint.js';
-import { ConfigError, resolveConfig, type FullConfig } from '../config.js';
+import { ConfigError, DEFAULT_MODEL, DEFAULT_TRAIN, resolveConfig, type FullConfig } from '../config.js';
 import type { FormatName } from '../data/interactions.js';
 import { defaultCacheDir, loadTrainingData } from '../train/data.js';
 import { runTraining } from '../train/trainer.js';
@@ -24,12 +24,12 @@ Data
                        user-item, delimited, movielens-zip
   --lenient            skip malformed lines (reported) instead of stopping at the first
 
-Model and training (defaults: the paper's ML-1M configuration, see src/config.ts)
+Model and training (defaults: the paper's ML-1M model, trained to fit an hour on 2 CPU cores; see src/config.ts)
   --config FILE        JSON {"model": {...}, "train": {...}} over the defaults
-  --epochs N           training epochs (default 20)
-  --batch N            batch size (default 64)
-  --max-len N          maximum sequence length L (default 200)
-  --seed N             seed for initialisation, masks, dropout and shuffling (default 42)
+  --epochs N           training epochs (default ${DEFAULT_TRAIN.epochs})
+  --batch N            batch size (default ${DEFAULT_TRAIN.batchSize})
+  --max-len N          maximum sequence length L (default ${DEFAULT_MODEL.maxLen})
+  --seed N             seed for initialisation, masks, dropout and shuffling (default ${DEFAULT_TRAIN.seed})
   --time-limit MIN     stop training after MIN minutes, then evaluate (default: none)
 
 Run

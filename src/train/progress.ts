@@ -7,8 +7,28 @@ export interface EpochProgress {
   stop(): void;
 }
 
-export function epochProgressBar(epoch: number, epochs: number, steps: number, enabled = process.stderr.isTTY === true): EpochProgress {
-  if (!enabled) return { update() {}, stop() {} };
+/**
+ * On a terminal: a bar redrawn in place. Otherwise, when `log` is given, a plain progress line
+ * every `everyMs` (default a minute), so a log file shows long epochs moving.
+ */
+export function epochProgressBar(
+  epoch: number, epochs: number, steps: number, enabled = process.stderr.isTTY === true, log?: (line: string) => void, everyMs = 60_000,
+): EpochProgress {
+  if (!enabled) {
+    if (!log) return { update() {}, stop() {} };
+    const t0 = Date.now();
+    let last = t0;
+    return {
+      update(step, v) {
+        const now = Date.now();
+        if (now - last < everyMs || step >= steps) return;
+        last = now;
+        const etaSeconds = ((now - t0) / 1000 / step) * (steps - step);
+        log(`  epoch ${epoch}/${epochs} step ${step}/${steps} | loss ${v.loss.toFixed(4)} | ${v.samplesPerSec.toFixed(0)} samples/s | ETA ${formatSeconds(etaSeconds)}`);
+      },
+      stop() {},
+    };
+  }
   const bar = new cliProgress.SingleBar(
     {
       format: `epoch ${epoch}/${epochs} [{bar}] {value}/{total} | loss {loss} | {sps} samples/s | ETA {eta_formatted}`,
@@ -27,4 +47,9 @@ export function epochProgressBar(epoch: number, epochs: number, steps: number, e
       bar.stop();
     },
   };
+}
+
+function formatSeconds(s: number): string {
+  const m = Math.floor(s / 60);
+  return m > 0 ? `${m}m${String(Math.round(s - 60 * m)).padStart(2, '0')}s` : `${Math.round(s)}s`;
 }

@@ -169,7 +169,7 @@ export async function runTraining(o: TrainRunOptions): Promise<TrainRunResult> {
   try {
     while (epoch < tc.epochs && stoppedBy === 'epochs') {
       const e = epoch + 1;
-      const bar = epochProgressBar(e, tc.epochs, perEpoch, o.progress);
+      const bar = epochProgressBar(e, tc.epochs, perEpoch, o.progress, log);
       const te = now();
       let lossSum = 0;
       let lossCount = 0;

@@ -72,6 +72,8 @@ export const attnCases: AttnCase[] = [
   { name: 'dropout L=37 d=24 h=2', B: 2, L: 37, d: 24, heads: 2, seed: 80, dropout: { p: 0.3, seed: 12345 } },
   { name: 'dropout L=66 d=14 h=2 (dh 7)', B: 2, L: 66, d: 14, heads: 2, seed: 90, dropout: { p: 0.1, seed: 7 }, emptyRows: [0] },
   { name: 'large scores (q, k x 30) L=50 d=64 h=2', B: 2, L: 50, d: 64, heads: 2, seed: 100, qkScale: 30 },
+  // Large enough for the WASM backend to split the (b, head) pairs over its threads (10 items, cut inside b = 2).
+  { name: 'threaded: B=5 L=97 d=64 h=2 dropout', B: 5, L: 97, d: 64, heads: 2, seed: 110, dropout: { p: 0.1, seed: 99 }, emptyRows: [2] },
 ];
 
 /** Uploads inputs; returns the tensors (caller disposes). */
