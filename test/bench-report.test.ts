@@ -30,15 +30,15 @@ describe('bench report', () => {
   });
 
   it('roofline: memory-bound below the ridge point, compute-bound above', () => {
-    // Ridge at 40 / 20 = 2 FLOP/B on one WASM core.
-    const mem = roofline(result(1e6, 1e6, [1]), rooflineFor('wasm', ceilings))!; // AI 1: attainable 20, achieved 1
+    // WASM against all cores: ridge at 80 / 30 FLOP/B.
+    const mem = roofline(result(1e6, 1e6, [1]), rooflineFor('wasm', ceilings))!; // AI 1: attainable 30, achieved 1
     expect(mem.bound).toBe('memory');
-    expect(mem.attainable).toBeCloseTo(20, 12);
-    expect(mem.fraction).toBeCloseTo(1 / 20, 12);
-    const comp = roofline(result(1e9, 1e6, [50]), rooflineFor('wasm', ceilings))!; // AI 1000: attainable 40, achieved 20
+    expect(mem.attainable).toBeCloseTo(30, 12);
+    expect(mem.fraction).toBeCloseTo(1 / 30, 12);
+    const comp = roofline(result(1e9, 1e6, [50]), rooflineFor('wasm', ceilings))!; // AI 1000: attainable 80, achieved 20
     expect(comp.bound).toBe('compute');
-    expect(comp.attainable).toBe(40);
-    expect(comp.fraction).toBeCloseTo(0.5, 12);
+    expect(comp.attainable).toBe(80);
+    expect(comp.fraction).toBeCloseTo(0.25, 12);
     const copy = roofline(result(0, 5e8, [100], 'webgpu'), rooflineFor('webgpu', ceilings))!; // 5 GB/s of 500
     expect(copy.fraction).toBeCloseTo(0.01, 12);
     expect(rooflineFor('webgpu', { cpu: ceilings.cpu })).toBeNull();
@@ -48,7 +48,7 @@ describe('bench report', () => {
     const table = resultsTable([result(1e9, 1e6, [50]), { ...result(1, 1, []), name: 'broken', error: 'bad | thing' }], ceilings);
     const rows = table.split('\n');
     expect(rows).toHaveLength(4);
-    expect(rows[2]).toMatch(/^\| c \| wasm \| 50\.0 \| 50\.0–50\.0 \| 20\.00 \| 0\.02 \| 1000\.00 \| 40\.0 \| 50\.0 \| compute \| — \|$/);
+    expect(rows[2]).toMatch(/^\| c \| wasm \| 50\.0 \| 50\.0–50\.0 \| 20\.00 \| 0\.02 \| 1000\.00 \| 80\.0 \| 25\.0 \| compute \| — \|$/);
     expect(rows[3]).toContain('error: bad / thing');
   });
 });
