@@ -4,9 +4,10 @@
 //
 // Per (b, head), blocks of QB queries and KB keys are packed into a workspace as rows of
 // dp = dh rounded up to 4 floats (zero padded), so every inner loop is whole v128s over dh.
-// Scores come four keys at a time (dot4); the L x L matrix is never stored. The fused kernels
-// work on the (b, head) pairs item = b * heads + head in [itemStart, itemEnd), so the backend
-// splits them across threads; each thread brings its own scratch (attention_scratch_bytes).
+// Scores come four keys at a time (dot4) and go through exp four lanes at a time (exp4); the
+// L x L matrix is never stored. The fused kernels work on the (b, head) pairs
+// item = b * heads + head in [itemStart, itemEnd), so the backend splits them across threads;
+// each thread brings its own scratch (attention_scratch_bytes).
 import { pcg_hash } from './rng';
 
 const KB: u32 = 64; // keys per block
@@ -91,6 +92,30 @@ function setWork(work: usize, rb: usize): void {
   return f32x4.add(v128.shuffle<f32>(t0, t1, 0, 1, 4, 5), v128.shuffle<f32>(t0, t1, 2, 3, 6, 7));
 }
 
+// exp(x) on four lanes: x log2(e) = n + f with n an integer and |f| <= 1/2, 2^f from its Taylor
+// series to f^6 (truncation < 2e-8 relative, below f32 rounding), 2^n put in the exponent bits.
+// x is clamped to [-87, 88] so 2^n stays a normal float (exp(-87) ~ 1.6e-38 stands in for 0).
+@inline function exp4(x: v128): v128 {
+  const xc = f32x4.min(f32x4.max(x, f32x4.splat(-87.0)), f32x4.splat(88.0));
+  const t = f32x4.mul(xc, f32x4.splat(1.4426950408889634));
+  const n = f32x4.nearest(t);
+  const f = f32x4.sub(t, n);
+  let p = f32x4.splat(1.5403530393381606e-4);
+  p = f32x4.add(f32x4.mul(p, f), f32x4.splat(1.3333558146428443e-3));
+  p = f32x4.add(f32x4.mul(p, f), f32x4.splat(9.618129107628477e-3));
+  p = f32x4.add(f32x4.mul(p, f), f32x4.splat(5.550410866482158e-2));
+  p = f32x4.add(f32x4.mul(p, f), f32x4.splat(0.2402265069591007));
+  p = f32x4.add(f32x4.mul(p, f), f32x4.splat(0.6931471805599453));
+  p = f32x4.add(f32x4.mul(p, f), f32x4.splat(1.0));
+  return f32x4.mul(p, i32x4.shl(i32x4.add(i32x4.trunc_sat_f32x4_s(n), i32x4.splat(127)), 23));
+}
+
+// dst[j] = exp(src[j] - sub) for j < n rounded up to 4 (lanes past n hold garbage; callers read j < n).
+@inline function expBlock(dst: usize, src: usize, sub: f32, n: u32): void {
+  const s4 = f32x4.splat(sub);
+  for (let j: u32 = 0; j < n; j += 4) v128.store(dst + ((<usize>j) << 2), exp4(f32x4.sub(v128.load(src + ((<usize>j) << 2)), s4)));
+}
+
 // acc[0..dp) = acc * alpha + sum_{j < n} w[j] * rows[j]  (rows packed, `stride` bytes apart).
 @inline function accumulateRows(acc: usize, alpha: f32, w: usize, rows: usize, stride: usize, n: u32, dp: u32): void {
   const a4 = f32x4.splat(alpha);
@@ -164,10 +189,11 @@ export function attention_fwd(
             const corr = Mathf.exp(mOld - mNew);
             let l = load<f32>(vecL + ((<usize>ii) << 2)) * corr;
             const rng0 = ((b * heads + head) * L + q0 + ii) * L + k0;
+            expBlock(vecP, vecS, mNew, nk);
             for (let j: u32 = 0; j < nk; j++) {
               let w: f32 = 0;
               if (load<u32>(vecF + ((<usize>j) << 2))) {
-                const pj = Mathf.exp(load<f32>(vecS + ((<usize>j) << 2)) - mNew);
+                const pj = load<f32>(vecP + ((<usize>j) << 2));
                 l += pj;
                 w = pj;
                 if (dropout) w = pcg_hash((rng0 + j) ^ hs) >= threshold ? pj * invKeep : 0;
@@ -240,10 +266,11 @@ export function attention_bwd_q(
             scoreBlock(vecS, bufQ + (<usize>ii) * rb, bufK, rb, nk, dp);
             scoreBlock(vecP, bufO + (<usize>ii) * rb, bufV, rb, nk, dp);
             const rng0 = r * L + k0;
+            expBlock(vecM, vecS, lseI, nk);
             for (let j: u32 = 0; j < nk; j++) {
               let ds: f32 = 0;
               if (load<u32>(vecF + ((<usize>j) << 2))) {
-                const pij = Mathf.exp(load<f32>(vecS + ((<usize>j) << 2)) - lseI);
+                const pij = load<f32>(vecM + ((<usize>j) << 2));
                 let dpij = load<f32>(vecP + ((<usize>j) << 2));
                 if (dropout) dpij = pcg_hash((rng0 + j) ^ hs) >= threshold ? dpij * invKeep : 0;
                 ds = pij * (dpij - dI);
@@ -299,9 +326,10 @@ export function attention_bwd_kv(
             scoreBlock(vecS, qi, bufK, rb, nk, dp);
             scoreBlock(vecP, doi, bufV, rb, nk, dp);
             const rng0 = r * L + k0;
+            expBlock(vecM, vecS, lseI, nk);
             for (let j: u32 = 0; j < nk; j++) {
               if (!load<u32>(vecF + ((<usize>j) << 2))) continue;
-              const pij = Mathf.exp(load<f32>(vecS + ((<usize>j) << 2)) - lseI);
+              const pij = load<f32>(vecM + ((<usize>j) << 2));
               const f: f32 = dropout ? (pcg_hash((rng0 + j) ^ hs) >= threshold ? invKeep : 0) : 1;
               const ds = f32x4.splat(pij * (f * load<f32>(vecP + ((<usize>j) << 2)) - dI));
               const pd = f32x4.splat(pij * f);

@@ -138,48 +138,54 @@ describe('atomic writes', () => {
     mkdirSync(sub);
     const path = join(sub, 'ckpt.safetensors');
     await writeFileAtomic(path, await checkpointBytes(0, 8));
-    // A child process rewrites the file in a loop (4 MB checkpoints, generations 1, 2, ...).
-    const script = `
+    // A child process rewrites the file in a loop (4 MB checkpoints, generations first, first + 1, ... of each writer).
+    const script = (first: number) => `
       import { writeFileAtomic } from './runtime/io/atomic-file.ts';
       import { encodeSafetensorsWithChecksum } from './runtime/io/checkpoint.ts';
       const n = 1 << 20;
-      for (let g = 1; ; g++) {
+      for (let g = ${first}; ; g++) {
         const data = new Float32Array(n).fill(g);
         const bytes = await encodeSafetensorsWithChecksum(new Map([['encoder.weight', { dtype: 'F32', shape: [n], data }], ['step', { dtype: 'I32', shape: [1], data: new Int32Array([g]) }]]), { generation: String(g) });
         await writeFileAtomic(${JSON.stringify(path)}, bytes);
       }`;
-    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: process.cwd(), stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    child.stderr.on('data', (d) => (stderr += d));
-    // Kill it while a temporary file exists and has part of its data (mid-write), after a few generations.
-    const exited = new Promise((r) => child.once('exit', r));
-    const deadline = Date.now() + 60_000;
-    let killedMidWrite = false;
-    try {
-      while (!killedMidWrite && Date.now() < deadline && child.exitCode === null) {
-        await new Promise((r) => setTimeout(r, 1));
-        const t = temps(sub);
-        if (t.length !== 1 || Number(decodeSafetensors(readFileSync(path)).metadata.generation) < 2) continue;
-        let size = 0;
-        try {
-          size = statSync(join(sub, t[0])).size;
-        } catch {
-          continue; // renamed meanwhile
+    // The kill can land just after the writer renamed its file (it was still writing when we
+    // looked); then no partial file is left to sweep and we try again with a new writer.
+    for (let attempt = 1; attempt <= 5; attempt++) {
+      const first = 1000 * attempt; // generations of this writer: first, first + 1, ...
+      const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script(first)], { cwd: process.cwd(), stdio: ['ignore', 'ignore', 'pipe'] });
+      let stderr = '';
+      child.stderr.on('data', (d) => (stderr += d));
+      // Kill it while a temporary file exists and has part of its data (mid-write), after a few generations.
+      const exited = new Promise((r) => child.once('exit', r));
+      const deadline = Date.now() + 60_000;
+      let killedMidWrite = false;
+      try {
+        while (!killedMidWrite && Date.now() < deadline && child.exitCode === null) {
+          await new Promise((r) => setTimeout(r, 1));
+          const t = temps(sub);
+          if (t.length !== 1 || Number(decodeSafetensors(readFileSync(path)).metadata.generation) < first + 1) continue;
+          let size = 0;
+          try {
+            size = statSync(join(sub, t[0])).size;
+          } catch {
+            continue; // renamed meanwhile
+          }
+          if (size > 0 && size < 4 << 20) killedMidWrite = child.kill('SIGKILL');
         }
-        if (size > 0 && size < 4 << 20) killedMidWrite = child.kill('SIGKILL');
+      } finally {
+        if (child.exitCode === null) child.kill('SIGKILL');
+        await exited;
       }
-    } finally {
-      if (child.exitCode === null) child.kill('SIGKILL');
-      await exited;
+      expect(killedMidWrite, `the writer was caught mid-write (child stderr: ${stderr.slice(0, 500)})`).toBe(true);
+      // The file is a complete checkpoint of some generation, checksum verified.
+      const bytes = await readSafetensorsFile(path, 'require');
+      const { tensors, metadata } = decodeSafetensors(bytes);
+      const g = Number(metadata.generation);
+      expect(g).toBeGreaterThanOrEqual(first + 1);
+      expect((tensors.get('encoder.weight')!.data as Float32Array).every((v) => v === g)).toBe(true);
+      expect(metadata[CHECKSUM_KEY]).toMatch(/^sha256:/);
+      if (temps(sub).length === 1 || attempt === 5) break;
     }
-    expect(killedMidWrite, `the writer was caught mid-write (child stderr: ${stderr.slice(0, 500)})`).toBe(true);
-    // The file is a complete checkpoint of some generation, checksum verified.
-    const bytes = await readSafetensorsFile(path, 'require');
-    const { tensors, metadata } = decodeSafetensors(bytes);
-    const g = Number(metadata.generation);
-    expect(g).toBeGreaterThanOrEqual(2);
-    expect((tensors.get('encoder.weight')!.data as Float32Array).every((v) => v === g)).toBe(true);
-    expect(metadata[CHECKSUM_KEY]).toMatch(/^sha256:/);
     // The killed writer's partial temporary file is still there; the next write removes it.
     expect(temps(sub).length).toBe(1);
     await writeFileAtomic(path, await checkpointBytes(99, 8));
