@@ -8,6 +8,7 @@
 // L x L matrix is never stored. The fused kernels work on the (b, head) pairs
 // item = b * heads + head in [itemStart, itemEnd), so the backend splits them across threads;
 // each thread brings its own scratch (attention_scratch_bytes).
+import { exp4 } from './gelu';
 import { pcg_hash } from './rng';
 
 const KB: u32 = 64; // keys per block
@@ -90,24 +91,6 @@ function setWork(work: usize, rb: usize): void {
   const t0 = f32x4.add(v128.shuffle<f32>(a0, a1, 0, 4, 1, 5), v128.shuffle<f32>(a0, a1, 2, 6, 3, 7));
   const t1 = f32x4.add(v128.shuffle<f32>(a2, a3, 0, 4, 1, 5), v128.shuffle<f32>(a2, a3, 2, 6, 3, 7));
   return f32x4.add(v128.shuffle<f32>(t0, t1, 0, 1, 4, 5), v128.shuffle<f32>(t0, t1, 2, 3, 6, 7));
-}
-
-// exp(x) on four lanes: x log2(e) = n + f with n an integer and |f| <= 1/2, 2^f from its Taylor
-// series to f^6 (truncation < 2e-8 relative, below f32 rounding), 2^n put in the exponent bits.
-// x is clamped to [-87, 88] so 2^n stays a normal float (exp(-87) ~ 1.6e-38 stands in for 0).
-@inline function exp4(x: v128): v128 {
-  const xc = f32x4.min(f32x4.max(x, f32x4.splat(-87.0)), f32x4.splat(88.0));
-  const t = f32x4.mul(xc, f32x4.splat(1.4426950408889634));
-  const n = f32x4.nearest(t);
-  const f = f32x4.sub(t, n);
-  let p = f32x4.splat(1.5403530393381606e-4);
-  p = f32x4.add(f32x4.mul(p, f), f32x4.splat(1.3333558146428443e-3));
-  p = f32x4.add(f32x4.mul(p, f), f32x4.splat(9.618129107628477e-3));
-  p = f32x4.add(f32x4.mul(p, f), f32x4.splat(5.550410866482158e-2));
-  p = f32x4.add(f32x4.mul(p, f), f32x4.splat(0.2402265069591007));
-  p = f32x4.add(f32x4.mul(p, f), f32x4.splat(0.6931471805599453));
-  p = f32x4.add(f32x4.mul(p, f), f32x4.splat(1.0));
-  return f32x4.mul(p, i32x4.shl(i32x4.add(i32x4.trunc_sat_f32x4_s(n), i32x4.splat(127)), 23));
 }
 
 // dst[j] = exp(src[j] - sub) for j < n rounded up to 4 (lanes past n hold garbage; callers read j < n).

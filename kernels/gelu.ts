@@ -3,6 +3,8 @@
 // The vector helpers (exp4, erf4, gelu4, geluGrad4, gelu1, geluGrad1) are exported for other kernels
 // (e.g. a matmul epilogue) that must match them.
 
+import { ELEMENTWISE_CHUNK } from './parallel';
+
 const K0: f32 = 0.7978845608028654; // sqrt(2 / pi)
 const GC: f32 = 0.044715;
 const INV_SQRT2: f32 = 0.7071067811865476;
@@ -135,15 +137,16 @@ export function gelu_bias(x: usize, bias: usize, out: usize, pre: usize, n: u32,
   }
 }
 
-// dpre = dy * gelu'(pre).
-export function gelu_backward(dy: usize, pre: usize, dpre: usize, n: u32, approx: u32): void {
-  const n4 = n & ~3;
-  let i: u32 = 0;
+// dpre = dy * gelu'(pre), elements of chunks [itemStart, itemEnd) (kernels/parallel.ts).
+export function gelu_backward(dy: usize, pre: usize, dpre: usize, n: u32, approx: u32, itemStart: u32, itemEnd: u32, scratch: usize): void {
+  const end = min(n, itemEnd * ELEMENTWISE_CHUNK);
+  const n4 = end & ~3;
+  let i: u32 = itemStart * ELEMENTWISE_CHUNK;
   for (; i < n4; i += 4) {
     const o = (<usize>i) << 2;
     v128.store(dpre + o, f32x4.mul(v128.load(dy + o), geluGrad4(v128.load(pre + o), approx)));
   }
-  for (; i < n; i++) {
+  for (; i < end; i++) {
     const o = (<usize>i) << 2;
     store<f32>(dpre + o, load<f32>(dy + o) * geluGrad1(load<f32>(pre + o), approx));
   }

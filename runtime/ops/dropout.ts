@@ -2,18 +2,23 @@ import rngWgsl from '../../wgsl/lib/rng.wgsl';
 import dropoutWgsl from '../../wgsl/dropout.wgsl';
 import { OpArgumentError } from '../errors.js';
 import { defineKernel, grid1d } from '../kernel.js';
+import { elementwiseParallel, type ParallelKernelDef } from '../wasm/parallel.js';
 import type { Tensor } from '../tensor.js';
 import { emptyTensor, expectTensor } from './util.js';
 import { fill } from './fill.js';
 
-export const dropoutKernel = defineKernel({
-  name: 'dropout',
-  wgsl: rngWgsl + dropoutWgsl,
-  inputs: 1,
-  outputs: 1,
-  params: ['u32', 'u32', 'u32', 'f32'], // n, seed, threshold, scale
-  workgroups: ([n]) => grid1d(n, 256),
-});
+export const dropoutKernel: ParallelKernelDef = {
+  ...defineKernel({
+    name: 'dropout',
+    wgsl: rngWgsl + dropoutWgsl,
+    inputs: 1,
+    outputs: 1,
+    params: ['u32', 'u32', 'u32', 'f32'], // n, seed, threshold, scale
+    workgroups: ([n]) => grid1d(n, 256),
+  }),
+  // WASM: chunks of elements over the worker threads (the hash is ~20 integer ops per element).
+  wasmParallel: elementwiseParallel(20),
+};
 
 const TWO_32 = 4294967296;
 

@@ -4,6 +4,7 @@ import geluBiasWgsl from '../../wgsl/gelu_bias.wgsl';
 import geluBackwardWgsl from '../../wgsl/gelu_backward.wgsl';
 import { describeArgs, OpArgumentError } from '../errors.js';
 import { defineKernel, grid1d } from '../kernel.js';
+import { elementwiseParallel, type ParallelKernelDef } from '../wasm/parallel.js';
 import { shapesEqual } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { commonBackend, emptyTensor, expectTensor } from './util.js';
@@ -40,15 +41,19 @@ export const geluBiasKernel = defineKernel({
   workgroups: ([n]) => grid1d(n, 256),
 });
 
-export const geluBackwardKernel = defineKernel({
-  name: 'gelu_backward',
-  wgsl: geluLibWgsl + geluBackwardWgsl,
-  inputs: 2, // dy, pre
-  outputs: 1, // dpre
-  params: ['u32'],
-  constants: ['APPROX'],
-  workgroups: ([n]) => grid1d(n, 256),
-});
+export const geluBackwardKernel: ParallelKernelDef = {
+  ...defineKernel({
+    name: 'gelu_backward',
+    wgsl: geluLibWgsl + geluBackwardWgsl,
+    inputs: 2, // dy, pre
+    outputs: 1, // dpre
+    params: ['u32'],
+    constants: ['APPROX'],
+    workgroups: ([n]) => grid1d(n, 256),
+  }),
+  // WASM: chunks of elements over the worker threads (exp, a division and ~30 flops each).
+  wasmParallel: elementwiseParallel(40),
+};
 
 function approxConstant(op: string, approx: unknown): number {
   if (approx !== 'tanh' && approx !== 'erf') throw new OpArgumentError(op, `approx must be 'tanh' or 'erf', got ${String(approx)}`);

@@ -32,3 +32,19 @@ export function splitRange(items: number, parts: number): Array<[number, number]
   for (let i = 0; i < parts; i++) out.push([Math.floor((items * i) / parts), Math.floor((items * (i + 1)) / parts)]);
   return out;
 }
+
+/** Elements per work item of the elementwise kernels (ELEMENTWISE_CHUNK in kernels/parallel.ts). */
+export const ELEMENTWISE_CHUNK = 4096;
+
+/**
+ * An elementwise kernel whose element count is params[0], split in chunks of ELEMENTWISE_CHUNK;
+ * `flopsPerElement` sizes the call for the MIN_PARALLEL_COST threshold. Its WASM export takes
+ * (..., itemStart, itemEnd, scratch) and processes elements [itemStart, itemEnd) * CHUNK.
+ */
+export function elementwiseParallel(flopsPerElement: number): WasmParallelSpec {
+  return {
+    items: ([n]) => Math.ceil(n / ELEMENTWISE_CHUNK),
+    cost: ([n]) => n * flopsPerElement,
+    scratchExport: 'no_scratch_bytes',
+  };
+}

@@ -60,6 +60,17 @@ for (const approx of APPROX) {
     },
   });
 
+  cases.push({
+    name: `geluBackward ${approx} n=120001 (split over threads on WASM) vs float64`,
+    async run(rt) {
+      const n = 120_001;
+      const x = randomArray(n, 90, -6, 6);
+      const dy = randomArray(n, 91);
+      const g = await scopeAsync(async () => (await geluBackward(rt.tensor(f32(dy), [n]), rt.tensor(f32(x), [n]), approx).data()) as Float32Array);
+      assertClose(g, refGeluBackward(dy, x, approx), GRAD_TOL, `gelu' ${approx} large`);
+    },
+  });
+
   for (const [R, C] of [[1, 1], [3, 7], [33, 256], [5, 130], [0, 16]]) {
     cases.push({
       name: `biasGelu ${approx} [${R},${C}] forward/backward vs float64`,
