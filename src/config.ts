@@ -63,7 +63,7 @@ export const DEFAULT_MODEL: Bert4RecConfig = {
 };
 
 export const DEFAULT_TRAIN: TrainConfig = {
-  epochs: 10,
+  epochs: 15,
   batchSize: 64,
   lr: 2e-3,
   warmupFraction: 0.05,
