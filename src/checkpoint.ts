@@ -21,55 +21,21 @@ import {
   type Runtime,
   type Tensor,
 } from '../runtime/index.js';
-import { resolveConfig, type Bert4RecConfig, type TrainConfig } from './config.js';
-import { importIdMaps, type IdMaps, type IdMapsJson } from './data/idmaps.js';
+import { CHECKPOINT_FORMAT, CheckpointError, CONFIG_FILE, MODEL_FILE, OPTIMIZER_FILE, parseCheckpointConfig, SEQUENCES_FILE, type CheckpointConfig } from './checkpoint-config.js';
+import type { IdMaps } from './data/idmaps.js';
 
-export const CHECKPOINT_FORMAT = 'webgpu-bert4rec-checkpoint';
-export const MODEL_FILE = 'model.safetensors';
-export const OPTIMIZER_FILE = 'optimizer.safetensors';
-export const CONFIG_FILE = 'config.json';
-export const SEQUENCES_FILE = 'sequences.safetensors';
-
-/** Where the training data came from, so a resumed run can check it uses the same data. */
-export interface DataDescription {
-  source: string;
-  format: string;
-  users: number;
-  items: number;
-  interactions: number;
-  trainSamples?: number;
-}
-
-export interface EpochRecord {
-  epoch: number;
-  loss: number;
-  valid?: { ndcg10: number; hr10: number };
-  seconds: number;
-}
-
-export interface CheckpointConfig {
-  format: typeof CHECKPOINT_FORMAT;
-  version: 1;
-  model: Bert4RecConfig;
-  train: TrainConfig;
-  numItems: number;
-  idMaps: IdMapsJson;
-  /** Completed epochs. */
-  epoch: number;
-  /** Optimizer steps taken. */
-  step: number;
-  /** Best validation NDCG@10 so far and its epoch (null before any validation). */
-  best: { metric: 'valid.ndcg10'; value: number; epoch: number } | null;
-  data: DataDescription;
-  /** Per-epoch history (for the training curve after --resume). */
-  history: EpochRecord[];
-  backend: string;
-  savedAt: string;
-}
-
-export class CheckpointError extends Error {
-  override name = 'CheckpointError';
-}
+export {
+  CHECKPOINT_FORMAT,
+  CONFIG_FILE,
+  MODEL_FILE,
+  OPTIMIZER_FILE,
+  SEQUENCES_FILE,
+  CheckpointError,
+  parseCheckpointConfig,
+  type CheckpointConfig,
+  type DataDescription,
+  type EpochRecord,
+} from './checkpoint-config.js';
 
 /** Optimizer state as named tensors plus the step count (see src/train/optimizer.ts). */
 export interface OptimizerSnapshot {
@@ -95,25 +61,7 @@ export async function readCheckpointConfig(dir: string): Promise<CheckpointConfi
     const code = (e as NodeJS.ErrnoException).code;
     throw new CheckpointError(`${file}: ${code === 'ENOENT' ? 'not found (is this a checkpoint directory written by npm run train?)' : String(e)}`);
   }
-  let json: Partial<CheckpointConfig>;
-  try {
-    json = JSON.parse(text);
-  } catch (e) {
-    throw new CheckpointError(`${file}: invalid JSON (${(e as Error).message})`);
-  }
-  if (json.format !== CHECKPOINT_FORMAT || json.version !== 1) {
-    throw new CheckpointError(`${file}: not a ${CHECKPOINT_FORMAT} version 1 config (format ${JSON.stringify(json.format)}, version ${JSON.stringify(json.version)})`);
-  }
-  let resolved;
-  try {
-    resolved = resolveConfig({ model: json.model, train: json.train });
-  } catch (e) {
-    throw new CheckpointError(`${file}: ${(e as Error).message}`);
-  }
-  if (!Number.isInteger(json.numItems) || json.numItems! < 1) throw new CheckpointError(`${file}: numItems must be a positive integer, got ${json.numItems}`);
-  const ids = importIdMaps(json.idMaps);
-  if (ids.numItems !== json.numItems) throw new CheckpointError(`${file}: the id map has ${ids.numItems} items but numItems is ${json.numItems}`);
-  return { ...(json as CheckpointConfig), model: resolved.model, train: resolved.train, history: json.history ?? [], ids };
+  return parseCheckpointConfig(text, file);
 }
 
 /** Copies model.safetensors into the model's parameters (names and shapes must match exactly). */

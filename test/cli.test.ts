@@ -4,9 +4,9 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { syntheticSequences, userItemFile } from './cases/bert4rec-fixtures.js';
+import { buildCliBundles } from './cases/cli-bundle.js';
 
 const ROOT = process.cwd();
 let work = '';
@@ -28,15 +28,7 @@ beforeAll(async () => {
   await mkdir(join(ROOT, 'test-artifacts'), { recursive: true });
   work = await mkdtemp(join(ROOT, 'test-artifacts', 'cli-'));
   bin = join(work, 'bin');
-  // The same esbuild options as scripts/build.mjs (WGSL as text, WASM inlined, packages external).
-  for (const name of ['train', 'recommend']) {
-    await build({
-      entryPoints: [join(ROOT, 'src/cli', `${name}.ts`)],
-      outfile: join(bin, `${name}.js`),
-      bundle: true, format: 'esm', target: 'es2022', platform: 'node', packages: 'external',
-      loader: { '.wgsl': 'text', '.wasm': 'binary' }, logLevel: 'warning',
-    });
-  }
+  await buildCliBundles(bin, ['train', 'recommend']);
   await writeFile(join(work, 'ratings.txt'), userItemFile(seqs));
   const movies = Array.from({ length: V }, (_, i) => `${(i + 1) * 10}::Movie ${i + 1} (2000)::Drama`).join('\n');
   await writeFile(join(work, 'movies.dat'), `${movies}\n`);

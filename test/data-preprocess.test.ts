@@ -5,6 +5,7 @@ import { loadInteractionsFile } from '../src/data/node/files.js';
 
 const fx = (name: string) => new URL(`./fixtures/${name}`, import.meta.url).pathname;
 const shared = new URL('../../shared/datasets/', import.meta.url).pathname;
+// ../shared is not part of a clean clone (CI may lack it): these run only where the workplace's data sets are present.
 const hasShared = existsSync(shared);
 /** A user's sequence as original item ids. */
 const orig = (ds: Dataset, user: number) => Array.from(ds.sequences[ds.userIndex.get(user)!], (i) => ds.itemIds[i]);

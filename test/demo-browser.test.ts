@@ -3,36 +3,38 @@
 // test-artifacts/demo.png, and a checkpoint download + load round trip that recommends the
 // same items (on WebGPU, then on the WASM backend). Needs `npm run build` first (npm test
 // does it). Fails, never skips, without an adapter.
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { mkdirSync, readFileSync } from 'node:fs';
-import type { Browser, Page } from 'playwright-core';
-import { launchChromium } from './browser/chromium.js';
-// @ts-expect-error plain ESM helper without types
-import { serveStatic } from '../scripts/static-server.mjs';
+import type { Page } from 'playwright-core';
+import { useChromiumAndServer } from './browser/chromium.js';
 
-let browser: Browser;
-let server: { url: string; close(): Promise<void> };
-
-beforeAll(async () => {
-  server = await serveStatic('.');
-  browser = await launchChromium();
-});
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const session = useChromiumAndServer();
 
 const demo = (page: Page) => page.evaluate(() => window.__demo);
 const mean = (a: number[]) => a.reduce((s, x) => s + x, 0) / a.length;
 
+/** Clicks "load" (the chosen checkpoint files), checks it loaded, then asks for recommendations. */
+async function loadAndRecommend(page: Page) {
+  await page.click('#load');
+  await page.waitForFunction(() => ['checkpoint loaded', 'error'].includes(window.__demo.status));
+  expect((await demo(page)).error).toBeNull();
+  expect((await demo(page)).model).toBe('loaded');
+  await page.evaluate(() => {
+    window.__demo.recommendations = [];
+  });
+  await page.click('#recommend');
+  await page.waitForFunction(() => window.__demo.recommendations.length > 0);
+  return (await demo(page)).recommendations;
+}
+
 it('trains BERT4Rec on WebGPU in the browser, recommends, and round-trips a checkpoint', async () => {
-  const page = await browser.newPage({ acceptDownloads: true, viewport: { width: 1000, height: 1100 } });
+  const page = await session.browser.newPage({ acceptDownloads: true, viewport: { width: 1000, height: 1100 } });
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
   page.on('console', (m) => {
     if (m.type() === 'error') errors.push(m.text());
   });
-  await page.goto(`${server.url}/demo/index.html`);
+  await page.goto(`${session.url}/demo/index.html`);
   await page.waitForFunction(() => window.__demo && window.__demo.status !== 'starting', null, { timeout: 60_000 });
   const start = await demo(page);
   expect(start.error, 'the page failed to start').toBeNull();
@@ -107,16 +109,7 @@ it('trains BERT4Rec on WebGPU in the browser, recommends, and round-trips a chec
   expect(config.model.hidden).toBe(16);
   await page.setInputFiles('#load-model', files['download-model']);
   await page.setInputFiles('#load-config', files['download-config']);
-  await page.click('#load');
-  await page.waitForFunction(() => ['checkpoint loaded', 'error'].includes(window.__demo.status));
-  expect((await demo(page)).error).toBeNull();
-  expect((await demo(page)).model).toBe('loaded');
-  await page.evaluate(() => {
-    window.__demo.recommendations = [];
-  });
-  await page.click('#recommend');
-  await page.waitForFunction(() => window.__demo.recommendations.length > 0);
-  const again = (await demo(page)).recommendations;
+  const again = await loadAndRecommend(page);
   expect(again.map((r) => r.item)).toEqual(recs.map((r) => r.item));
   for (let k = 0; k < 10; k++) expect(again[k].score).toBeCloseTo(recs[k].score, 4);
 
@@ -124,15 +117,7 @@ it('trains BERT4Rec on WebGPU in the browser, recommends, and round-trips a chec
   await page.selectOption('#backend-select', 'wasm');
   await page.waitForFunction(() => window.__demo.backend === 'wasm' && window.__demo.status !== 'starting');
   await expect.poll(() => page.textContent('#backend-name')).toBe('wasm');
-  await page.click('#load');
-  await page.waitForFunction(() => ['checkpoint loaded', 'error'].includes(window.__demo.status));
-  expect((await demo(page)).error).toBeNull();
-  await page.evaluate(() => {
-    window.__demo.recommendations = [];
-  });
-  await page.click('#recommend');
-  await page.waitForFunction(() => window.__demo.recommendations.length > 0);
-  const onWasm = (await demo(page)).recommendations;
+  const onWasm = await loadAndRecommend(page);
   expect(onWasm.map((r) => r.item)).toEqual(recs.map((r) => r.item));
   for (let k = 0; k < 10; k++) expect(onWasm[k].score).toBeCloseTo(recs[k].score, 3);
   expect(errors).toEqual([]);

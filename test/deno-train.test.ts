@@ -2,10 +2,7 @@
 // with the demo's platform-neutral trainer. Needs `npm run build` first (npm test does it).
 // Fails, never skips, when Deno has no WebGPU adapter.
 import { expect, it } from 'vitest';
-import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-
-const DENO = 'node_modules/.bin/deno';
+import { runDenoScript } from './deno.js';
 
 interface BackendResult {
   description?: string;
@@ -19,13 +16,7 @@ interface BackendResult {
 }
 
 it('BERT4Rec trains under Deno on WebGPU and WASM (loss falls, both agree, checkpoint round trip)', () => {
-  expect(existsSync(DENO), 'deno is missing: run npm ci (the deno npm package ships it)').toBe(true);
-  expect(existsSync('dist/test/deno-train.js'), 'run npm run build first').toBe(true);
-  const r = spawnSync(DENO, ['run', '--allow-all', 'dist/test/deno-train.js'], { encoding: 'utf8', timeout: 300_000 });
-  const out = `${r.stdout}\n${r.stderr}`;
-  const line = out.split('\n').find((l) => l.startsWith('DENO_TRAIN_SUMMARY '));
-  expect(line, `no summary from deno:\n${out.slice(-4000)}`).toBeTruthy();
-  const summary = JSON.parse(line!.slice('DENO_TRAIN_SUMMARY '.length)) as { items: number; backends: Record<string, BackendResult> };
+  const { summary, out, status } = runDenoScript<{ items: number; backends: Record<string, BackendResult> }>('dist/test/deno-train.js', 'DENO_TRAIN_SUMMARY', 300_000);
   const gpu = summary.backends.webgpu;
   const cpu = summary.backends.wasm;
   expect(gpu?.description, `Deno has no WebGPU adapter:\n${out.slice(-2000)}`).toMatch(/^WebGPU/);
@@ -42,5 +33,5 @@ it('BERT4Rec trains under Deno on WebGPU and WASM (loss falls, both agree, check
   }
   // Same seeds and counter-based dropout: the backends follow the same trajectory (f32 rounding apart).
   expect(Math.abs(gpu.meanLast10! - cpu.meanLast10!)).toBeLessThan(1e-2);
-  expect(r.status).toBe(0);
+  expect(status).toBe(0);
 });

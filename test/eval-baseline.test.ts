@@ -1,4 +1,5 @@
-// Most-popular baseline on ML-1M (needs ../shared/datasets): the sampled protocol should land
+// Most-popular baseline on ML-1M (needs ../shared/datasets, absent from a clean clone, so skipped
+// there; the loaders and metrics it uses have their own tests): the sampled protocol should land
 // near the BERT4Rec paper's POP row (Table 2, ML-1M: HR@10 0.1358, NDCG@10 0.0621, MRR 0.0627).
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';

@@ -1,29 +1,16 @@
 // The portable kernel suite inside headless Chromium (WebGPU on SwiftShader, and WASM).
 // Needs `npm run build` first (npm test does it). Fails, never skips, without an adapter.
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { mkdirSync } from 'node:fs';
-import type { Browser } from 'playwright-core';
-import { launchChromium } from './browser/chromium.js';
-// @ts-expect-error plain ESM helper without types
-import { serveStatic } from '../scripts/static-server.mjs';
+import { useChromiumAndServer } from './browser/chromium.js';
 
-let browser: Browser;
-let server: { url: string; close(): Promise<void> };
-
-beforeAll(async () => {
-  server = await serveStatic('.');
-  browser = await launchChromium();
-});
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const session = useChromiumAndServer();
 
 it('kernel suite passes in Chromium on WebGPU and WASM', async () => {
-  const page = await browser.newPage();
+  const page = await session.browser.newPage();
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
-  await page.goto(`${server.url}/test/portable/index.html`);
+  await page.goto(`${session.url}/test/portable/index.html`);
   const adapter = await page.evaluate(async () => {
     const a = await navigator.gpu?.requestAdapter();
     return a ? `${a.info.vendor} ${a.info.architecture} ${a.info.description}`.trim() : null;

@@ -5,10 +5,10 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readCheckpointConfig } from '../src/checkpoint.js';
 import { syntheticSequences, userItemFile } from './cases/bert4rec-fixtures.js';
+import { buildCliBundles } from './cases/cli-bundle.js';
 
 const ROOT = process.cwd();
 let work = '';
@@ -27,12 +27,7 @@ beforeAll(async () => {
   await mkdir(join(ROOT, 'test-artifacts'), { recursive: true });
   work = await mkdtemp(join(ROOT, 'test-artifacts', 'resume-'));
   bin = join(work, 'bin');
-  await build({
-    entryPoints: [join(ROOT, 'src/cli/train.ts')],
-    outfile: join(bin, 'train.js'),
-    bundle: true, format: 'esm', target: 'es2022', platform: 'node', packages: 'external',
-    loader: { '.wgsl': 'text', '.wasm': 'binary' }, logLevel: 'warning',
-  });
+  await buildCliBundles(bin, ['train']);
   // Enough data for an epoch of about a second, so the kill lands inside one.
   await writeFile(join(work, 'ratings.txt'), userItemFile(syntheticSequences(1500, 120, 8, 60, 4)));
   await writeFile(join(work, 'small.json'), JSON.stringify({ model: { maxLen: 48, hidden: 32, layers: 2, heads: 2, ffn: 64 }, train: { lr: 0.003 } }));

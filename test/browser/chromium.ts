@@ -1,6 +1,9 @@
 // Launches Debian's Chromium headless with WebGPU enabled (SwiftShader when no GPU).
 import { chromium, type Browser } from 'playwright-core';
 import { existsSync } from 'node:fs';
+import { afterAll, beforeAll } from 'vitest';
+// @ts-expect-error plain ESM helper without types
+import { serveStatic } from '../../scripts/static-server.mjs';
 
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
@@ -21,4 +24,32 @@ export async function launchChromium(): Promise<Browser> {
       '--disable-sync',
     ],
   });
+}
+
+export interface BrowserSession {
+  readonly browser: Browser;
+  /** Base URL of the repository served over HTTP. */
+  readonly url: string;
+}
+
+/** For a test file: serves the repository and launches Chromium before its tests, closes both after. */
+export function useChromiumAndServer(): BrowserSession {
+  let browser: Browser | undefined;
+  let server: { url: string; close(): Promise<void> } | undefined;
+  beforeAll(async () => {
+    server = await serveStatic('.');
+    browser = await launchChromium();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+  return {
+    get browser() {
+      return browser!;
+    },
+    get url() {
+      return server!.url;
+    },
+  };
 }
