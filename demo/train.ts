@@ -84,7 +84,7 @@ export class DemoTrainer {
   ) {
     this.config = demoConfig(options);
     const { model: mc, train: tc } = this.config;
-    this.samples = buildSamples(trainingSequences(data.split, false), { maxLen: mc.maxLen });
+    this.samples = buildSamples(trainingSequences(data.split, false), { maxLen: mc.maxLen, maskLastFraction: tc.maskLastFraction });
     this.stepsPerEpoch = batchCount(this.samples, tc.batchSize);
     const all = tc.epochs * this.stepsPerEpoch;
     this.totalSteps = options.maxSteps ? Math.min(all, options.maxSteps) : all;

@@ -41,6 +41,11 @@ export interface TrainConfig {
   timeLimitMinutes: number;
   /** Pad each batch only to a multiple of this many positions over its longest sample (0 = always maxLen). */
   lengthBucket: number;
+  /**
+   * Samples per epoch that mask only the last item, as a fraction of the cloze windows
+   * (0.1: the original's one per dupe_factor = 10 cloze copies; 1: one per window).
+   */
+  maskLastFraction: number;
 }
 
 export interface FullConfig {
@@ -63,7 +68,7 @@ export const DEFAULT_MODEL: Bert4RecConfig = {
 };
 
 export const DEFAULT_TRAIN: TrainConfig = {
-  epochs: 15,
+  epochs: 25,
   batchSize: 64,
   lr: 2e-3,
   warmupFraction: 0.05,
@@ -76,6 +81,7 @@ export const DEFAULT_TRAIN: TrainConfig = {
   evalEvery: 1,
   timeLimitMinutes: 0,
   lengthBucket: 32,
+  maskLastFraction: 0.1,
 };
 
 export class ConfigError extends Error {
@@ -111,6 +117,7 @@ const TRAIN_SPEC: Record<keyof TrainConfig, Spec> = {
   evalEvery: { kind: 'int', min: 1, max: 1e6 },
   timeLimitMinutes: { kind: 'number', min: 0, max: 1e6 },
   lengthBucket: { kind: 'int', min: 0, max: 4096 },
+  maskLastFraction: { kind: 'number', min: 0, max: 1 },
 };
 
 function checkValue(where: string, key: string, value: unknown, spec: Spec): unknown {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { IGNORE_INDEX, Rng, batchCount, buildSamples, epochBatches, windowStarts, type TrainBatch } from '../src/data/index.js';
+import { IGNORE_INDEX, Rng, batchCount, buildSamples, epochBatches, sampleWindow, windowStarts, type TrainBatch } from '../src/data/index.js';
 
 const seq = (n: number, from = 1) => Int32Array.from({ length: n }, (_, i) => from + i);
 const all = (it: Iterable<TrainBatch>) => [...it];
@@ -49,18 +49,43 @@ describe('training samples', () => {
     expect(windowStarts(5, 4, 2)).toEqual([0, 1]);
     expect(windowStarts(9, 4, 2)).toEqual([0, 1, 3, 5]);
     expect(windowStarts(10, 4, 2)).toEqual([0, 2, 4, 6]);
-    const s = buildSamples([seq(9), seq(2), new Int32Array(0)], { maxLen: 4 });
+    const s = buildSamples([seq(9), seq(2), new Int32Array(0)], { maxLen: 4, maskLastFraction: 1 });
     expect(s.stride).toBe(2);
-    expect(s.count).toBe(10); // (4 windows + 1) * 2 (cloze + mask-last)
-    expect(Array.from(s.start)).toEqual([0, 0, 1, 1, 3, 3, 5, 5, 0, 0]);
-    expect(Array.from(s.length)).toEqual([4, 4, 4, 4, 4, 4, 4, 4, 2, 2]);
-    expect(Array.from(s.maskLast)).toEqual([0, 1, 0, 1, 0, 1, 0, 1, 0, 1]);
-    expect(buildSamples([seq(9)], { maxLen: 4, stride: 3, maskLast: false }).count).toBe(3); // starts 0, 2, 5
+    expect([s.windows, s.maskLastPerEpoch, s.count]).toEqual([5, 5, 10]); // (4 windows + 1), each also as mask-last
+    expect(Array.from(s.start)).toEqual([0, 1, 3, 5, 0]);
+    expect(Array.from(s.length)).toEqual([4, 4, 4, 4, 2]);
+    expect(Array.from(s.user)).toEqual([0, 0, 0, 0, 1]);
+    expect(buildSamples([seq(9)], { maxLen: 4, stride: 3, maskLastFraction: 0 }).count).toBe(3); // starts 0, 2, 5
+    expect(() => buildSamples([seq(9)], { maxLen: 4, maskLastFraction: 1.5 })).toThrow(/maskLastFraction/);
+  });
+
+  it('adds ceil(fraction * windows) mask-last samples per epoch, rotating so every window gets one', () => {
+    const seqs = Array.from({ length: 23 }, (_, u) => seq(3 + u, 1));
+    const s = buildSamples(seqs, { maxLen: 50 }); // default fraction 0.1
+    expect([s.windows, s.maskLastPerEpoch, s.count]).toEqual([23, 3, 26]);
+    const seen = new Set<number>();
+    for (let epoch = 0; epoch < 8; epoch++) {
+      for (let k = 0; k < s.windows; k++) expect(sampleWindow(s, epoch, k)).toEqual({ window: k, maskLast: false });
+      const last = Array.from({ length: s.maskLastPerEpoch }, (_, k) => sampleWindow(s, epoch, s.windows + k));
+      expect(last.every((w) => w.maskLast)).toBe(true);
+      for (const w of last) seen.add(w.window);
+    }
+    expect(seen.size).toBe(23); // 8 epochs x 3 >= 23 windows, consecutive blocks
+    // the mask-last rows of an epoch's batches mask exactly one item: the window's last
+    let lastRows = 0;
+    for (const b of epochBatches(s, { batchSize: 8, maskId: 999, seed: 5, epoch: 3 })) {
+      for (let r = 0; r < b.size; r++) {
+        const row = Array.from(b.ids.subarray(r * b.maxLen, (r + 1) * b.maxLen));
+        const masked = row.filter((x) => x === 999).length;
+        if (masked === 1 && row[row.length - 1] === 999 && b.targets[(r + 1) * b.maxLen - 1] === b.users[r] + 3) lastRows++;
+      }
+    }
+    expect(lastRows).toBeGreaterThanOrEqual(3);
   });
 
   it('batches left-padded ids, targets, key mask and gathered masked rows consistently', () => {
     const maskId = 100;
-    const s = buildSamples([seq(3, 10), seq(7, 20)], { maxLen: 5 });
+    const s = buildSamples([seq(3, 10), seq(7, 20)], { maxLen: 5, maskLastFraction: 1 });
     const batches = all(epochBatches(s, { batchSize: 4, maskId, seed: 3, epoch: 0 }));
     expect(batches.map((b) => b.size)).toEqual([4, 2]);
     expect(batchCount(s, 4)).toBe(2);
@@ -103,7 +128,7 @@ describe('training samples', () => {
   it('masks ~maskProb of real positions, never PAD, at least one per row; deterministic per seed, fresh per epoch', () => {
     const L = 50;
     const seqs = Array.from({ length: 400 }, (_, u) => seq(10 + (u % 41), 1)); // lengths 10..50, with padding
-    const s = buildSamples(seqs, { maxLen: L, maskLast: false });
+    const s = buildSamples(seqs, { maxLen: L, maskLastFraction: 0 });
     for (const maskProb of [0.2, 0.5]) {
       let real = 0;
       let masked = 0;

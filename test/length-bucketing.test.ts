@@ -40,7 +40,7 @@ function maskSignature(batch: TrainBatch): string[] {
 
 describe('length bucketing', () => {
   it('covers every sample once with the same masks, in batches as narrow as their longest sample', () => {
-    const samples = buildSamples(seqs, { maxLen: L });
+    const samples = buildSamples(seqs, { maxLen: L, maskLastFraction: 1 });
     const base = { batchSize: 16, maskProb: 0.2, maskId: V + 1, seed: 5, epoch: 2 };
     const plain = [...epochBatches(samples, base)];
     const bucketed = [...epochBatches(samples, { ...base, lengthBucket: 8 })];

@@ -1,7 +1,7 @@
 // Epoch batching: shuffled samples, masks drawn afresh per epoch, model-ready Int32Arrays.
 import { maskRow } from './masking.js';
 import { Rng } from './rng.js';
-import type { TrainingSamples } from './samples.js';
+import { sampleWindow, type TrainingSamples } from './samples.js';
 
 export interface BatchOptions {
   batchSize: number;
@@ -66,14 +66,22 @@ export function* epochBatches(samples: TrainingSamples, o: BatchOptions): Genera
   for (let i = 0; i < order.length; i++) order[i] = i;
   const shuffle = o.shuffle ?? true;
   if (shuffle) new Rng(o.seed, o.epoch, 0xffffffff).shuffle(order);
+  // This epoch's window and mask-last flag of every sample.
+  const windowOf = new Int32Array(samples.count);
+  const lastOf = new Uint8Array(samples.count);
+  for (let s = 0; s < samples.count; s++) {
+    const w = sampleWindow(samples, o.epoch, s);
+    windowOf[s] = w.window;
+    lastOf[s] = w.maskLast ? 1 : 0;
+  }
+  const len = (s: number): number => samples.length[windowOf[s]];
   const nb = batchCount(samples, B, o.dropLast);
   const batchOrder = new Int32Array(nb);
   for (let b = 0; b < nb; b++) batchOrder[b] = b;
   if (bucket > 0) {
-    const len = samples.length;
     const chunk = B * CHUNK_BATCHES;
     for (let from = 0; from < order.length; from += chunk) {
-      order.subarray(from, Math.min(order.length, from + chunk)).sort((a, b) => len[a] - len[b] || a - b);
+      order.subarray(from, Math.min(order.length, from + chunk)).sort((a, b) => len(a) - len(b) || a - b);
     }
     if (shuffle) new Rng(o.seed, o.epoch, 0xfffffffe).shuffle(batchOrder);
   }
@@ -82,7 +90,7 @@ export function* epochBatches(samples: TrainingSamples, o: BatchOptions): Genera
     let L = samples.maxLen;
     if (bucket > 0) {
       let longest = 1;
-      for (let r = 0; r < rows; r++) longest = Math.max(longest, samples.length[order[b * B + r]]);
+      for (let r = 0; r < rows; r++) longest = Math.max(longest, len(order[b * B + r]));
       L = Math.min(L, Math.ceil(longest / bucket) * bucket);
     }
     const ids = new Int32Array(rows * L);
@@ -93,10 +101,11 @@ export function* epochBatches(samples: TrainingSamples, o: BatchOptions): Genera
     const maskedTargets: number[] = [];
     for (let r = 0; r < rows; r++) {
       const s = order[b * B + r];
-      const u = samples.user[s];
+      const w = windowOf[s];
+      const u = samples.user[w];
       users[r] = u;
       const rng = new Rng(o.seed, o.epoch, s);
-      const masked = maskRow(samples.sequences[u], samples.start[s], samples.length[s], L, samples.maskLast[s] === 1, p, o.maskId, rng, ids, targets, keyMask, r * L);
+      const masked = maskRow(samples.sequences[u], samples.start[w], samples.length[w], L, lastOf[s] === 1, p, o.maskId, rng, ids, targets, keyMask, r * L);
       for (const t of masked) {
         maskedRows.push(r * L + t);
         maskedTargets.push(targets[r * L + t]);

@@ -3,26 +3,38 @@
 // Sliding windows (as the original BERT4Rec gen_data_fin.py): a sequence of n <= L items is
 // one window; a longer one gets windows ending at the last item and stepping back by
 // `stride` (default floor(L/2), the paper's ML-1M prop_sliding_window 0.5), plus one window
-// starting at item 0. Every window yields a cloze sample (random masks, redrawn each epoch)
-// and, with maskLast (default), a sample that masks only its last item, matching the
-// next-item prediction used at evaluation time.
+// starting at item 0.
+//
+// An epoch holds one cloze sample per window (random masks, redrawn each epoch) followed by
+// `maskLastPerEpoch` samples that mask only their window's last item (the next-item
+// prediction used at evaluation time). The original code pairs dupe_factor = 10 cloze copies
+// of each window with one mask-last copy, so the default is one mask-last sample per ten
+// cloze samples: maskLastFraction 0.1. They rotate through the windows from epoch to epoch
+// (epoch e uses windows e*M, e*M+1, ... mod N), so over 1/fraction epochs every window gets one.
 
 export interface SampleOptions {
   maxLen: number;
   stride?: number;
-  maskLast?: boolean;
+  /** Mask-last samples per epoch as a fraction of the windows, in [0, 1] (default 0.1). */
+  maskLastFraction?: number;
 }
+
+export const DEFAULT_MASK_LAST_FRACTION = 0.1;
 
 export interface TrainingSamples {
   maxLen: number;
   stride: number;
+  /** Samples per epoch: windows + maskLastPerEpoch. */
   count: number;
+  /** Number of windows N (samples 0..N-1 of an epoch are their cloze samples). */
+  windows: number;
+  /** Mask-last samples per epoch M (samples N..N+M-1). */
+  maskLastPerEpoch: number;
   sequences: Int32Array[];
-  /** Per sample: user index (into sequences), window start, window length, 1 = mask-last sample. */
+  /** Per window: user index (into sequences), window start, window length. */
   user: Int32Array;
   start: Int32Array;
   length: Int32Array;
-  maskLast: Uint8Array;
 }
 
 /** Window start offsets for a sequence of n items: ascending, the last one is n - L. */
@@ -39,25 +51,32 @@ export function buildSamples(sequences: Int32Array[], options: SampleOptions): T
   if (!Number.isInteger(L) || L < 1) throw new RangeError(`buildSamples: maxLen must be a positive integer, got ${L}`);
   const stride = options.stride ?? Math.max(1, Math.floor(L / 2));
   if (!Number.isInteger(stride) || stride < 1) throw new RangeError(`buildSamples: stride must be a positive integer, got ${stride}`);
-  const withLast = options.maskLast ?? true;
+  const fraction = options.maskLastFraction ?? DEFAULT_MASK_LAST_FRACTION;
+  if (!(fraction >= 0 && fraction <= 1)) throw new RangeError(`buildSamples: maskLastFraction must be in [0, 1], got ${fraction}`);
   const user: number[] = [];
   const start: number[] = [];
   const length: number[] = [];
-  const last: number[] = [];
   for (let u = 0; u < sequences.length; u++) {
     const n = sequences[u].length;
     for (const b of windowStarts(n, L, stride)) {
-      const len = Math.min(L, n - b);
-      for (let k = 0; k < (withLast ? 2 : 1); k++) {
-        user.push(u);
-        start.push(b);
-        length.push(len);
-        last.push(k);
-      }
+      user.push(u);
+      start.push(b);
+      length.push(Math.min(L, n - b));
     }
   }
+  const windows = user.length;
+  const maskLastPerEpoch = Math.min(windows, Math.ceil(windows * fraction));
   return {
-    maxLen: L, stride, count: user.length, sequences,
-    user: Int32Array.from(user), start: Int32Array.from(start), length: Int32Array.from(length), maskLast: Uint8Array.from(last),
+    maxLen: L, stride, count: windows + maskLastPerEpoch, windows, maskLastPerEpoch, sequences,
+    user: Int32Array.from(user), start: Int32Array.from(start), length: Int32Array.from(length),
   };
+}
+
+/** The window of sample s (0 <= s < count) in an epoch, and whether it is a mask-last sample. */
+export function sampleWindow(samples: TrainingSamples, epoch: number, s: number): { window: number; maskLast: boolean } {
+  const N = samples.windows;
+  if (s < N) return { window: s, maskLast: false };
+  const M = samples.maskLastPerEpoch;
+  // (epoch * M) mod N first, so large epochs cannot overflow 2^53.
+  return { window: ((epoch % N) * M + (s - N)) % N, maskLast: true };
 }

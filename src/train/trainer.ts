@@ -83,14 +83,14 @@ export async function runTraining(o: TrainRunOptions): Promise<TrainRunResult> {
   const B = tc.batchSize;
   const evalBatch = o.evalBatchSize ?? 128;
 
-  const samples = buildSamples(trainingSequences(split, false), { maxLen: L });
+  const samples = buildSamples(trainingSequences(split, false), { maxLen: L, maskLastFraction: tc.maskLastFraction });
   const perEpoch = batchCount(samples, B);
   const totalSteps = tc.epochs * perEpoch;
   const warmupSteps = Math.min(totalSteps, Math.round(tc.warmupFraction * totalSteps));
   const model = new Bert4Rec(rt, V, mc, tc.seed);
   const opt = createOptimizer(model, tc, linearWarmupDecay({ peakLr: tc.lr, warmupSteps, totalSteps }));
   log(`model: ${model.parameterCount().toLocaleString('en-US')} parameters (V=${V}, L=${L}, d=${mc.hidden}, ${mc.layers} layers, ${mc.heads} heads)`);
-  log(`train: ${samples.count.toLocaleString('en-US')} samples, ${perEpoch} steps/epoch of ${B}, ${tc.epochs} epochs (${totalSteps} steps, ${warmupSteps} warm-up)`);
+  log(`train: ${samples.count.toLocaleString('en-US')} samples/epoch (${samples.windows.toLocaleString('en-US')} cloze windows + ${samples.maskLastPerEpoch.toLocaleString('en-US')} mask-last), ${perEpoch} steps/epoch of ${B}, ${tc.epochs} epochs (${totalSteps} steps, ${warmupSteps} warm-up)`);
 
   let epoch = 0;
   let step = 0;
