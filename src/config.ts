@@ -43,7 +43,7 @@ export interface TrainConfig {
   lengthBucket: number;
   /**
    * Samples per epoch that mask only the last item, as a fraction of the cloze windows
-   * (0.1: the original's one per dupe_factor = 10 cloze copies; 1: one per window).
+   * (1: one per window, the default; 0.1: the original's one per dupe_factor = 10 cloze copies).
    */
   maskLastFraction: number;
 }
@@ -68,7 +68,7 @@ export const DEFAULT_MODEL: Bert4RecConfig = {
 };
 
 export const DEFAULT_TRAIN: TrainConfig = {
-  epochs: 25,
+  epochs: 15,
   batchSize: 64,
   lr: 2e-3,
   warmupFraction: 0.05,
@@ -81,7 +81,7 @@ export const DEFAULT_TRAIN: TrainConfig = {
   evalEvery: 1,
   timeLimitMinutes: 0,
   lengthBucket: 32,
-  maskLastFraction: 0.1,
+  maskLastFraction: 1,
 };
 
 export class ConfigError extends Error {

@@ -61,7 +61,7 @@ describe('training samples', () => {
 
   it('adds ceil(fraction * windows) mask-last samples per epoch, rotating so every window gets one', () => {
     const seqs = Array.from({ length: 23 }, (_, u) => seq(3 + u, 1));
-    const s = buildSamples(seqs, { maxLen: 50 }); // default fraction 0.1
+    const s = buildSamples(seqs, { maxLen: 50, maskLastFraction: 0.1 });
     expect([s.windows, s.maskLastPerEpoch, s.count]).toEqual([23, 3, 26]);
     const seen = new Set<number>();
     for (let epoch = 0; epoch < 8; epoch++) {
