@@ -15,7 +15,8 @@ const KB: u32 = 64; // keys per block
 const QB: u32 = 64; // queries per block
 const NEG: f32 = -1e30; // finite running-max sentinel, as in the WGSL
 
-// Workspace (the calling thread's scratch): six blocks of 64 packed rows and six vectors of 64.
+// Workspace (the calling thread's scratch): six blocks of 64 packed rows, six vectors of 64
+// and two 64 x 64 blocks.
 // The addresses are set by setWork() at each entry (globals are per instance, so per thread).
 let bufK: usize = 0;
 let bufV: usize = 0;
@@ -29,10 +30,12 @@ let vecW: usize = 0; // weights per key
 let vecM: usize = 0; // running max per query
 let vecL: usize = 0; // running sum per query
 let vecF: usize = 0; // key valid flags
+let blkS: usize = 0; // [KB][QB] dS transposed (attention_bwd_kv)
+let blkP: usize = 0; // [KB][QB] P * dropout factor, transposed (attention_bwd_kv)
 
 /** Bytes of workspace the kernels below need for head size dh. */
 export function attention_work_bytes(dh: u32): u32 {
-  return 6 * 64 * (((dh + 3) & ~3) << 2) + 6 * 64 * 4;
+  return 6 * 64 * (((dh + 3) & ~3) << 2) + 6 * 64 * 4 + 2 * KB * QB * 4;
 }
 
 /** Per-thread scratch for the largest head size (ATTENTION_MAX_HEAD_DIM = 128). */
@@ -53,6 +56,8 @@ function setWork(work: usize, rb: usize): void {
   vecM = vecW + 256;
   vecL = vecM + 256;
   vecF = vecL + 256;
+  blkS = vecF + 256;
+  blkP = blkS + <usize>(KB * QB * 4);
 }
 
 // dst[0..dp) = alpha * src[0..dh), zero past dh.
@@ -100,9 +105,65 @@ function setWork(work: usize, rb: usize): void {
 }
 
 // acc[0..dp) = acc * alpha + sum_{j < n} w[j] * rows[j]  (rows packed, `stride` bytes apart).
+// The accumulators stay in registers over j: eight v128 (32 floats) at a time, then four,
+// then one, so the adds form independent chains instead of one serial chain per vector.
+// Each lane still sums over j in ascending order (results do not depend on the chunking).
 @inline function accumulateRows(acc: usize, alpha: f32, w: usize, rows: usize, stride: usize, n: u32, dp: u32): void {
   const a4 = f32x4.splat(alpha);
-  for (let e: u32 = 0; e < dp; e += 4) {
+  let e: u32 = 0;
+  for (; e + 32 <= dp; e += 32) {
+    const p = acc + ((<usize>e) << 2);
+    let x0 = f32x4.mul(v128.load(p), a4);
+    let x1 = f32x4.mul(v128.load(p, 16), a4);
+    let x2 = f32x4.mul(v128.load(p, 32), a4);
+    let x3 = f32x4.mul(v128.load(p, 48), a4);
+    let x4 = f32x4.mul(v128.load(p, 64), a4);
+    let x5 = f32x4.mul(v128.load(p, 80), a4);
+    let x6 = f32x4.mul(v128.load(p, 96), a4);
+    let x7 = f32x4.mul(v128.load(p, 112), a4);
+    let r = rows + ((<usize>e) << 2);
+    for (let j: u32 = 0; j < n; j++) {
+      const wj = v128.load32_splat(w + ((<usize>j) << 2));
+      x0 = f32x4.add(x0, f32x4.mul(wj, v128.load(r)));
+      x1 = f32x4.add(x1, f32x4.mul(wj, v128.load(r, 16)));
+      x2 = f32x4.add(x2, f32x4.mul(wj, v128.load(r, 32)));
+      x3 = f32x4.add(x3, f32x4.mul(wj, v128.load(r, 48)));
+      x4 = f32x4.add(x4, f32x4.mul(wj, v128.load(r, 64)));
+      x5 = f32x4.add(x5, f32x4.mul(wj, v128.load(r, 80)));
+      x6 = f32x4.add(x6, f32x4.mul(wj, v128.load(r, 96)));
+      x7 = f32x4.add(x7, f32x4.mul(wj, v128.load(r, 112)));
+      r += stride;
+    }
+    v128.store(p, x0);
+    v128.store(p, x1, 16);
+    v128.store(p, x2, 32);
+    v128.store(p, x3, 48);
+    v128.store(p, x4, 64);
+    v128.store(p, x5, 80);
+    v128.store(p, x6, 96);
+    v128.store(p, x7, 112);
+  }
+  for (; e + 16 <= dp; e += 16) {
+    const p = acc + ((<usize>e) << 2);
+    let x0 = f32x4.mul(v128.load(p), a4);
+    let x1 = f32x4.mul(v128.load(p, 16), a4);
+    let x2 = f32x4.mul(v128.load(p, 32), a4);
+    let x3 = f32x4.mul(v128.load(p, 48), a4);
+    let r = rows + ((<usize>e) << 2);
+    for (let j: u32 = 0; j < n; j++) {
+      const wj = v128.load32_splat(w + ((<usize>j) << 2));
+      x0 = f32x4.add(x0, f32x4.mul(wj, v128.load(r)));
+      x1 = f32x4.add(x1, f32x4.mul(wj, v128.load(r, 16)));
+      x2 = f32x4.add(x2, f32x4.mul(wj, v128.load(r, 32)));
+      x3 = f32x4.add(x3, f32x4.mul(wj, v128.load(r, 48)));
+      r += stride;
+    }
+    v128.store(p, x0);
+    v128.store(p, x1, 16);
+    v128.store(p, x2, 32);
+    v128.store(p, x3, 48);
+  }
+  for (; e < dp; e += 4) {
     const o = (<usize>e) << 2;
     let a = f32x4.mul(v128.load(acc + o), a4);
     for (let j: u32 = 0; j < n; j++) {
@@ -300,30 +361,30 @@ export function attention_bwd_kv(
             packRow(bufQ + (<usize>ii) * rb, rowAddr(q, b, L, q0 + ii, d, col), dh, dp, scale);
             packRow(bufO + (<usize>ii) * rb, rowAddr(dOut, b, L, q0 + ii, d, col), dh, dp, 1);
           }
+          // dS and P*f of the block, transposed ([key][query]), then per key
+          // dk_j += sum_i dS_ij q_i and dv_j += sum_i P_ij f_ij dO_i with register accumulators.
           for (let ii: u32 = 0; ii < nq; ii++) {
             const r = r0 + q0 + ii;
             const lseI = load<f32>(stats + ((<usize>r) << 3));
             const dI = load<f32>(stats + ((<usize>r) << 3) + 4);
-            const qi = bufQ + (<usize>ii) * rb;
-            const doi = bufO + (<usize>ii) * rb;
-            scoreBlock(vecS, qi, bufK, rb, nk, dp);
-            scoreBlock(vecP, doi, bufV, rb, nk, dp);
+            scoreBlock(vecS, bufQ + (<usize>ii) * rb, bufK, rb, nk, dp);
+            scoreBlock(vecP, bufO + (<usize>ii) * rb, bufV, rb, nk, dp);
             const rng0 = r * L + k0;
             expBlock(vecM, vecS, lseI, nk);
             for (let j: u32 = 0; j < nk; j++) {
+              const at = (<usize>(j * QB + ii)) << 2;
               if (!load<u32>(vecF + ((<usize>j) << 2))) continue;
               const pij = load<f32>(vecM + ((<usize>j) << 2));
               const f: f32 = dropout ? (pcg_hash((rng0 + j) ^ hs) >= threshold ? invKeep : 0) : 1;
-              const ds = f32x4.splat(pij * (f * load<f32>(vecP + ((<usize>j) << 2)) - dI));
-              const pd = f32x4.splat(pij * f);
-              const ak = bufA + (<usize>j) * rb;
-              const av = bufB + (<usize>j) * rb;
-              for (let e: u32 = 0; e < dp; e += 4) {
-                const o = (<usize>e) << 2;
-                v128.store(ak + o, f32x4.add(v128.load(ak + o), f32x4.mul(ds, v128.load(qi + o))));
-                v128.store(av + o, f32x4.add(v128.load(av + o), f32x4.mul(pd, v128.load(doi + o))));
-              }
+              store<f32>(blkS + at, pij * (f * load<f32>(vecP + ((<usize>j) << 2)) - dI));
+              store<f32>(blkP + at, pij * f);
             }
+          }
+          for (let j: u32 = 0; j < nk; j++) {
+            if (!load<u32>(vecF + ((<usize>j) << 2))) continue;
+            const at = (<usize>(j * QB)) << 2;
+            accumulateRows(bufA + (<usize>j) * rb, 1, blkS + at, bufQ, rb, nq, dp);
+            accumulateRows(bufB + (<usize>j) * rb, 1, blkP + at, bufO, rb, nq, dp);
           }
         }
         for (let jj: u32 = 0; jj < nk; jj++) {
