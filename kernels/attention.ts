@@ -372,8 +372,8 @@ export function attention_bwd_kv(
             const rng0 = r * L + k0;
             expBlock(vecM, vecS, lseI, nk);
             for (let j: u32 = 0; j < nk; j++) {
-              const at = (<usize>(j * QB + ii)) << 2;
               if (!load<u32>(vecF + ((<usize>j) << 2))) continue;
+              const at = (<usize>(j * QB + ii)) << 2;
               const pij = load<f32>(vecM + ((<usize>j) << 2));
               const f: f32 = dropout ? (pcg_hash((rng0 + j) ^ hs) >= threshold ? invKeep : 0) : 1;
               store<f32>(blkS + at, pij * (f * load<f32>(vecP + ((<usize>j) << 2)) - dI));

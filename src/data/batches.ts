@@ -66,14 +66,9 @@ export function* epochBatches(samples: TrainingSamples, o: BatchOptions): Genera
   for (let i = 0; i < order.length; i++) order[i] = i;
   const shuffle = o.shuffle ?? true;
   if (shuffle) new Rng(o.seed, o.epoch, 0xffffffff).shuffle(order);
-  // This epoch's window and mask-last flag of every sample.
+  // This epoch's window of every sample (samples from samples.windows on are mask-last).
   const windowOf = new Int32Array(samples.count);
-  const lastOf = new Uint8Array(samples.count);
-  for (let s = 0; s < samples.count; s++) {
-    const w = sampleWindow(samples, o.epoch, s);
-    windowOf[s] = w.window;
-    lastOf[s] = w.maskLast ? 1 : 0;
-  }
+  for (let s = 0; s < samples.count; s++) windowOf[s] = sampleWindow(samples, o.epoch, s).window;
   const len = (s: number): number => samples.length[windowOf[s]];
   const nb = batchCount(samples, B, o.dropLast);
   const batchOrder = new Int32Array(nb);
@@ -105,7 +100,7 @@ export function* epochBatches(samples: TrainingSamples, o: BatchOptions): Genera
       const u = samples.user[w];
       users[r] = u;
       const rng = new Rng(o.seed, o.epoch, s);
-      const masked = maskRow(samples.sequences[u], samples.start[w], samples.length[w], L, lastOf[s] === 1, p, o.maskId, rng, ids, targets, keyMask, r * L);
+      const masked = maskRow(samples.sequences[u], samples.start[w], samples.length[w], L, s >= samples.windows, p, o.maskId, rng, ids, targets, keyMask, r * L);
       for (const t of masked) {
         maskedRows.push(r * L + t);
         maskedTargets.push(targets[r * L + t]);
