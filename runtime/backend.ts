@@ -34,6 +34,11 @@ export interface Backend {
   readonly name: BackendName;
   /** Human-readable description (adapter, features). */
   readonly description: string;
+  /**
+   * Lanes every subgroup is guaranteed to have when kernels may use WGSL subgroup operations
+   * (the device has the `subgroups` feature); 0 when they may not (always on WASM).
+   */
+  readonly subgroupMinSize: number;
   alloc(byteLength: number): Storage;
   /** Frees a storage. On WebGPU the memory is reused only after work already recorded has been submitted. */
   free(storage: Storage): void;

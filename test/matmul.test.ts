@@ -1,14 +1,14 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { createRuntime, matmul, matmulBackward, matmulBiasActivation, scopeAsync, WasmBackend, type Activation, type Runtime } from '../runtime/index.js';
 import { MATMUL_ROWS_PER_ITEM } from '../runtime/ops/matmul.js';
-import { BACKENDS, destroyRuntimes, getRuntime } from './backends.js';
+import { BACKENDS_WITH_PLAIN_WEBGPU, destroyRuntimes, getRuntime } from './backends.js';
 import { matmulCases, matmulTol, operandShapes, type MatmulCaseShape } from './cases/matmul.js';
 import { assertClose } from './cases/assert.js';
 import { randomArray } from './reference/random.js';
 
 afterAll(destroyRuntimes);
 
-describe.each(BACKENDS)('matmul on %s', (backend) => {
+describe.each(BACKENDS_WITH_PLAIN_WEBGPU)('matmul on %s', (backend) => {
   for (const c of matmulCases) {
     it(c.name, async () => {
       const rt = await getRuntime(backend);
@@ -41,6 +41,10 @@ const AGREE: Array<[MatmulCaseShape, Activation]> = [
   [{ batchA: 2, batchB: 2, M: 31, N: 17, K: 260, transA: true, transB: true }, 'relu'],
   [{ batchA: 1, batchB: 4, M: 12, N: 40, K: 24, transA: true, transB: false }, 'none'],
 ];
+
+it('the plain WebGPU runtime has subgroups off', async () => {
+  expect((await getRuntime('webgpu-no-subgroups')).backend.subgroupMinSize).toBe(0);
+});
 
 describe('matmul: WebGPU and WASM agree', () => {
   for (const [s, act] of AGREE) {

@@ -4,19 +4,23 @@
 // A is stored [M, K] ([K, M] when TRANS_A), B [K, N] ([N, K] when TRANS_B); bias [N].
 // strideA / strideB are per-batch element strides (0 shares one matrix over the batch).
 //
-// This file is completed by one of two loader files (the op concatenates them):
+// This file is completed by a tile file and a loader file (the op concatenates them).
+// Tile files define `struct Invocation` (the entry points' builtins) and compute_tile:
+// wgsl/matmul_tile.wgsl (every invocation loads the shared A rows itself) or
+// wgsl/matmul_tile_subgroup.wgsl (each lane loads one share of them; the rest arrive by
+// subgroup shuffles; needs subgroups of at least TM lanes). Loader files are
 // wgsl/matmul_io_vec4.wgsl (A and B bound as array<vec4f>, for shapes whose contiguous
 // dims are multiples of 4) or wgsl/matmul_io_scalar.wgsl (array<f32>, any shape). Both
 // provide a_rows / b_rows, which read 4x4 blocks of op(A) and op(B).
 //
 // Register blocking: a workgroup of WG invocations computes a TM x (4*WG) tile; each
 // invocation a TM x 4 block (TM vec4 accumulators) for columns n0 + 4*lid .. +3. The A
-// rows are the same for the whole workgroup, so their loads have uniform addresses
-// (one load broadcast to all invocations); the B block is each invocation's own. Per
-// 4-step of k: TM/4 + 1 block loads of 4 vec4 for 16*TM multiply-adds.
+// rows are the same for the whole workgroup; the B block is each invocation's own. Per
+// 4-step of k: 4 vec4 loads of B and TM of A (1 with subgroups) for 16*TM multiply-adds.
 // (Staging A or B through workgroup memory was measured 1.7x slower on lavapipe, whose
-// workgroup-memory reads are per-invocation and whose barriers switch coroutines; the
-// tile is instead shaped so the shared operand is a broadcast. See docs in the op.)
+// workgroup-memory reads are per-invocation and whose barriers switch coroutines. On
+// lavapipe every storage load, uniform address or not, is a per-lane loop costing about
+// as much as 20 multiply-adds, so loads per multiply-add is what the tiles minimise.)
 override TRANS_A: u32 = 0u;
 override TRANS_B: u32 = 0u;
 override HAS_BIAS: u32 = 0u;
@@ -52,25 +56,13 @@ fn tile_of(wid: vec3u, nwg: vec3u, lid: u32) -> Tile {
   return Tile(b, (r / tilesN) * TM, (r % tilesN) * BN + 4u * lid, b < p.batch);
 }
 
-// acc[r] (r < TM) = op(A)[m0 + r, :] @ op(B)[:, n .. n+3]
-fn compute_tile(t: Tile) {
-  for (var r = 0u; r < MAX_TM; r++) { acc[r] = vec4f(0.0); }
-  let aBase = t.batch * p.strideA;
-  let bBase = t.batch * p.strideB;
-  for (var k = 0u; k < p.K; k += 4u) {
-    let bm = b_rows(bBase, k, t.n); // bm[kk] = op(B)[k + kk, n .. n+3]
-    for (var rb = 0u; rb < TM; rb += 4u) {
-      let am = a_rows(aBase, t.m0 + rb, k); // am[r] = op(A)[m0 + rb + r, k .. k+3]
-      for (var r = 0u; r < 4u; r++) {
-        var s = acc[rb + r];
-        s = fma(vec4f(am[r].x), bm[0], s);
-        s = fma(vec4f(am[r].y), bm[1], s);
-        s = fma(vec4f(am[r].z), bm[2], s);
-        s = fma(vec4f(am[r].w), bm[3], s);
-        acc[rb + r] = s;
-      }
-    }
-  }
+// acc + a.x * bm[0] + a.y * bm[1] + a.z * bm[2] + a.w * bm[3]: one row of A (4 k) times
+// the 4 x 4 block of B.
+fn fma_row(acc: vec4f, a: vec4f, bm: mat4x4f) -> vec4f {
+  var s = fma(vec4f(a.x), bm[0], acc);
+  s = fma(vec4f(a.y), bm[1], s);
+  s = fma(vec4f(a.z), bm[2], s);
+  return fma(vec4f(a.w), bm[3], s);
 }
 
 fn gelu_tanh(x: f32) -> f32 {
@@ -102,10 +94,10 @@ fn with_bias(v: f32, n: u32) -> f32 {
 }
 
 @compute @workgroup_size(WG)
-fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {
-  let t = tile_of(wid, nwg, lid);
+fn main(inv: Invocation) {
+  let t = tile_of(inv.wid, inv.nwg, inv.lid);
   if (!t.valid) { return; }
-  compute_tile(t);
+  compute_tile(t, inv);
   let o = t.batch * p.M * p.N;
   for (var r = 0u; r < TM; r++) {
     let m = t.m0 + r;
@@ -118,10 +110,10 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
 }
 
 @compute @workgroup_size(WG)
-fn main_pre(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {
-  let t = tile_of(wid, nwg, lid);
+fn main_pre(inv: Invocation) {
+  let t = tile_of(inv.wid, inv.nwg, inv.lid);
   if (!t.valid) { return; }
-  compute_tile(t);
+  compute_tile(t, inv);
   let o = t.batch * p.M * p.N;
   for (var r = 0u; r < TM; r++) {
     let m = t.m0 + r;

@@ -33,3 +33,10 @@ fn b_rows(base: u32, k: u32, n: u32) -> mat4x4f {
   }
   return r;
 }
+
+// For wgsl/matmul_tile_subgroup.wgsl: lane l's share of the A block at k .. k+3, row m0 + l.
+const A_LANE_ROWS: bool = true;
+fn a_lane(base: u32, m0: u32, k: u32, l: u32) -> vec4f {
+  let m = m0 + l;
+  return vec4f(a_at(base, m, k), a_at(base, m, k + 1u), a_at(base, m, k + 2u), a_at(base, m, k + 3u));
+}

@@ -32,3 +32,16 @@ fn b_rows(base: u32, k: u32, n: u32) -> mat4x4f {
   let s = p.N / 4u;
   return mat4x4f(B[i], B[i + s], B[i + 2u * s], B[i + 3u * s]);
 }
+
+// For wgsl/matmul_tile_subgroup.wgsl: lane l's share of the A block of rows m0 .. m0+TM-1
+// at k .. k+3. Without TRANS_A: row m0 + l. With TRANS_A one vec4 holds 4 rows at one k:
+// lane l = 4 * j + i holds A[k + i][m0 + 4j .. m0 + 4j + 3].
+override A_LANE_ROWS: bool = TRANS_A == 0u;
+fn a_lane(base: u32, m0: u32, k: u32, l: u32) -> vec4f {
+  if (TRANS_A == 1u) {
+    let i = l & 3u;
+    let m = m0 + (l & ~3u);
+    return A[(base + (k + i) * p.M + min(m, p.M - 4u)) / 4u];
+  }
+  return A[base / 4u + k / 4u + min(m0 + l, p.M - 1u) * (p.K / 4u)];
+}

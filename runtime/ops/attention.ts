@@ -4,6 +4,9 @@ import fwdWgsl from '../../wgsl/attention_fwd.wgsl';
 import prepWgsl from '../../wgsl/attention_bwd_prep.wgsl';
 import bwdQWgsl from '../../wgsl/attention_bwd_q.wgsl';
 import bwdKvWgsl from '../../wgsl/attention_bwd_kv.wgsl';
+import bwdQSubgroupWgsl from '../../wgsl/attention_bwd_q_sg.wgsl';
+import fwdSubgroupWgsl from '../../wgsl/attention_fwd_sg.wgsl';
+import bwdKvSubgroupWgsl from '../../wgsl/attention_bwd_kv_sg.wgsl';
 import type { Backend, Storage } from '../backend.js';
 import { describeArgs, OpArgumentError } from '../errors.js';
 import { defineKernel, grid1d, type KernelDef } from '../kernel.js';
@@ -39,8 +42,20 @@ export const attentionBwdPrepKernel = defineKernel({
 export const attentionBwdQKernel = defineKernel({
   name: 'attention_bwd_q', wgsl: lib + bwdQWgsl, inputs: 6, outputs: 1, params: PARAMS, constants: ['DHP'], workgroups: blocks,
 });
+/** Subgroup variants (WebGPU devices whose subgroups have at least ATTENTION_SUBGROUP_MIN_SIZE lanes). */
+export const ATTENTION_SUBGROUP_MIN_SIZE = 8;
+const SUBGROUP_PRELUDE = 'enable subgroups;\ndiagnostic(off, subgroup_uniformity);\n';
+export const attentionFwdSubgroupKernel = defineKernel({
+  name: 'attention_fwd_sg', wgsl: SUBGROUP_PRELUDE + lib + fwdSubgroupWgsl, inputs: 4, outputs: 2, params: PARAMS, constants: ['DHP', 'QPT'], workgroups: attentionFwdKernel.workgroups,
+});
+export const attentionBwdQSubgroupKernel = defineKernel({
+  name: 'attention_bwd_q_sg', wgsl: SUBGROUP_PRELUDE + lib + bwdQSubgroupWgsl, inputs: 6, outputs: 1, params: PARAMS, constants: ['DHP'], workgroups: blocks,
+});
 export const attentionBwdKvKernel = defineKernel({
   name: 'attention_bwd_kv', wgsl: lib + bwdKvWgsl, inputs: 6, outputs: 2, params: PARAMS, constants: ['DHP'], workgroups: blocks,
+});
+export const attentionBwdKvSubgroupKernel = defineKernel({
+  name: 'attention_bwd_kv_sg', wgsl: SUBGROUP_PRELUDE + lib + bwdKvSubgroupWgsl, inputs: 6, outputs: 2, params: PARAMS, constants: ['DHP'], workgroups: blocks,
 });
 
 /**
@@ -61,6 +76,12 @@ const wasmKernels = new Map<KernelDef, KernelDef>(
   [attentionFwdKernel, attentionBwdQKernel, attentionBwdKvKernel].map((k) => [k, wasmVariant(k)]),
 );
 
+const subgroupKernels = new Map<KernelDef, KernelDef>([
+  [attentionFwdKernel, attentionFwdSubgroupKernel],
+  [attentionBwdQKernel, attentionBwdQSubgroupKernel],
+  [attentionBwdKvKernel, attentionBwdKvSubgroupKernel],
+]);
+
 /**
  * Override constants: DHP = ceil(dh / 4); for the forward also QPT, queries per invocation:
  * 4 for dh <= 32, 2 for dh <= 64, else 1 (registers: QPT * 2 * DHP vec4s per invocation).
@@ -75,7 +96,8 @@ function runFused(backend: Backend, kernel: KernelDef, inputs: Storage[], output
   if (backend.name === 'wasm') {
     backend.run({ kernel: wasmKernels.get(kernel)!, inputs, outputs, params });
   } else {
-    backend.run({ kernel, inputs, outputs, params, constants: constantsFor(kernel, dh) });
+    const sg = backend.subgroupMinSize >= ATTENTION_SUBGROUP_MIN_SIZE ? subgroupKernels.get(kernel) : undefined;
+    backend.run({ kernel: sg ?? kernel, inputs, outputs, params, constants: constantsFor(kernel, dh) });
   }
 }
 

@@ -2,6 +2,8 @@ import matmulNaiveWgsl from '../../wgsl/matmul_naive.wgsl';
 import matmulWgsl from '../../wgsl/matmul.wgsl';
 import matmulIoVec4Wgsl from '../../wgsl/matmul_io_vec4.wgsl';
 import matmulIoScalarWgsl from '../../wgsl/matmul_io_scalar.wgsl';
+import matmulTileWgsl from '../../wgsl/matmul_tile.wgsl';
+import matmulTileSubgroupWgsl from '../../wgsl/matmul_tile_subgroup.wgsl';
 import { describeArgs, OpArgumentError } from '../errors.js';
 import { defineKernel, grid1d, type KernelDef } from '../kernel.js';
 import type { Storage } from '../backend.js';
@@ -132,10 +134,15 @@ const matmulWorkgroups = ([batch, M, N]: readonly number[], c: readonly number[]
   return grid1d(batch * Math.ceil(M / tm) * Math.ceil(N / bn), 1);
 };
 
-function tiledKernel(name: string, io: string, pre: boolean): ParallelKernelDef {
+/** Directives the subgroup tile needs; WGSL wants them before every declaration. */
+const SUBGROUP_PRELUDE = 'enable subgroups;\ndiagnostic(off, subgroup_uniformity);\n';
+/** Subgroup lanes the subgroup tile relies on: one per row of the largest tile (TILE_DIMS). */
+export const MATMUL_SUBGROUP_MIN_SIZE = 8;
+
+function tiledKernel(name: string, io: string, pre: boolean, subgroups = false): ParallelKernelDef {
   const def: ParallelKernelDef = {
     name,
-    wgsl: matmulWgsl + io,
+    wgsl: subgroups ? SUBGROUP_PRELUDE + matmulWgsl + matmulTileSubgroupWgsl + io : matmulWgsl + matmulTileWgsl + io,
     entryPoint: pre ? 'main_pre' : 'main',
     wasmName: pre ? 'matmul_pre' : 'matmul',
     inputs: 3,
@@ -154,6 +161,17 @@ export const matmulKernel = tiledKernel('matmul', matmulIoVec4Wgsl, false);
 export const matmulPreKernel = tiledKernel('matmul_pre', matmulIoVec4Wgsl, true);
 export const matmulScalarKernel = tiledKernel('matmul_scalar', matmulIoScalarWgsl, false);
 export const matmulScalarPreKernel = tiledKernel('matmul_scalar_pre', matmulIoScalarWgsl, true);
+/** The same four with the subgroup tile (WebGPU devices whose subgroups have >= 8 lanes). */
+export const matmulSubgroupKernel = tiledKernel('matmul_sg', matmulIoVec4Wgsl, false, true);
+export const matmulSubgroupPreKernel = tiledKernel('matmul_sg_pre', matmulIoVec4Wgsl, true, true);
+export const matmulScalarSubgroupKernel = tiledKernel('matmul_scalar_sg', matmulIoScalarWgsl, false, true);
+export const matmulScalarSubgroupPreKernel = tiledKernel('matmul_scalar_sg_pre', matmulIoScalarWgsl, true, true);
+
+/** The tiled kernel for a call: vec4 or scalar loaders, with or without the output pre-activation, subgroup tile where the backend allows. */
+export function tiledMatmulKernel(vec4: boolean, pre: boolean, subgroups: boolean): KernelDef {
+  if (subgroups) return vec4 ? (pre ? matmulSubgroupPreKernel : matmulSubgroupKernel) : pre ? matmulScalarSubgroupPreKernel : matmulScalarSubgroupKernel;
+  return vec4 ? (pre ? matmulPreKernel : matmulKernel) : pre ? matmulScalarPreKernel : matmulScalarKernel;
+}
 
 export interface MatmulEpilogueOptions extends MatmulOptions {
   /** Added to every row of the product: shape [N]. */
@@ -183,7 +201,7 @@ interface GemmCall {
 function gemm(backend: Tensor['backend'], c: GemmCall): void {
   if (c.batch * c.M * c.N === 0) return;
   const vec4 = matmulVec4(c.M, c.N, c.K, c.transA, c.transB);
-  const kernel: KernelDef = vec4 ? (c.pre ? matmulPreKernel : matmulKernel) : c.pre ? matmulScalarPreKernel : matmulScalarKernel;
+  const kernel = tiledMatmulKernel(vec4, !!c.pre, backend.subgroupMinSize >= MATMUL_SUBGROUP_MIN_SIZE);
   backend.run({
     kernel,
     // With no bias the A buffer is bound in its place (HAS_BIAS = 0 never reads it).

@@ -67,6 +67,7 @@ function instantiate(module: WebAssembly.Module, memory: WebAssembly.Memory): Pr
  * regions of the module's memory; ops run synchronously and read/write in place.
  */
 export class WasmBackend implements Backend {
+  readonly subgroupMinSize = 0;
   readonly name = 'wasm' as const;
   readonly description: string;
   private readonly allocator: WasmAllocator;

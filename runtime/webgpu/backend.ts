@@ -24,6 +24,8 @@ export interface WebGPUBackendOptions {
   powerPreference?: GPUPowerPreference;
   /** Check every dispatch for validation errors in its own error scope (names the failing kernel). Default true. */
   checkDispatches?: boolean;
+  /** Let kernels use subgroup operations when the adapter has the `subgroups` feature. Default true. */
+  subgroups?: boolean;
   /** The GPU entry point to use instead of getGPU() (navigator.gpu / Dawn); null acts as if WebGPU were missing. For tests and embedders. */
   gpu?: GPU | null;
 }
@@ -68,6 +70,7 @@ export class WebGPUBackend implements Backend {
     readonly device: GPUDevice,
     readonly adapterInfo: GPUAdapterInfo | undefined,
     options: WebGPUBackendOptions,
+    readonly subgroupMinSize: number,
   ) {
     this.pool = new BufferPool(device);
     this.stagingPool = new BufferPool(device);
@@ -100,7 +103,9 @@ export class WebGPUBackend implements Backend {
       );
     }
     const l = adapter.limits;
+    const subgroups = (options.subgroups ?? true) && adapter.features.has('subgroups');
     const device = await adapter.requestDevice({
+      requiredFeatures: subgroups ? ['subgroups' as GPUFeatureName] : [],
       requiredLimits: {
         maxStorageBufferBindingSize: l.maxStorageBufferBindingSize,
         maxBufferSize: l.maxBufferSize,
@@ -111,7 +116,9 @@ export class WebGPUBackend implements Backend {
         maxStorageBuffersPerShaderStage: l.maxStorageBuffersPerShaderStage,
       },
     });
-    return new WebGPUBackend(device, adapter.info, options);
+    // subgroupMinSize is on GPUAdapterInfo in current WebGPU (Chrome 134+, Dawn); without it, 0.
+    const minSize = subgroups ? ((adapter.info as { subgroupMinSize?: number } | undefined)?.subgroupMinSize ?? 0) : 0;
+    return new WebGPUBackend(device, adapter.info, options, minSize);
   }
 
   get description(): string {
