@@ -27,13 +27,14 @@ override HAS_BIAS: u32 = 0u;
 // 0 none, 1 relu, 2 gelu_tanh, 3 gelu_erf
 override ACT: u32 = 0u;
 // Tile shape per shape class (TILE_DIMS in runtime/ops/matmul.ts):
-// 0: 8 x 64 (general), 1: 4 x 64 (M < 8), 2: 8 x 32 (N <= 32: narrow outputs)
+// 0: 8 x 64 (general), 1: 4 x 64 (M < 8), 2: 8 x 32 (N <= 32: narrow outputs),
+// 3: 16 x 64 (tall outputs, subgroup tile only)
 override TILE: u32 = 0u;
 
-override TM: u32 = select(8u, 4u, TILE == 1u);
+override TM: u32 = select(select(8u, 4u, TILE == 1u), 16u, TILE == 3u);
 override WG: u32 = select(16u, 8u, TILE == 2u);
 override BN: u32 = WG * 4u;
-const MAX_TM = 8u;
+const MAX_TM = 16u;
 
 struct Params { batch: u32, M: u32, N: u32, K: u32, strideA: u32, strideB: u32 }
 @group(0) @binding(0) var<uniform> p: Params;

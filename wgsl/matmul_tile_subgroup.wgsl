@@ -24,18 +24,22 @@ fn a_rows_from_lanes(share: vec4f, rb: u32) -> mat4x4f {
   return transpose(m);
 }
 
-// acc[r] (r < TM) = op(A)[m0 + r, :] @ op(B)[:, n .. n+3]
+// acc[r] (r < TM) = op(A)[m0 + r, :] @ op(B)[:, n .. n+3]. The A block goes in groups of
+// up to 8 rows (one share per lane per group).
 fn compute_tile(t: Tile, inv: Invocation) {
   for (var r = 0u; r < MAX_TM; r++) { acc[r] = vec4f(0.0); }
   let aBase = t.batch * p.strideA;
   let bBase = t.batch * p.strideB;
-  let lane = inv.lane % TM;
+  let G = min(TM, 8u);
+  let lane = inv.lane % G;
   for (var k = 0u; k < p.K; k += 4u) {
     let bm = b_rows(bBase, k, t.n); // bm[kk] = op(B)[k + kk, n .. n+3]
-    let share = a_lane(aBase, t.m0, k, lane);
-    for (var rb = 0u; rb < TM; rb += 4u) {
-      let am = a_rows_from_lanes(share, rb); // am[r] = op(A)[m0 + rb + r, k .. k+3]
-      for (var r = 0u; r < 4u; r++) { acc[rb + r] = fma_row(acc[rb + r], am[r], bm); }
+    for (var g = 0u; g < TM; g += G) {
+      let share = a_lane(aBase, t.m0 + g, k, lane);
+      for (var rb = 0u; rb < G; rb += 4u) {
+        let am = a_rows_from_lanes(share, rb); // am[r] = op(A)[m0 + g + rb + r, k .. k+3]
+        for (var r = 0u; r < 4u; r++) { acc[g + rb + r] = fma_row(acc[g + rb + r], am[r], bm); }
+      }
     }
   }
 }

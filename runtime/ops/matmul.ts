@@ -102,15 +102,21 @@ export type Activation = 'none' | 'relu' | 'gelu_tanh' | 'gelu_erf';
 const ACTIVATIONS: Record<Activation, number> = { none: 0, relu: 1, gelu_tanh: 2, gelu_erf: 3 };
 
 /** WGSL tile shapes (rows x columns per workgroup), selected per shape class by matmulTile. */
-export const MatmulTile = { general: 0, short: 1, narrow: 2 } as const;
-const TILE_DIMS: Record<number, [tm: number, bn: number]> = { 0: [8, 64], 1: [4, 64], 2: [8, 32] };
+export const MatmulTile = { general: 0, short: 1, narrow: 2, tall: 3 } as const;
+const TILE_DIMS: Record<number, [tm: number, bn: number]> = { 0: [8, 64], 1: [4, 64], 2: [8, 32], 3: [16, 64] };
 
-/** Tile variant for an M x N output: few rows get 4-row tiles, narrow outputs 32-column tiles. */
-export function matmulTile(M: number, N: number): number {
+/**
+ * Tile variant for an M x N output: few rows get 4-row tiles, narrow outputs 32-column tiles;
+ * with the subgroup tile, outputs of many rows get 16-row tiles (B loads shared by 16 rows).
+ */
+export function matmulTile(M: number, N: number, subgroups = false): number {
   if (M < 8) return MatmulTile.short;
   if (N <= 32) return MatmulTile.narrow;
+  if (subgroups && M >= TALL_TILE_MIN_ROWS) return MatmulTile.tall;
   return MatmulTile.general;
 }
+/** Fewest output rows for the 16-row tile (below, 8-row tiles keep more workgroups busy). */
+const TALL_TILE_MIN_ROWS = 128;
 
 /**
  * Whether the vec4 loaders apply: every contiguous dimension read is a multiple of 4
@@ -201,14 +207,15 @@ interface GemmCall {
 function gemm(backend: Tensor['backend'], c: GemmCall): void {
   if (c.batch * c.M * c.N === 0) return;
   const vec4 = matmulVec4(c.M, c.N, c.K, c.transA, c.transB);
-  const kernel = tiledMatmulKernel(vec4, !!c.pre, backend.subgroupMinSize >= MATMUL_SUBGROUP_MIN_SIZE);
+  const subgroups = backend.subgroupMinSize >= MATMUL_SUBGROUP_MIN_SIZE;
+  const kernel = tiledMatmulKernel(vec4, !!c.pre, subgroups);
   backend.run({
     kernel,
     // With no bias the A buffer is bound in its place (HAS_BIAS = 0 never reads it).
     inputs: [c.a, c.b, c.bias ?? c.a],
     outputs: c.pre ? [c.out, c.pre] : [c.out],
     params: [c.batch, c.M, c.N, c.K, c.strideA, c.strideB],
-    constants: [c.transA ? 1 : 0, c.transB ? 1 : 0, c.bias ? 1 : 0, c.act, matmulTile(c.M, c.N)],
+    constants: [c.transA ? 1 : 0, c.transB ? 1 : 0, c.bias ? 1 : 0, c.act, matmulTile(c.M, c.N, subgroups)],
   });
 }
 

@@ -44,7 +44,7 @@ export function operandShapes(s: MatmulCaseShape): { aShape: number[]; bShape: n
 
 const label = (s: MatmulCaseShape) => `bA=${s.batchA} bB=${s.batchB} M=${s.M} N=${s.N} K=${s.K} tA=${+s.transA} tB=${+s.transB}`;
 
-// [batchA, batchB, M, N, K]: sizes off every tile (4/8 rows, 32/64 columns, vec4, 16-row
+// [batchA, batchB, M, N, K]: sizes off every tile (4/8/16 rows, 32/64 columns, vec4, 16-row
 // thread items, 4x8 WASM micro-tiles, 256/512 cache blocks), 1 and 0, batch broadcast.
 const SHAPES: Array<[number, number, number, number, number]> = [
   [1, 1, 1, 1, 1],
@@ -60,6 +60,7 @@ const SHAPES: Array<[number, number, number, number, number]> = [
   [1, 1, 130, 67, 257],
   [2, 1, 17, 260, 36],
   [1, 1, 100, 90, 132],
+  [2, 2, 148, 72, 20], // 16-row tiles with vec4 loads (148 = 9 * 16 + 4)
 ];
 
 const cases: PortableCase[] = [];
