@@ -39,6 +39,11 @@ export interface Backend {
    * (the device has the `subgroups` feature); 0 when they may not (always on WASM).
    */
   readonly subgroupMinSize: number;
+  /**
+   * Whether ops should pick the kernel variants made for WebGPU adapters that run on the CPU
+   * (lavapipe, SwiftShader): few long invocations, vec4 loads, no barriers. False on WASM.
+   */
+  readonly cpuKernels: boolean;
   alloc(byteLength: number): Storage;
   /** Frees a storage. On WebGPU the memory is reused only after work already recorded has been submitted. */
   free(storage: Storage): void;

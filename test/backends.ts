@@ -4,18 +4,19 @@ import { createRuntime, type Runtime } from '../runtime/index.js';
 
 export const BACKENDS = ['webgpu', 'wasm'] as const;
 /**
- * For kernels with a subgroup variant (matmul, attention): also WebGPU with subgroups turned
- * off, so the plain variant stays tested on adapters that have subgroups (lavapipe does).
+ * For kernels with variants (subgroup matmul and attention, row-per-invocation layer norm for
+ * CPU adapters): also WebGPU with subgroups and the CPU-adapter variants turned off, so the
+ * portable kernels stay tested on adapters that would pick the others (lavapipe does).
  */
-export const BACKENDS_WITH_PLAIN_WEBGPU = ['webgpu', 'webgpu-no-subgroups', 'wasm'] as const;
-export type TestBackend = (typeof BACKENDS_WITH_PLAIN_WEBGPU)[number];
+export const BACKENDS_WITH_PORTABLE_WEBGPU = ['webgpu', 'webgpu-portable', 'wasm'] as const;
+export type TestBackend = (typeof BACKENDS_WITH_PORTABLE_WEBGPU)[number];
 
 const runtimes = new Map<TestBackend, Promise<Runtime>>();
 
 export function getRuntime(name: TestBackend): Promise<Runtime> {
   let rt = runtimes.get(name);
   if (!rt) {
-    rt = name === 'webgpu-no-subgroups' ? createRuntime({ backend: 'webgpu', webgpu: { subgroups: false } }) : createRuntime({ backend: name });
+    rt = name === 'webgpu-portable' ? createRuntime({ backend: 'webgpu', webgpu: { subgroups: false, cpuKernels: false } }) : createRuntime({ backend: name });
     runtimes.set(name, rt);
   }
   return rt;

@@ -1,14 +1,14 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { createRuntime, matmul, matmulBackward, matmulBiasActivation, scopeAsync, WasmBackend, type Activation, type Runtime } from '../runtime/index.js';
 import { MATMUL_ROWS_PER_ITEM } from '../runtime/ops/matmul.js';
-import { BACKENDS_WITH_PLAIN_WEBGPU, destroyRuntimes, getRuntime } from './backends.js';
+import { BACKENDS_WITH_PORTABLE_WEBGPU, destroyRuntimes, getRuntime } from './backends.js';
 import { matmulCases, matmulTol, operandShapes, type MatmulCaseShape } from './cases/matmul.js';
 import { assertClose } from './cases/assert.js';
 import { randomArray } from './reference/random.js';
 
 afterAll(destroyRuntimes);
 
-describe.each(BACKENDS_WITH_PLAIN_WEBGPU)('matmul on %s', (backend) => {
+describe.each(BACKENDS_WITH_PORTABLE_WEBGPU)('matmul on %s', (backend) => {
   for (const c of matmulCases) {
     it(c.name, async () => {
       const rt = await getRuntime(backend);
@@ -42,8 +42,10 @@ const AGREE: Array<[MatmulCaseShape, Activation]> = [
   [{ batchA: 1, batchB: 4, M: 12, N: 40, K: 24, transA: true, transB: false }, 'none'],
 ];
 
-it('the plain WebGPU runtime has subgroups off', async () => {
-  expect((await getRuntime('webgpu-no-subgroups')).backend.subgroupMinSize).toBe(0);
+it('the portable WebGPU runtime has subgroups and CPU-adapter kernels off', async () => {
+  const { backend } = await getRuntime('webgpu-portable');
+  expect(backend.subgroupMinSize).toBe(0);
+  expect(backend.cpuKernels).toBe(false);
 });
 
 describe('matmul: WebGPU and WASM agree', () => {

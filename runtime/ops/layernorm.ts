@@ -3,6 +3,11 @@ import layernormLibWgsl from '../../wgsl/layernorm_lib.wgsl';
 import layernormBindingsWgsl from '../../wgsl/layernorm_bindings.wgsl';
 import layernormResidualBindingsWgsl from '../../wgsl/layernorm_residual_bindings.wgsl';
 import layernormBackwardWgsl from '../../wgsl/layernorm_backward.wgsl';
+import layernormRowsWgsl from '../../wgsl/layernorm_rows.wgsl';
+import layernormRowsBindingsWgsl from '../../wgsl/layernorm_rows_bindings.wgsl';
+import layernormRowsResidualBindingsWgsl from '../../wgsl/layernorm_rows_residual_bindings.wgsl';
+import layernormRowsBackwardWgsl from '../../wgsl/layernorm_rows_backward.wgsl';
+import type { Backend } from '../backend.js';
 import { describeArgs, OpArgumentError } from '../errors.js';
 import { defineKernel, grid1d } from '../kernel.js';
 import { shapesEqual } from '../shape.js';
@@ -46,6 +51,41 @@ export const layernormBackwardKernel = defineKernel({
   constants: ['TPR'],
   workgroups: ([R, , rowsPerBlock]) => grid1d(R, rowsPerBlock),
 });
+
+// Row-per-invocation variants for CPU adapters (Backend.cpuKernels; see wgsl/layernorm_rows.wgsl),
+// WebGPU only: d % 4 == 0 and d <= LAYERNORM_ROWS_MAX_D.
+export const LAYERNORM_ROWS_MAX_D = 128;
+export const layernormRowsKernel = defineKernel({
+  name: 'layernorm_rows',
+  wgsl: layernormRowsBindingsWgsl + layernormRowsWgsl,
+  inputs: 3,
+  outputs: 3,
+  params: ['u32', 'u32', 'f32'],
+  workgroups: ([R]) => grid1d(R, 64),
+});
+export const layernormRowsResidualKernel = defineKernel({
+  name: 'layernorm_rows_residual',
+  wgsl: layernormRowsResidualBindingsWgsl + layernormRowsWgsl,
+  inputs: 4,
+  outputs: 4,
+  params: ['u32', 'u32', 'f32'],
+  workgroups: ([R]) => grid1d(R, 64),
+});
+/** Invocations per workgroup of layernorm_rows_backward (its WG); each handles one block of rows. */
+const ROWS_BACKWARD_WG = 16;
+export const layernormRowsBackwardKernel = defineKernel({
+  name: 'layernorm_rows_backward',
+  wgsl: layernormRowsBackwardWgsl,
+  inputs: 5,
+  outputs: 3,
+  params: ['u32', 'u32', 'u32'], // R, d, rowsPerBlock
+  workgroups: ([R, , rowsPerBlock]) => grid1d(Math.ceil(R / rowsPerBlock), ROWS_BACKWARD_WG),
+});
+
+/** Whether the row-per-invocation kernels serve this call. */
+function useRowKernels(backend: Backend, d: number): boolean {
+  return backend.cpuKernels && d % 4 === 0 && d <= LAYERNORM_ROWS_MAX_D;
+}
 
 /** Threads per row for the WebGPU kernels: a power of two with <= 8 values per thread up to d = 512, <= 16 up to 1024. */
 export function layernormThreadsPerRow(d: number): number {
@@ -108,11 +148,17 @@ export function layerNorm(x: Tensor, gamma: Tensor, beta: Tensor, options: Layer
   const rstd = emptyTensor(backend, x.shape.slice(0, -1), 'f32');
   const input = residual ? emptyTensor(backend, x.shape, 'f32') : x;
   if (R === 0) return { y, mean, rstd, input };
-  const tpr = layernormThreadsPerRow(d);
-  const common = { params: [R, d, eps], constants: [tpr] };
   const g = gamma.storage(op);
   const b = beta.storage(op);
   const outs = [y.storage(op), mean.storage(op), rstd.storage(op)];
+  if (useRowKernels(backend, d)) {
+    const kernel = residual ? layernormRowsResidualKernel : layernormRowsKernel;
+    const inputs = residual ? [x.storage(op), residual.storage(op), g, b] : [x.storage(op), g, b];
+    backend.run({ kernel, inputs, outputs: residual ? [...outs, input.storage(op)] : outs, params: [R, d, eps] });
+    return { y, mean, rstd, input };
+  }
+  const tpr = layernormThreadsPerRow(d);
+  const common = { params: [R, d, eps], constants: [tpr] };
   if (residual) {
     backend.run({ kernel: layernormResidualKernel, inputs: [x.storage(op), residual.storage(op), g, b], outputs: [...outs, input.storage(op)], ...common });
   } else {
@@ -159,19 +205,20 @@ export function layerNormBackward(dy: Tensor, input: Tensor, gamma: Tensor, mean
     fill(dbeta, 0);
     return { dx, dgamma, dbeta };
   }
+  const rows = useRowKernels(backend, d);
   const tpr = layernormThreadsPerRow(d);
-  const slots = 64 / tpr;
+  const slots = rows ? 1 : 64 / tpr;
   const rowsPerBlock = slots * Math.ceil(Math.ceil(R / slots) / MAX_BACKWARD_BLOCKS);
   const blocks = Math.ceil(R / rowsPerBlock);
   const pg = backend.alloc(blocks * d * 4);
   const pb = backend.alloc(blocks * d * 4);
   try {
     backend.run({
-      kernel: layernormBackwardKernel,
+      kernel: rows ? layernormRowsBackwardKernel : layernormBackwardKernel,
       inputs: [dy.storage(op), input.storage(op), gamma.storage(op), mean.storage(op), rstd.storage(op)],
       outputs: [dx.storage(op), pg, pb],
       params: [R, d, rowsPerBlock],
-      constants: [tpr],
+      constants: rows ? [] : [tpr],
     });
     sumRowsInto(backend, pg, dgamma.storage(op), blocks, d);
     sumRowsInto(backend, pb, dbeta.storage(op), blocks, d);

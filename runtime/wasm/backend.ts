@@ -68,6 +68,7 @@ function instantiate(module: WebAssembly.Module, memory: WebAssembly.Memory): Pr
  */
 export class WasmBackend implements Backend {
   readonly subgroupMinSize = 0;
+  readonly cpuKernels = false;
   readonly name = 'wasm' as const;
   readonly description: string;
   private readonly allocator: WasmAllocator;

@@ -26,6 +26,8 @@ export interface WebGPUBackendOptions {
   checkDispatches?: boolean;
   /** Let kernels use subgroup operations when the adapter has the `subgroups` feature. Default true. */
   subgroups?: boolean;
+  /** Use the kernel variants made for CPU adapters (Backend.cpuKernels). Default: whether the adapter is a software renderer. */
+  cpuKernels?: boolean;
   /** The GPU entry point to use instead of getGPU() (navigator.gpu / Dawn); null acts as if WebGPU were missing. For tests and embedders. */
   gpu?: GPU | null;
 }
@@ -57,6 +59,7 @@ export class WebGPUBackend implements Backend {
   private liveCount = 0;
   private peakLiveBytes = 0;
   private readonly checkDispatches: boolean;
+  readonly cpuKernels: boolean;
   /**
    * Bind groups by (kernel layout, buffers). Pooled buffers make a training step bind the same
    * buffers every step, so this avoids creating (and leaving to the GC) one native bind group
@@ -76,6 +79,7 @@ export class WebGPUBackend implements Backend {
     this.stagingPool = new BufferPool(device);
     this.pipelines = new PipelineCache(device);
     this.checkDispatches = options.checkDispatches ?? true;
+    this.cpuKernels = options.cpuKernels ?? this.isSoftwareAdapter;
     this.uniformBuffer = device.createBuffer({
       label: 'uniforms',
       size: this.uniformStaging.byteLength,

@@ -106,7 +106,8 @@ function checkAgainstReference(inp: Inputs, out: Outputs, dxTol = DX_TOL): void 
 
 const cases: PortableCase[] = [];
 
-// d not a multiple of 4 or of the threads per row; R = 1; rank 1 and 3; the largest d.
+// d not a multiple of 4 or of the threads per row; R = 1; rank 1 and 3; the largest d; the
+// row-per-invocation WebGPU variant's range (d % 4 == 0, d <= 128, R off the 64 and 25-row blocks).
 const shapes: number[][] = [
   [1, 1],
   [1, 64],
@@ -121,6 +122,8 @@ const shapes: number[][] = [
   [3, 1024],
   [700, 64],
   [1500, 33],
+  [65, 128],
+  [3, 4],
 ];
 shapes.forEach((shape, si) => {
   for (const residual of [false, true]) {
