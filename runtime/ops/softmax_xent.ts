@@ -1,5 +1,6 @@
 // Fused softmax cross-entropy (forward + backward) over rows of logits.
 import softmaxXentWgsl from '../../wgsl/softmax_xent.wgsl';
+import softmaxXentRowsWgsl from '../../wgsl/softmax_xent_rows.wgsl';
 import softmaxXentCountWgsl from '../../wgsl/softmax_xent_count.wgsl';
 import softmaxXentMeanWgsl from '../../wgsl/softmax_xent_mean.wgsl';
 import { describeArgs, OpArgumentError } from '../errors.js';
@@ -27,6 +28,17 @@ export const softmaxXentKernel = defineKernel({
   params: ['u32', 'u32', 'i32'], // R, V, ignoreIndex
   constants: ['GRAD'],
   workgroups: ([R]) => grid1d(R, 1),
+});
+
+/** Row-per-invocation variant for CPU adapters (Backend.cpuKernels), V % 4 == 0; WebGPU only. */
+export const softmaxXentRowsKernel = defineKernel({
+  name: 'softmax_xent_rows',
+  wgsl: softmaxXentRowsWgsl,
+  inputs: 3,
+  outputs: 2,
+  params: ['u32', 'u32', 'i32'],
+  constants: ['GRAD'],
+  workgroups: ([R]) => grid1d(R, 16),
 });
 
 /** loss[0] = sum(rowLoss) / count. One workgroup. */
@@ -89,12 +101,13 @@ export function softmaxCrossEntropy(logits: Tensor, targets: Tensor, options: So
   }
   const count = backend.alloc(4);
   // Without a gradient the kernel still needs a binding for dlogits; it does not write it.
-  const dummy = dlogits ? null : backend.alloc(4);
+  const rows = backend.cpuKernels && V % 4 === 0;
+  const dummy = dlogits ? null : backend.alloc(rows ? 16 : 4);
   try {
     const params = [R, V, ignoreIndex];
     backend.run({ kernel: softmaxXentCountKernel, inputs: [targets.storage(op)], outputs: [count], params });
     backend.run({
-      kernel: softmaxXentKernel,
+      kernel: rows ? softmaxXentRowsKernel : softmaxXentKernel,
       inputs: [logits.storage(op), targets.storage(op), count],
       outputs: [rowLoss.storage(op), dlogits ? dlogits.storage(op) : dummy!],
       params,
