@@ -1,4 +1,5 @@
 import binaryWgsl from '../../wgsl/binary.wgsl';
+import binaryVec4Wgsl from '../../wgsl/binary_vec4.wgsl';
 import { describeArgs, OpArgumentError } from '../errors.js';
 import { defineKernel, grid1d } from '../kernel.js';
 import type { Tensor } from '../tensor.js';
@@ -12,6 +13,17 @@ export const binaryKernel = defineKernel({
   params: ['u32', 'u32'],
   constants: ['OP'],
   workgroups: ([n]) => grid1d(n, 256),
+});
+
+/** WebGPU only: one vec4 per invocation when n and nb are multiples of 4. Params n / 4, nb / 4. */
+export const binaryVec4Kernel = defineKernel({
+  name: 'binary_vec4',
+  wgsl: binaryVec4Wgsl,
+  inputs: 2,
+  outputs: 1,
+  params: ['u32', 'u32'],
+  constants: ['OP'],
+  workgroups: ([n4]) => grid1d(n4, 64),
 });
 
 export const BinaryOp = { add: 0, sub: 1, mul: 2, div: 3 } as const;
@@ -42,11 +54,12 @@ export function binary(op: BinaryOpName, a: Tensor, b: Tensor): Tensor {
   }
   const out = emptyTensor(backend, a.shape, 'f32');
   if (a.size === 0) return out;
+  const vec4 = backend.name === 'webgpu' && a.size % 4 === 0 && b.size % 4 === 0;
   backend.run({
-    kernel: binaryKernel,
+    kernel: vec4 ? binaryVec4Kernel : binaryKernel,
     inputs: [a.storage(op), b.storage(op)],
     outputs: [out.storage(op)],
-    params: [a.size, b.size],
+    params: vec4 ? [a.size / 4, b.size / 4] : [a.size, b.size],
     constants: [BinaryOp[op]],
   });
   return out;

@@ -1,5 +1,6 @@
 import rngWgsl from '../../wgsl/lib/rng.wgsl';
 import dropoutWgsl from '../../wgsl/dropout.wgsl';
+import dropoutVec4Wgsl from '../../wgsl/dropout_vec4.wgsl';
 import { OpArgumentError } from '../errors.js';
 import { defineKernel, grid1d } from '../kernel.js';
 import { elementwiseParallel, type ParallelKernelDef } from '../wasm/parallel.js';
@@ -20,6 +21,16 @@ export const dropoutKernel: ParallelKernelDef = {
   wasmParallel: elementwiseParallel(20),
 };
 
+/** WebGPU only: one vec4 per invocation when n is a multiple of 4 (same bits). Params n / 4, seed, threshold, scale. */
+export const dropoutVec4Kernel = defineKernel({
+  name: 'dropout_vec4',
+  wgsl: rngWgsl + dropoutVec4Wgsl,
+  inputs: 1,
+  outputs: 1,
+  params: ['u32', 'u32', 'u32', 'f32'],
+  workgroups: ([n4]) => grid1d(n4, 64),
+});
+
 const TWO_32 = 4294967296;
 
 /** The keep threshold for drop probability p: element i is kept when rng_u32(seed, i) >= floor(p * 2^32). */
@@ -35,11 +46,12 @@ function run(op: string, x: Tensor, p: number, seed: number): Tensor {
   const out = emptyTensor(x.backend, x.shape, 'f32');
   if (x.size === 0) return out;
   if (p === 1) return fill(out, 0);
+  const vec4 = x.backend.name === 'webgpu' && x.size % 4 === 0;
   x.backend.run({
-    kernel: dropoutKernel,
+    kernel: vec4 ? dropoutVec4Kernel : dropoutKernel,
     inputs: [x.storage(op)],
     outputs: [out.storage(op)],
-    params: [x.size, seed, dropoutThreshold(p), 1 / (1 - p)],
+    params: [vec4 ? x.size / 4 : x.size, seed, dropoutThreshold(p), 1 / (1 - p)],
   });
   return out;
 }

@@ -21,6 +21,10 @@ const binarySizes: Array<[number[], number[]]> = [
   [[33, 65], [65]],
   [[4, 1023], [1]],
   [[2, 3, 1], [1]],
+  // multiples of 4: WebGPU's vec4 kernel (same shape, repeated rows of 1000 and of 8)
+  [[4, 16], [4, 16]],
+  [[64, 1000], [1000]],
+  [[12, 8], [8]],
 ];
 
 const cases: PortableCase[] = [];

@@ -18,6 +18,7 @@ for (const [n, p, seed] of [
   [1001, 0.1, 3],
   [4099, 0.9, 0xffffffff],
   [65536 * 4 + 3, 0.25, 12345],
+  [4096, 0.3, 77], // a multiple of 4: WebGPU's vec4 kernel
 ] as Array<[number, number, number]>) {
   cases.push({
     name: `dropout n=${n} p=${p} seed=${seed}: values and mask bit-exact with the reference`,
