@@ -2,6 +2,7 @@ import geluLibWgsl from '../../wgsl/gelu_lib.wgsl';
 import geluWgsl from '../../wgsl/gelu.wgsl';
 import geluBiasWgsl from '../../wgsl/gelu_bias.wgsl';
 import geluBackwardWgsl from '../../wgsl/gelu_backward.wgsl';
+import geluBackwardVec4Wgsl from '../../wgsl/gelu_backward_vec4.wgsl';
 import { describeArgs, OpArgumentError } from '../errors.js';
 import { defineKernel, grid1d } from '../kernel.js';
 import { elementwiseParallel, type ParallelKernelDef } from '../wasm/parallel.js';
@@ -55,6 +56,17 @@ export const geluBackwardKernel: ParallelKernelDef = {
   wasmParallel: elementwiseParallel(40),
 };
 
+/** WebGPU only: one vec4 per invocation when n is a multiple of 4. Param n / 4. */
+export const geluBackwardVec4Kernel = defineKernel({
+  name: 'gelu_backward_vec4',
+  wgsl: geluLibWgsl + geluBackwardVec4Wgsl,
+  inputs: 2,
+  outputs: 1,
+  params: ['u32'],
+  constants: ['APPROX'],
+  workgroups: ([n4]) => grid1d(n4, 64),
+});
+
 function approxConstant(op: string, approx: unknown): number {
   if (approx !== 'tanh' && approx !== 'erf') throw new OpArgumentError(op, `approx must be 'tanh' or 'erf', got ${String(approx)}`);
   return GELU_APPROX[approx];
@@ -103,7 +115,14 @@ export function geluBackward(dy: Tensor, pre: Tensor, approx: GeluApprox = 'tanh
   if (!shapesEqual(dy.shape, pre.shape)) throw new OpArgumentError(op, `dy and pre must have the same shape (${describeArgs({ dy, pre })})`);
   const dpre = emptyTensor(backend, pre.shape, 'f32');
   if (pre.size === 0) return dpre;
-  backend.run({ kernel: geluBackwardKernel, inputs: [dy.storage(op), pre.storage(op)], outputs: [dpre.storage(op)], params: [pre.size], constants: [a] });
+  const vec4 = backend.name === 'webgpu' && pre.size % 4 === 0;
+  backend.run({
+    kernel: vec4 ? geluBackwardVec4Kernel : geluBackwardKernel,
+    inputs: [dy.storage(op), pre.storage(op)],
+    outputs: [dpre.storage(op)],
+    params: [vec4 ? pre.size / 4 : pre.size],
+    constants: [a],
+  });
   return dpre;
 }
 
