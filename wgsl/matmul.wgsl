@@ -89,9 +89,13 @@ fn activate(x: f32) -> f32 {
   }
 }
 
-fn with_bias(v: f32, n: u32) -> f32 {
-  if (HAS_BIAS == 1u) { return v + bias[n]; }
-  return v;
+// bias[n .. n+3] (0 past N or without a bias), loaded once per invocation, not per row.
+fn bias4(n: u32) -> vec4f {
+  var b = vec4f(0.0);
+  if (HAS_BIAS == 1u) {
+    for (var j = 0u; j < 4u; j++) { if (n + j < p.N) { b[j] = bias[n + j]; } }
+  }
+  return b;
 }
 
 @compute @workgroup_size(WG)
@@ -100,12 +104,14 @@ fn main(inv: Invocation) {
   if (!t.valid) { return; }
   compute_tile(t, inv);
   let o = t.batch * p.M * p.N;
+  let bv = bias4(t.n);
   for (var r = 0u; r < TM; r++) {
     let m = t.m0 + r;
     if (m >= p.M) { break; }
+    let v = acc[r] + bv;
     for (var j = 0u; j < 4u; j++) {
       let n = t.n + j;
-      if (n < p.N) { out[o + m * p.N + n] = activate(with_bias(acc[r][j], n)); }
+      if (n < p.N) { out[o + m * p.N + n] = activate(v[j]); }
     }
   }
 }
@@ -116,15 +122,16 @@ fn main_pre(inv: Invocation) {
   if (!t.valid) { return; }
   compute_tile(t, inv);
   let o = t.batch * p.M * p.N;
+  let bv = bias4(t.n);
   for (var r = 0u; r < TM; r++) {
     let m = t.m0 + r;
     if (m >= p.M) { break; }
+    let v = acc[r] + bv;
     for (var j = 0u; j < 4u; j++) {
       let n = t.n + j;
       if (n < p.N) {
-        let v = with_bias(acc[r][j], n);
-        pre[o + m * p.N + n] = v;
-        out[o + m * p.N + n] = activate(v);
+        pre[o + m * p.N + n] = v[j];
+        out[o + m * p.N + n] = activate(v[j]);
       }
     }
   }
