@@ -1,9 +1,9 @@
-// Attention backward, step 3: dK and dV. Prepended: wgsl/lib/rng.wgsl, wgsl/attention_common.wgsl.
+// Attention backward, step 3: dK and dV. Prepended: wgsl/lib/rng.wgsl, wgsl/attention_common.wgsl,
+// wgsl/attention_rows_f32.wgsl, wgsl/attention_dout_f32.wgsl.
 // One workgroup per (key block of 64, head, b), one invocation per key j; Q and dO tiles (and
 // the rows' lse, D) are shared. Same P, f, dS as attention_bwd_q.wgsl:
 //   dV_j = sum_i P_ij f_ij dO_i,   dK_j = scale * sum_i dS_ij q_i.
 // Padded keys (mask 0) get zero gradients. dk, dv: [B, L, d].
-@group(0) @binding(5) var<storage, read> dOut: array<f32>;
 @group(0) @binding(6) var<storage, read> stats: array<f32>;
 @group(0) @binding(7) var<storage, read_write> dk: array<f32>;
 @group(0) @binding(8) var<storage, read_write> dv: array<f32>;
@@ -12,14 +12,6 @@ var<workgroup> qT: array<vec4f, TILE_V4>; // q rows, pre-multiplied by scale
 var<workgroup> doT: array<vec4f, TILE_V4>;
 var<workgroup> lseT: array<f32, 64>;
 var<workgroup> dT: array<f32, 64>;
-
-fn ldDO(off: u32, c: u32) -> vec4f {
-  let e = 4u * c;
-  if (e + 3u < p.dh) { return vec4f(dOut[off + e], dOut[off + e + 1u], dOut[off + e + 2u], dOut[off + e + 3u]); }
-  var r = vec4f(0.0);
-  for (var t = 0u; t < 4u; t++) { if (e + t < p.dh) { r[t] = dOut[off + e + t]; } }
-  return r;
-}
 
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) t: u32) {

@@ -1,23 +1,15 @@
 // Attention backward, step 3: dK and dV, subgroup variant of attention_bwd_kv.wgsl (same
 // math and summation order over queries). Prepended: `enable subgroups;`, wgsl/lib/rng.wgsl,
-// wgsl/attention_common.wgsl. Used when every subgroup has at least QB = 8 lanes.
+// wgsl/attention_common.wgsl, wgsl/attention_rows_f32.wgsl or _vec4.wgsl and the matching
+// wgsl/attention_dout_*.wgsl. Used when every subgroup has at least QB = 8 lanes.
 // One invocation per key j. Queries come in blocks of QB: lane l loads query i0 + l % QB
 // (its q and dO rows, lse and D) into registers, and every lane takes query i's from lane i
 // with subgroupShuffle instead of staging them in workgroup memory.
-@group(0) @binding(5) var<storage, read> dOut: array<f32>;
 @group(0) @binding(6) var<storage, read> stats: array<f32>;
 @group(0) @binding(7) var<storage, read_write> dk: array<f32>;
 @group(0) @binding(8) var<storage, read_write> dv: array<f32>;
 
 const QB: u32 = 8u;
-
-fn ldDO(off: u32, c: u32) -> vec4f {
-  let e = 4u * c;
-  if (e + 3u < p.dh) { return vec4f(dOut[off + e], dOut[off + e + 1u], dOut[off + e + 2u], dOut[off + e + 3u]); }
-  var r = vec4f(0.0);
-  for (var t = 0u; t < 4u; t++) { if (e + t < p.dh) { r[t] = dOut[off + e + t]; } }
-  return r;
-}
 
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) t: u32, @builtin(subgroup_invocation_id) sgLane: u32) {

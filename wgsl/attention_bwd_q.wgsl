@@ -1,24 +1,16 @@
-// Attention backward, step 2: dQ. Prepended: wgsl/lib/rng.wgsl, wgsl/attention_common.wgsl.
+// Attention backward, step 2: dQ. Prepended: wgsl/lib/rng.wgsl, wgsl/attention_common.wgsl,
+// wgsl/attention_rows_f32.wgsl, wgsl/attention_dout_f32.wgsl.
 // One workgroup per (query block of 64, head, b), one invocation per query i; K and V tiles
 // are shared. With s_ij = scale q_i.k_j, P_ij = exp(s_ij - lse_i), keep factor
 // f_ij = keep_ij / (1 - p) (1 without dropout):
 //   dP_ij = f_ij (dO_i . v_j),  dS_ij = P_ij (dP_ij - D_i),  dQ_i = scale * sum_j dS_ij k_j.
 // stats: [B, heads, L, 2] = (lse, D) from attention_bwd_prep. dq: [B, L, d].
-@group(0) @binding(5) var<storage, read> dOut: array<f32>;
 @group(0) @binding(6) var<storage, read> stats: array<f32>;
 @group(0) @binding(7) var<storage, read_write> dq: array<f32>;
 
 var<workgroup> kT: array<vec4f, TILE_V4>;
 var<workgroup> vT: array<vec4f, TILE_V4>;
 var<workgroup> validT: array<u32, 64>;
-
-fn ldDO(off: u32, c: u32) -> vec4f {
-  let e = 4u * c;
-  if (e + 3u < p.dh) { return vec4f(dOut[off + e], dOut[off + e + 1u], dOut[off + e + 2u], dOut[off + e + 3u]); }
-  var r = vec4f(0.0);
-  for (var t = 0u; t < 4u; t++) { if (e + t < p.dh) { r[t] = dOut[off + e + t]; } }
-  return r;
-}
 
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) t: u32) {

@@ -1,23 +1,15 @@
 // Attention backward, step 2: dQ, subgroup variant of attention_bwd_q.wgsl (same math and
 // summation order over keys). Prepended: `enable subgroups;`, wgsl/lib/rng.wgsl,
-// wgsl/attention_common.wgsl. Used when every subgroup has at least KB = 8 lanes.
+// wgsl/attention_common.wgsl, wgsl/attention_rows_f32.wgsl or _vec4.wgsl and the matching
+// wgsl/attention_dout_*.wgsl. Used when every subgroup has at least KB = 8 lanes.
 // One invocation per query i. Keys come in blocks of KB: lane l loads key k0 + l % KB (its
 // row of K and V and its mask bit) into registers, and every lane takes key j's rows from
 // lane j with subgroupShuffle, instead of staging K and V in workgroup memory (whose reads
 // on lavapipe are per-lane loops; shuffles are register moves).
-@group(0) @binding(5) var<storage, read> dOut: array<f32>;
 @group(0) @binding(6) var<storage, read> stats: array<f32>;
 @group(0) @binding(7) var<storage, read_write> dq: array<f32>;
 
 const KB: u32 = 8u;
-
-fn ldDO(off: u32, c: u32) -> vec4f {
-  let e = 4u * c;
-  if (e + 3u < p.dh) { return vec4f(dOut[off + e], dOut[off + e + 1u], dOut[off + e + 2u], dOut[off + e + 3u]); }
-  var r = vec4f(0.0);
-  for (var t = 0u; t < 4u; t++) { if (e + t < p.dh) { r[t] = dOut[off + e + t]; } }
-  return r;
-}
 
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) t: u32, @builtin(subgroup_invocation_id) sgLane: u32) {

@@ -1,5 +1,5 @@
 // Fused multi-head attention, forward (flash-attention style). Prepended: wgsl/lib/rng.wgsl,
-// wgsl/attention_common.wgsl (params, q/k/v/mask bindings, row loads).
+// wgsl/attention_common.wgsl, wgsl/attention_rows_f32.wgsl (params, q/k/v/mask bindings, row loads).
 //
 // q, k, v: [B, L, d] f32, head j = columns j*dh .. j*dh+dh-1; mask: [B, L] u32 (1 = key may be
 // attended to). out: [B, L, d]; lse: [B, heads, L] = log(sum_j exp(s_ij)) over valid keys j,

@@ -1,7 +1,8 @@
 // Fused multi-head attention, forward: subgroup variant of attention_fwd.wgsl (same math,
 // same online softmax; the running max is updated per block of KB keys instead of per tile,
 // which changes only rounding). Prepended: `enable subgroups;`, wgsl/lib/rng.wgsl,
-// wgsl/attention_common.wgsl. Used when every subgroup has at least KB = 8 lanes.
+// wgsl/attention_common.wgsl, wgsl/attention_rows_f32.wgsl or _vec4.wgsl. Used when every
+// subgroup has at least KB = 8 lanes.
 // Each invocation handles QPT queries (t, t+64, ...). Keys come in blocks of KB: lane l
 // loads key k0 + l % KB (its K and V rows and mask bit) into registers, and every lane
 // takes key j's rows from lane j with subgroupShuffle instead of staging K and V in

@@ -7,6 +7,10 @@ import bwdKvWgsl from '../../wgsl/attention_bwd_kv.wgsl';
 import bwdQSubgroupWgsl from '../../wgsl/attention_bwd_q_sg.wgsl';
 import fwdSubgroupWgsl from '../../wgsl/attention_fwd_sg.wgsl';
 import bwdKvSubgroupWgsl from '../../wgsl/attention_bwd_kv_sg.wgsl';
+import rowsF32Wgsl from '../../wgsl/attention_rows_f32.wgsl';
+import rowsVec4Wgsl from '../../wgsl/attention_rows_vec4.wgsl';
+import doutF32Wgsl from '../../wgsl/attention_dout_f32.wgsl';
+import doutVec4Wgsl from '../../wgsl/attention_dout_vec4.wgsl';
 import type { Backend, Storage } from '../backend.js';
 import { describeArgs, OpArgumentError } from '../errors.js';
 import { defineKernel, grid1d, type KernelDef } from '../kernel.js';
@@ -26,7 +30,11 @@ const BLOCK = 64;
 // Params of the fused kernels: B, L, d, heads, dh, scale, dropout, threshold, seed, invKeep.
 const PARAMS = ['u32', 'u32', 'u32', 'u32', 'u32', 'f32', 'u32', 'u32', 'u32', 'f32'] as const;
 const blocks = ([B, L, , heads]: readonly number[]) => [Math.ceil(L / BLOCK), heads, B] as const;
-const lib = rngWgsl + commonWgsl;
+// Shader text: [subgroup prelude] + rng + common + row loads (f32 or vec4) [+ dOut loads] + kernel.
+const lib = rngWgsl + commonWgsl + rowsF32Wgsl;
+const libBwd = lib + doutF32Wgsl;
+const libVec4 = rngWgsl + commonWgsl + rowsVec4Wgsl;
+const libVec4Bwd = libVec4 + doutVec4Wgsl;
 
 // Override constant DHP = ceil(dh / 4): one pipeline per head size (loops over dh unroll).
 // The forward also takes QPT, queries per invocation (see fwdConstants).
@@ -40,23 +48,27 @@ export const attentionBwdPrepKernel = defineKernel({
   workgroups: ([rows]) => grid1d(rows, 64),
 });
 export const attentionBwdQKernel = defineKernel({
-  name: 'attention_bwd_q', wgsl: lib + bwdQWgsl, inputs: 6, outputs: 1, params: PARAMS, constants: ['DHP'], workgroups: blocks,
+  name: 'attention_bwd_q', wgsl: libBwd + bwdQWgsl, inputs: 6, outputs: 1, params: PARAMS, constants: ['DHP'], workgroups: blocks,
+});
+export const attentionBwdKvKernel = defineKernel({
+  name: 'attention_bwd_kv', wgsl: libBwd + bwdKvWgsl, inputs: 6, outputs: 2, params: PARAMS, constants: ['DHP'], workgroups: blocks,
 });
 /** Subgroup variants (WebGPU devices whose subgroups have at least ATTENTION_SUBGROUP_MIN_SIZE lanes). */
 export const ATTENTION_SUBGROUP_MIN_SIZE = 8;
 const SUBGROUP_PRELUDE = 'enable subgroups;\ndiagnostic(off, subgroup_uniformity);\n';
-export const attentionFwdSubgroupKernel = defineKernel({
-  name: 'attention_fwd_sg', wgsl: SUBGROUP_PRELUDE + lib + fwdSubgroupWgsl, inputs: 4, outputs: 2, params: PARAMS, constants: ['DHP', 'QPT'], workgroups: attentionFwdKernel.workgroups,
-});
-export const attentionBwdQSubgroupKernel = defineKernel({
-  name: 'attention_bwd_q_sg', wgsl: SUBGROUP_PRELUDE + lib + bwdQSubgroupWgsl, inputs: 6, outputs: 1, params: PARAMS, constants: ['DHP'], workgroups: blocks,
-});
-export const attentionBwdKvKernel = defineKernel({
-  name: 'attention_bwd_kv', wgsl: lib + bwdKvWgsl, inputs: 6, outputs: 2, params: PARAMS, constants: ['DHP'], workgroups: blocks,
-});
-export const attentionBwdKvSubgroupKernel = defineKernel({
-  name: 'attention_bwd_kv_sg', wgsl: SUBGROUP_PRELUDE + lib + bwdKvSubgroupWgsl, inputs: 6, outputs: 2, params: PARAMS, constants: ['DHP'], workgroups: blocks,
-});
+// Subgroup variants, each with f32 row loads (any head size) and vec4 ones (d, dh multiples of 4).
+const fwdSg = (name: string, rows: string) =>
+  defineKernel({ name, wgsl: SUBGROUP_PRELUDE + rows + fwdSubgroupWgsl, inputs: 4, outputs: 2, params: PARAMS, constants: ['DHP', 'QPT'], workgroups: attentionFwdKernel.workgroups });
+const bwdQSg = (name: string, rows: string) =>
+  defineKernel({ name, wgsl: SUBGROUP_PRELUDE + rows + bwdQSubgroupWgsl, inputs: 6, outputs: 1, params: PARAMS, constants: ['DHP'], workgroups: blocks });
+const bwdKvSg = (name: string, rows: string) =>
+  defineKernel({ name, wgsl: SUBGROUP_PRELUDE + rows + bwdKvSubgroupWgsl, inputs: 6, outputs: 2, params: PARAMS, constants: ['DHP'], workgroups: blocks });
+export const attentionFwdSubgroupKernel = fwdSg('attention_fwd_sg', lib);
+export const attentionFwdSubgroupVec4Kernel = fwdSg('attention_fwd_sg_vec4', libVec4);
+export const attentionBwdQSubgroupKernel = bwdQSg('attention_bwd_q_sg', libBwd);
+export const attentionBwdQSubgroupVec4Kernel = bwdQSg('attention_bwd_q_sg_vec4', libVec4Bwd);
+export const attentionBwdKvSubgroupKernel = bwdKvSg('attention_bwd_kv_sg', libBwd);
+export const attentionBwdKvSubgroupVec4Kernel = bwdKvSg('attention_bwd_kv_sg_vec4', libVec4Bwd);
 
 /**
  * The WASM twins take no constants and split the (b, head) pairs across threads, each with
@@ -76,10 +88,11 @@ const wasmKernels = new Map<KernelDef, KernelDef>(
   [attentionFwdKernel, attentionBwdQKernel, attentionBwdKvKernel].map((k) => [k, wasmVariant(k)]),
 );
 
-const subgroupKernels = new Map<KernelDef, KernelDef>([
-  [attentionFwdKernel, attentionFwdSubgroupKernel],
-  [attentionBwdQKernel, attentionBwdQSubgroupKernel],
-  [attentionBwdKvKernel, attentionBwdKvSubgroupKernel],
+/** Subgroup variants of each portable kernel: [f32 row loads, vec4 row loads]. */
+const subgroupKernels = new Map<KernelDef, [KernelDef, KernelDef]>([
+  [attentionFwdKernel, [attentionFwdSubgroupKernel, attentionFwdSubgroupVec4Kernel]],
+  [attentionBwdQKernel, [attentionBwdQSubgroupKernel, attentionBwdQSubgroupVec4Kernel]],
+  [attentionBwdKvKernel, [attentionBwdKvSubgroupKernel, attentionBwdKvSubgroupVec4Kernel]],
 ]);
 
 /**
@@ -96,7 +109,8 @@ function runFused(backend: Backend, kernel: KernelDef, inputs: Storage[], output
   if (backend.name === 'wasm') {
     backend.run({ kernel: wasmKernels.get(kernel)!, inputs, outputs, params });
   } else {
-    const sg = backend.subgroupMinSize >= ATTENTION_SUBGROUP_MIN_SIZE ? subgroupKernels.get(kernel) : undefined;
+    const d = params[2];
+    const sg = backend.subgroupMinSize >= ATTENTION_SUBGROUP_MIN_SIZE ? subgroupKernels.get(kernel)?.[d % 4 === 0 && dh % 4 === 0 ? 1 : 0] : undefined;
     backend.run({ kernel: sg ?? kernel, inputs, outputs, params, constants: constantsFor(kernel, dh) });
   }
 }
