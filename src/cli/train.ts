@@ -111,7 +111,7 @@ async function main(argv: string[]): Promise<number> {
   const data = await loadTrainingData({ data: a.data, format, lenient: a.lenient, cacheDir: defaultCacheDir(), log });
   let rt: Runtime | null = null;
   try {
-    // 'auto' skips software WebGPU adapters: on lavapipe a step is ~10x slower than on WASM.
+    // 'auto' skips software WebGPU adapters: on lavapipe a step is ~2.5x slower than on WASM.
     rt = await createRuntime({ backend, log, avoidSoftwareAdapter: true });
     const result = await runTraining({ rt, data, config, outDir: a.out ?? 'out', resume: a.resume, log, evalBatchSize: evalBatch });
     if (result.stoppedBy === 'non-finite-loss') return 2;
