@@ -177,15 +177,34 @@ function setWork(work: usize, rb: usize): void {
   return base + ((<usize>((b * L + i) * d + col)) << 2);
 }
 
-// Loads the key block's valid flags into vecF; returns how many keys are valid.
+// Loads the key block's valid flags into vecF as lane masks (valid: all ones, else 0), zero
+// padded to a multiple of 4 keys; returns how many keys are valid.
 @inline function loadFlags(mask: usize, b: u32, L: u32, k0: u32, nk: u32): u32 {
   let n: u32 = 0;
   for (let j: u32 = 0; j < nk; j++) {
     const ok: u32 = load<u32>(mask + ((<usize>(b * L + k0 + j)) << 2)) != 0 ? 1 : 0;
-    store<u32>(vecF + ((<usize>j) << 2), ok);
+    store<u32>(vecF + ((<usize>j) << 2), 0 - ok);
     n += ok;
   }
+  for (let j = nk; (j & 3) != 0; j++) store<u32>(vecF + ((<usize>j) << 2), 0);
   return n;
+}
+
+// Lane masks of the dropout keep test for the four indices i0 .. i0+3:
+// all ones where pcg_hash(i ^ hs) >= threshold (the same bits as the scalar test).
+@inline function keep4(i0: u32, hs: u32, threshold: u32): v128 {
+  let m = i32x4.splat(pcg_hash(i0 ^ hs) >= threshold ? -1 : 0);
+  m = i32x4.replace_lane(m, 1, pcg_hash((i0 + 1) ^ hs) >= threshold ? -1 : 0);
+  m = i32x4.replace_lane(m, 2, pcg_hash((i0 + 2) ^ hs) >= threshold ? -1 : 0);
+  return i32x4.replace_lane(m, 3, pcg_hash((i0 + 3) ^ hs) >= threshold ? -1 : 0);
+}
+
+@inline function hmax4(v: v128): f32 {
+  return max(max(f32x4.extract_lane(v, 0), f32x4.extract_lane(v, 1)), max(f32x4.extract_lane(v, 2), f32x4.extract_lane(v, 3)));
+}
+
+@inline function hsum4(v: v128): f32 {
+  return (f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1)) + (f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3));
 }
 
 // Scores of packed row x against nk packed rows (rounded up to 4) into vec.
@@ -224,26 +243,28 @@ export function attention_fwd(
           }
           for (let ii: u32 = 0; ii < nq; ii++) {
             scoreBlock(vecS, bufQ + (<usize>ii) * rb, bufK, rb, nk, dp);
-            let tmax = NEG;
-            for (let j: u32 = 0; j < nk; j++) {
-              if (load<u32>(vecF + ((<usize>j) << 2))) tmax = max(tmax, load<f32>(vecS + ((<usize>j) << 2)));
+            // max over the valid keys, four at a time (invalid and padding lanes read as NEG)
+            let m4 = f32x4.splat(NEG);
+            for (let j: u32 = 0; j < nk; j += 4) {
+              const o = (<usize>j) << 2;
+              m4 = f32x4.max(m4, v128.bitselect(v128.load(vecS + o), f32x4.splat(NEG), v128.load(vecF + o)));
             }
+            const tmax = hmax4(m4);
             const mOld = load<f32>(vecM + ((<usize>ii) << 2));
             const mNew = max(mOld, tmax);
             const corr = Mathf.exp(mOld - mNew);
-            let l = load<f32>(vecL + ((<usize>ii) << 2)) * corr;
             const rng0 = ((b * heads + head) * L + q0 + ii) * L + k0;
             expBlock(vecP, vecS, mNew, nk);
-            for (let j: u32 = 0; j < nk; j++) {
-              let w: f32 = 0;
-              if (load<u32>(vecF + ((<usize>j) << 2))) {
-                const pj = load<f32>(vecP + ((<usize>j) << 2));
-                l += pj;
-                w = pj;
-                if (dropout) w = pcg_hash((rng0 + j) ^ hs) >= threshold ? pj * invKeep : 0;
-              }
-              store<f32>(vecW + ((<usize>j) << 2), w);
+            // weights: p_j of the valid keys (0 elsewhere), times the dropout keep factor; l sums
+            // the undropped p_j in four lane-wise partial sums
+            let l4 = f32x4.splat(0);
+            for (let j: u32 = 0; j < nk; j += 4) {
+              const o = (<usize>j) << 2;
+              const p4 = v128.and(v128.load(vecP + o), v128.load(vecF + o));
+              l4 = f32x4.add(l4, p4);
+              v128.store(vecW + o, dropout ? v128.and(f32x4.mul(p4, f32x4.splat(invKeep)), keep4(rng0 + j, hs, threshold)) : p4);
             }
+            const l = load<f32>(vecL + ((<usize>ii) << 2)) * corr + hsum4(l4);
             store<f32>(vecL + ((<usize>ii) << 2), l);
             store<f32>(vecM + ((<usize>ii) << 2), mNew);
             accumulateRows(bufA + (<usize>ii) * rb, corr, vecW, bufV, rb, nk, dp);
@@ -311,15 +332,13 @@ export function attention_bwd_q(
             scoreBlock(vecP, bufO + (<usize>ii) * rb, bufV, rb, nk, dp);
             const rng0 = r * L + k0;
             expBlock(vecM, vecS, lseI, nk);
-            for (let j: u32 = 0; j < nk; j++) {
-              let ds: f32 = 0;
-              if (load<u32>(vecF + ((<usize>j) << 2))) {
-                const pij = load<f32>(vecM + ((<usize>j) << 2));
-                let dpij = load<f32>(vecP + ((<usize>j) << 2));
-                if (dropout) dpij = pcg_hash((rng0 + j) ^ hs) >= threshold ? dpij * invKeep : 0;
-                ds = pij * (dpij - dI);
-              }
-              store<f32>(vecW + ((<usize>j) << 2), ds);
+            // dS_ij = P_ij (f_ij dP_ij - D_i) for the valid keys, 0 elsewhere, four at a time
+            const dI4 = f32x4.splat(dI);
+            for (let j: u32 = 0; j < nk; j += 4) {
+              const o = (<usize>j) << 2;
+              let dp4 = v128.load(vecP + o);
+              if (dropout) dp4 = v128.and(f32x4.mul(dp4, f32x4.splat(invKeep)), keep4(rng0 + j, hs, threshold));
+              v128.store(vecW + o, v128.and(f32x4.mul(v128.load(vecM + o), f32x4.sub(dp4, dI4)), v128.load(vecF + o)));
             }
             accumulateRows(bufA + (<usize>ii) * rb, 1, vecW, bufK, rb, nk, dp);
           }
@@ -371,13 +390,28 @@ export function attention_bwd_kv(
             scoreBlock(vecP, bufO + (<usize>ii) * rb, bufV, rb, nk, dp);
             const rng0 = r * L + k0;
             expBlock(vecM, vecS, lseI, nk);
-            for (let j: u32 = 0; j < nk; j++) {
-              if (!load<u32>(vecF + ((<usize>j) << 2))) continue;
+            // four keys at a time: dS_ij = P_ij (f_ij dP_ij - D_i) and P_ij f_ij, stored transposed
+            // (entries of invalid keys are written too; the per-key pass below skips them)
+            const dI4 = f32x4.splat(dI);
+            for (let j: u32 = 0; j < nk; j += 4) {
+              const o = (<usize>j) << 2;
+              const p4 = v128.load(vecM + o);
+              const f4 = dropout ? v128.and(f32x4.splat(invKeep), keep4(rng0 + j, hs, threshold)) : f32x4.splat(1);
+              const ds4 = f32x4.mul(p4, f32x4.sub(f32x4.mul(f4, v128.load(vecP + o)), dI4));
+              const pf4 = f32x4.mul(p4, f4);
               const at = (<usize>(j * QB + ii)) << 2;
-              const pij = load<f32>(vecM + ((<usize>j) << 2));
-              const f: f32 = dropout ? (pcg_hash((rng0 + j) ^ hs) >= threshold ? invKeep : 0) : 1;
-              store<f32>(blkS + at, pij * (f * load<f32>(vecP + ((<usize>j) << 2)) - dI));
-              store<f32>(blkP + at, pij * f);
+              const st: usize = QB << 2;
+              store<f32>(blkS + at, f32x4.extract_lane(ds4, 0));
+              store<f32>(blkP + at, f32x4.extract_lane(pf4, 0));
+              if (j + 1 >= nk) break;
+              store<f32>(blkS + at + st, f32x4.extract_lane(ds4, 1));
+              store<f32>(blkP + at + st, f32x4.extract_lane(pf4, 1));
+              if (j + 2 >= nk) break;
+              store<f32>(blkS + at + 2 * st, f32x4.extract_lane(ds4, 2));
+              store<f32>(blkP + at + 2 * st, f32x4.extract_lane(pf4, 2));
+              if (j + 3 >= nk) break;
+              store<f32>(blkS + at + 3 * st, f32x4.extract_lane(ds4, 3));
+              store<f32>(blkP + at + 3 * st, f32x4.extract_lane(pf4, 3));
             }
           }
           for (let j: u32 = 0; j < nk; j++) {
