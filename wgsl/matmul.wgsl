@@ -16,7 +16,7 @@
 // Register blocking: a workgroup of WG invocations computes a TM x (4*WG) tile; each
 // invocation a TM x 4 block (TM vec4 accumulators) for columns n0 + 4*lid .. +3. The A
 // rows are the same for the whole workgroup; the B block is each invocation's own. Per
-// 4-step of k: 4 vec4 loads of B and TM of A (1 with subgroups) for 16*TM multiply-adds.
+// 4-step of k: 4 vec4 loads of B and TM of A (ceil(TM / 8) with subgroups) for 16*TM multiply-adds.
 // (Staging A or B through workgroup memory was measured 1.7x slower on lavapipe, whose
 // workgroup-memory reads are per-invocation and whose barriers switch coroutines. On
 // lavapipe every storage load, uniform address or not, is a per-lane loop costing about

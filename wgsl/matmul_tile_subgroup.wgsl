@@ -1,10 +1,10 @@
 // compute_tile for wgsl/matmul.wgsl with subgroups (the op prepends `enable subgroups;` and
 // `diagnostic(off, subgroup_uniformity);`, and uses it only when every subgroup has at
-// least TM lanes). The A block of a 4-step of k
-// (TM rows x 4 k, the same for the whole workgroup) is loaded once per subgroup: lane l
-// (l < TM) loads one vec4 of it (a_lane in the loader file), and every lane gathers the
-// rows it needs with subgroupShuffle. Per 4-step of k: 1 + 4 vec4 loads for 16*TM
-// multiply-adds instead of TM + 4. Lanes l >= TM load a copy of lane l % TM's share.
+// least 8 lanes). The A block of a 4-step of k (TM rows x 4 k, the same for the whole
+// workgroup) is loaded once per subgroup, in groups of G = min(TM, 8) rows: lane l (l < G)
+// loads one vec4 of each group (a_lane in the loader file), and every lane gathers the rows
+// it needs with subgroupShuffle. Per 4-step of k: TM / G + 4 vec4 loads for 16*TM
+// multiply-adds instead of TM + 4. Lanes l >= G load a copy of lane l % G's share.
 // The shuffles sit in workgroup-uniform control flow (loops over uniforms; the early
 // return of a tile past the batch depends on workgroup_id only); the uniformity analysis
 // cannot see that through the Tile struct, hence the diagnostic.
