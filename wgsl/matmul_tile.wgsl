@@ -8,7 +8,7 @@ struct Invocation {
 
 // acc[r] (r < TM) = op(A)[m0 + r, :] @ op(B)[:, n .. n+3]
 fn compute_tile(t: Tile, inv: Invocation) {
-  for (var r = 0u; r < MAX_TM; r++) { acc[r] = vec4f(0.0); }
+  for (var r = 0u; r < TM; r++) { acc[r] = vec4f(0.0); }
   let aBase = t.batch * p.strideA;
   let bBase = t.batch * p.strideB;
   for (var k = 0u; k < p.K; k += 4u) {

@@ -27,7 +27,7 @@ fn a_rows_from_lanes(share: vec4f, rb: u32) -> mat4x4f {
 // acc[r] (r < TM) = op(A)[m0 + r, :] @ op(B)[:, n .. n+3]. The A block goes in groups of
 // up to 8 rows (one share per lane per group).
 fn compute_tile(t: Tile, inv: Invocation) {
-  for (var r = 0u; r < MAX_TM; r++) { acc[r] = vec4f(0.0); }
+  for (var r = 0u; r < TM; r++) { acc[r] = vec4f(0.0); }
   let aBase = t.batch * p.strideA;
   let bBase = t.batch * p.strideB;
   let G = min(TM, 8u);

@@ -21,6 +21,7 @@ import { matmul } from './matmul.js';
 import { dropoutParams, maskedSoftmax, type DropoutOptions } from './masked_softmax.js';
 import { transpose } from './transpose.js';
 import { commonBackend, emptyTensor, expectTensor } from './util.js';
+import { SUBGROUP_PRELUDE, useSubgroups } from './variants.js';
 
 /** Largest head size the kernels take (registers / shared tiles hold dh <= 128). */
 export const ATTENTION_MAX_HEAD_DIM = 128;
@@ -53,10 +54,7 @@ export const attentionBwdQKernel = defineKernel({
 export const attentionBwdKvKernel = defineKernel({
   name: 'attention_bwd_kv', wgsl: libBwd + bwdKvWgsl, inputs: 6, outputs: 2, params: PARAMS, constants: ['DHP'], workgroups: blocks,
 });
-/** Subgroup variants (WebGPU devices whose subgroups have at least ATTENTION_SUBGROUP_MIN_SIZE lanes). */
-export const ATTENTION_SUBGROUP_MIN_SIZE = 8;
-const SUBGROUP_PRELUDE = 'enable subgroups;\ndiagnostic(off, subgroup_uniformity);\n';
-// Subgroup variants, each with f32 row loads (any head size) and vec4 ones (d, dh multiples of 4).
+// Subgroup variants (used when useSubgroups(backend)), each with f32 row loads (any head size) and vec4 ones (d, dh multiples of 4).
 const fwdSg = (name: string, rows: string) =>
   defineKernel({ name, wgsl: SUBGROUP_PRELUDE + rows + fwdSubgroupWgsl, inputs: 4, outputs: 2, params: PARAMS, constants: ['DHP', 'QPT'], workgroups: attentionFwdKernel.workgroups });
 const bwdQSg = (name: string, rows: string) =>
@@ -110,7 +108,7 @@ function runFused(backend: Backend, kernel: KernelDef, inputs: Storage[], output
     backend.run({ kernel: wasmKernels.get(kernel)!, inputs, outputs, params });
   } else {
     const d = params[2];
-    const sg = backend.subgroupMinSize >= ATTENTION_SUBGROUP_MIN_SIZE ? subgroupKernels.get(kernel)?.[d % 4 === 0 && dh % 4 === 0 ? 1 : 0] : undefined;
+    const sg = useSubgroups(backend) ? subgroupKernels.get(kernel)?.[d % 4 === 0 && dh % 4 === 0 ? 1 : 0] : undefined;
     backend.run({ kernel: sg ?? kernel, inputs, outputs, params, constants: constantsFor(kernel, dh) });
   }
 }

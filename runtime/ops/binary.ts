@@ -4,6 +4,7 @@ import { describeArgs, OpArgumentError } from '../errors.js';
 import { defineKernel, grid1d } from '../kernel.js';
 import type { Tensor } from '../tensor.js';
 import { commonBackend, emptyTensor, expectTensor } from './util.js';
+import { useVec4 } from './variants.js';
 
 export const binaryKernel = defineKernel({
   name: 'binary',
@@ -54,7 +55,7 @@ export function binary(op: BinaryOpName, a: Tensor, b: Tensor): Tensor {
   }
   const out = emptyTensor(backend, a.shape, 'f32');
   if (a.size === 0) return out;
-  const vec4 = backend.name === 'webgpu' && a.size % 4 === 0 && b.size % 4 === 0;
+  const vec4 = useVec4(backend, a.size, b.size);
   backend.run({
     kernel: vec4 ? binaryVec4Kernel : binaryKernel,
     inputs: [a.storage(op), b.storage(op)],

@@ -7,6 +7,7 @@ import { elementwiseParallel, type ParallelKernelDef } from '../wasm/parallel.js
 import type { Tensor } from '../tensor.js';
 import { emptyTensor, expectTensor } from './util.js';
 import { fill } from './fill.js';
+import { useVec4 } from './variants.js';
 
 export const dropoutKernel: ParallelKernelDef = {
   ...defineKernel({
@@ -46,7 +47,7 @@ function run(op: string, x: Tensor, p: number, seed: number): Tensor {
   const out = emptyTensor(x.backend, x.shape, 'f32');
   if (x.size === 0) return out;
   if (p === 1) return fill(out, 0);
-  const vec4 = x.backend.name === 'webgpu' && x.size % 4 === 0;
+  const vec4 = useVec4(x.backend, x.size);
   x.backend.run({
     kernel: vec4 ? dropoutVec4Kernel : dropoutKernel,
     inputs: [x.storage(op)],

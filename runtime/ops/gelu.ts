@@ -10,6 +10,7 @@ import { shapesEqual } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { commonBackend, emptyTensor, expectTensor } from './util.js';
 import { sumRows } from './sum_rows.js';
+import { useVec4 } from './variants.js';
 
 /**
  * GELU forms: 'tanh' = 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))) (BERT's),
@@ -115,7 +116,7 @@ export function geluBackward(dy: Tensor, pre: Tensor, approx: GeluApprox = 'tanh
   if (!shapesEqual(dy.shape, pre.shape)) throw new OpArgumentError(op, `dy and pre must have the same shape (${describeArgs({ dy, pre })})`);
   const dpre = emptyTensor(backend, pre.shape, 'f32');
   if (pre.size === 0) return dpre;
-  const vec4 = backend.name === 'webgpu' && pre.size % 4 === 0;
+  const vec4 = useVec4(backend, pre.size);
   backend.run({
     kernel: vec4 ? geluBackwardVec4Kernel : geluBackwardKernel,
     inputs: [dy.storage(op), pre.storage(op)],

@@ -11,6 +11,7 @@ import type { ParallelKernelDef } from '../wasm/parallel.js';
 import type { Tensor } from '../tensor.js';
 import { commonBackend, emptyTensor, expectTensor } from './util.js';
 import { fill } from './fill.js';
+import { SUBGROUP_PRELUDE, useSubgroups } from './variants.js';
 import { sum } from './sum.js';
 
 export const matmulNaiveKernel = defineKernel({
@@ -140,11 +141,6 @@ const matmulWorkgroups = ([batch, M, N]: readonly number[], c: readonly number[]
   return grid1d(batch * Math.ceil(M / tm) * Math.ceil(N / bn), 1);
 };
 
-/** Directives the subgroup tile needs; WGSL wants them before every declaration. */
-const SUBGROUP_PRELUDE = 'enable subgroups;\ndiagnostic(off, subgroup_uniformity);\n';
-/** Subgroup lanes the subgroup tile relies on: one per row of the largest tile (TILE_DIMS). */
-export const MATMUL_SUBGROUP_MIN_SIZE = 8;
-
 function tiledKernel(name: string, io: string, pre: boolean, subgroups = false): ParallelKernelDef {
   const def: ParallelKernelDef = {
     name,
@@ -207,7 +203,7 @@ interface GemmCall {
 function gemm(backend: Tensor['backend'], c: GemmCall): void {
   if (c.batch * c.M * c.N === 0) return;
   const vec4 = matmulVec4(c.M, c.N, c.K, c.transA, c.transB);
-  const subgroups = backend.subgroupMinSize >= MATMUL_SUBGROUP_MIN_SIZE;
+  const subgroups = useSubgroups(backend);
   const kernel = tiledMatmulKernel(vec4, !!c.pre, subgroups);
   backend.run({
     kernel,
