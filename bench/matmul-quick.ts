@@ -56,11 +56,14 @@ const bert: Array<[number, number, number, boolean, boolean, string]> = [
 ];
 
 if (which === 'wasm' || which === 'both') {
+  // The SIMD-only and the relaxed-SIMD (FMA) builds, alternately.
   for (const threads of [1, 2]) {
-    const rt = await createRuntime({ backend: 'wasm', wasm: { threads } });
-    console.log(rt.backend.description);
-    await shapes(rt, `wasm t=${threads}`, bert);
-    rt.destroy();
+    for (const relaxedSimd of [false, true]) {
+      const rt = await createRuntime({ backend: 'wasm', wasm: { threads, relaxedSimd } });
+      console.log(rt.backend.description);
+      await shapes(rt, `wasm t=${threads}${relaxedSimd ? ' fma' : ''}`, bert);
+      rt.destroy();
+    }
   }
 }
 if (which === 'webgpu' || which === 'both') {

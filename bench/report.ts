@@ -43,6 +43,8 @@ export interface Environment {
 export interface Ceilings {
   cpu?: CpuCeiling;
   webgpu?: GpuCeiling;
+  /** Whether the WASM runtime benchmarked runs the relaxed-SIMD (FMA) build of the kernels. */
+  wasmKernelsFma?: boolean;
 }
 
 export interface BenchReport {
@@ -90,7 +92,15 @@ export interface Roofline {
  * fraction understates what one core reaches); WebGPU against its own measured peak.
  */
 export function rooflineFor(backend: BenchBackend, c: Ceilings): Roofline | null {
-  if (backend === 'wasm' && c.cpu) return { peak: c.cpu.gflopsAllCores, bandwidth: c.cpu.triadGBsAllCores, label: `WASM SIMD, ${c.cpu.cores} cores (triad bandwidth)` };
+  if (backend === 'wasm' && c.cpu) {
+    // The kernels' own build decides: relaxed SIMD (fused multiply-add) or plain mul + add.
+    const fma = c.wasmKernelsFma && c.cpu.fmaGflopsAllCores != null;
+    return {
+      peak: fma ? c.cpu.fmaGflopsAllCores! : c.cpu.gflopsAllCores,
+      bandwidth: c.cpu.triadGBsAllCores,
+      label: `WASM SIMD${fma ? ' FMA' : ''}, ${c.cpu.cores} cores (triad bandwidth)`,
+    };
+  }
   if (backend === 'webgpu' && c.webgpu) return { peak: c.webgpu.gflops, bandwidth: c.webgpu.copyGBs, label: 'WebGPU vec4 fma / copy kernels' };
   return null;
 }
@@ -117,6 +127,10 @@ export function ceilingTable(c: Ceilings): string {
   if (c.cpu) {
     rows.push(`| CPU WASM SIMD, 1 core (mul+add; triad) | ${f(c.cpu.gflopsOneCore, 1)} | ${f(c.cpu.triadGBsOneCore, 1)} |`);
     rows.push(`| CPU WASM SIMD, ${c.cpu.cores} cores (workers) | ${f(c.cpu.gflopsAllCores, 1)} | ${f(c.cpu.triadGBsAllCores, 1)} |`);
+    if (c.cpu.fmaGflopsOneCore != null && c.cpu.fmaGflopsAllCores != null) {
+      rows.push(`| CPU WASM relaxed-SIMD FMA, 1 core | ${f(c.cpu.fmaGflopsOneCore, 1)} | — |`);
+      rows.push(`| CPU WASM relaxed-SIMD FMA, ${c.cpu.cores} cores (workers) | ${f(c.cpu.fmaGflopsAllCores, 1)} | — |`);
+    }
     rows.push(`| CPU copy, 1 core | — | ${f(c.cpu.copyGBsOneCore, 1)} |`);
   }
   if (c.webgpu) rows.push(`| WebGPU (vec4 fma; copy) | ${f(c.webgpu.gflops, 1)} | ${f(c.webgpu.copyGBs, 1)} |`);

@@ -1,5 +1,5 @@
 // Benchmark runner: `npm run bench -- [--backend webgpu|wasm|both] [--filter TEXT] [--quick]
-//   [--samples N] [--no-ceiling] [--machine NAME] [--out DIR] [--list]`.
+//   [--samples N] [--no-ceiling] [--machine NAME] [--out DIR] [--list] [--wasm-simd-only]`.
 // Built by scripts/bench.mjs (esbuild, with the project's .wgsl/.wasm loaders) to dist/bench/run.js.
 //
 // Why a custom loop rather than benny: benny (benchmark.js underneath) calibrates cycles of a
@@ -11,7 +11,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { cpus, platform, release, totalmem, arch } from 'node:os';
 import { caseModules } from 'bench:cases';
-import { createRuntime, type Runtime } from '../runtime/index.js';
+import { createRuntime, WasmBackend, type Runtime } from '../runtime/index.js';
 import { measureCpuCeiling } from './ceiling/cpu.js';
 import { measureGpuCeiling } from './ceiling/gpu.js';
 import { summarize, toMarkdown, writeReport, type BenchBackend, type BenchReport, type CaseResult, type Ceilings, type Environment } from './report.js';
@@ -26,10 +26,12 @@ interface Options {
   machine: string | null;
   out: string;
   list: boolean;
+  /** WASM on the SIMD-only build of the kernels (no relaxed-SIMD fused multiply-add). */
+  wasmSimdOnly: boolean;
 }
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { backends: ['webgpu', 'wasm'], filter: null, quick: false, samples: 0, ceiling: true, machine: null, out: 'bench/results', list: false };
+  const o: Options = { backends: ['webgpu', 'wasm'], filter: null, quick: false, samples: 0, ceiling: true, machine: null, out: 'bench/results', list: false, wasmSimdOnly: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = () => {
@@ -49,6 +51,7 @@ function parseArgs(argv: string[]): Options {
     else if (a === '--machine') o.machine = value();
     else if (a === '--out') o.out = value();
     else if (a === '--list') o.list = true;
+    else if (a === '--wasm-simd-only') o.wasmSimdOnly = true;
     else throw new Error(`bench: unknown argument '${a}' (see the header of bench/run.ts)`);
   }
   if (!o.samples) o.samples = o.quick ? 5 : 15;
@@ -228,7 +231,7 @@ async function main(): Promise<void> {
   const runtimes = new Map<BenchBackend, Runtime>();
   for (const b of o.backends) {
     try {
-      runtimes.set(b, await createRuntime({ backend: b }));
+      runtimes.set(b, await createRuntime({ backend: b, wasm: { relaxedSimd: !o.wasmSimdOnly } }));
     } catch (e) {
       if (o.backends.length === 1) throw e;
       console.warn(`bench: ${b} unavailable, skipped: ${message(e)}`);
@@ -236,7 +239,8 @@ async function main(): Promise<void> {
   }
   for (const [b, rt] of runtimes) console.log(`bench: ${b}: ${rt.backend.description}`);
 
-  const ceilings: Ceilings = {};
+  const wasmRuntime = runtimes.get('wasm');
+  const ceilings: Ceilings = wasmRuntime ? { wasmKernelsFma: (wasmRuntime.backend as WasmBackend).relaxedSimd } : {};
   if (o.ceiling) {
     const t0 = performance.now();
     ceilings.cpu = await measureCpuCeiling(o.quick ? 0.2 : 1, 32);

@@ -10,6 +10,7 @@
 // each thread brings its own scratch (attention_scratch_bytes).
 import { exp4 } from './gelu';
 import { pcg_hash } from './rng';
+import { madd } from './simd';
 
 const KB: u32 = 64; // keys per block
 const QB: u32 = 64; // queries per block
@@ -88,10 +89,10 @@ function setWork(work: usize, rb: usize): void {
   for (let e: u32 = 0; e < dp; e += 4) {
     const o = (<usize>e) << 2;
     const xv = v128.load(x + o);
-    a0 = f32x4.add(a0, f32x4.mul(xv, v128.load(rows + o)));
-    a1 = f32x4.add(a1, f32x4.mul(xv, v128.load(rows + stride + o)));
-    a2 = f32x4.add(a2, f32x4.mul(xv, v128.load(rows + 2 * stride + o)));
-    a3 = f32x4.add(a3, f32x4.mul(xv, v128.load(rows + 3 * stride + o)));
+    a0 = madd(xv, v128.load(rows + o), a0);
+    a1 = madd(xv, v128.load(rows + stride + o), a1);
+    a2 = madd(xv, v128.load(rows + 2 * stride + o), a2);
+    a3 = madd(xv, v128.load(rows + 3 * stride + o), a3);
   }
   const t0 = f32x4.add(v128.shuffle<f32>(a0, a1, 0, 4, 1, 5), v128.shuffle<f32>(a0, a1, 2, 6, 3, 7));
   const t1 = f32x4.add(v128.shuffle<f32>(a2, a3, 0, 4, 1, 5), v128.shuffle<f32>(a2, a3, 2, 6, 3, 7));
@@ -124,14 +125,14 @@ function setWork(work: usize, rb: usize): void {
     let r = rows + ((<usize>e) << 2);
     for (let j: u32 = 0; j < n; j++) {
       const wj = v128.load32_splat(w + ((<usize>j) << 2));
-      x0 = f32x4.add(x0, f32x4.mul(wj, v128.load(r)));
-      x1 = f32x4.add(x1, f32x4.mul(wj, v128.load(r, 16)));
-      x2 = f32x4.add(x2, f32x4.mul(wj, v128.load(r, 32)));
-      x3 = f32x4.add(x3, f32x4.mul(wj, v128.load(r, 48)));
-      x4 = f32x4.add(x4, f32x4.mul(wj, v128.load(r, 64)));
-      x5 = f32x4.add(x5, f32x4.mul(wj, v128.load(r, 80)));
-      x6 = f32x4.add(x6, f32x4.mul(wj, v128.load(r, 96)));
-      x7 = f32x4.add(x7, f32x4.mul(wj, v128.load(r, 112)));
+      x0 = madd(wj, v128.load(r), x0);
+      x1 = madd(wj, v128.load(r, 16), x1);
+      x2 = madd(wj, v128.load(r, 32), x2);
+      x3 = madd(wj, v128.load(r, 48), x3);
+      x4 = madd(wj, v128.load(r, 64), x4);
+      x5 = madd(wj, v128.load(r, 80), x5);
+      x6 = madd(wj, v128.load(r, 96), x6);
+      x7 = madd(wj, v128.load(r, 112), x7);
       r += stride;
     }
     v128.store(p, x0);
@@ -152,10 +153,10 @@ function setWork(work: usize, rb: usize): void {
     let r = rows + ((<usize>e) << 2);
     for (let j: u32 = 0; j < n; j++) {
       const wj = v128.load32_splat(w + ((<usize>j) << 2));
-      x0 = f32x4.add(x0, f32x4.mul(wj, v128.load(r)));
-      x1 = f32x4.add(x1, f32x4.mul(wj, v128.load(r, 16)));
-      x2 = f32x4.add(x2, f32x4.mul(wj, v128.load(r, 32)));
-      x3 = f32x4.add(x3, f32x4.mul(wj, v128.load(r, 48)));
+      x0 = madd(wj, v128.load(r), x0);
+      x1 = madd(wj, v128.load(r, 16), x1);
+      x2 = madd(wj, v128.load(r, 32), x2);
+      x3 = madd(wj, v128.load(r, 48), x3);
       r += stride;
     }
     v128.store(p, x0);
@@ -167,7 +168,7 @@ function setWork(work: usize, rb: usize): void {
     const o = (<usize>e) << 2;
     let a = f32x4.mul(v128.load(acc + o), a4);
     for (let j: u32 = 0; j < n; j++) {
-      a = f32x4.add(a, f32x4.mul(v128.load32_splat(w + ((<usize>j) << 2)), v128.load(rows + (<usize>j) * stride + o)));
+      a = madd(v128.load32_splat(w + ((<usize>j) << 2)), v128.load(rows + (<usize>j) * stride + o), a);
     }
     v128.store(acc + o, a);
   }

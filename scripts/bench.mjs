@@ -1,6 +1,6 @@
 // `npm run bench -- [args]`: builds what the benchmarks need, then runs them in Node.
-//  1. build/kernels.wasm, rebuilt when any kernels/*.ts is newer (node scripts/build.mjs --only wasm);
-//  2. build/peak.wasm from bench/ceiling/peak.ts (asc, separately from the kernels);
+//  1. build/kernels.wasm and kernels-relaxed.wasm, rebuilt when any kernels/*.ts is newer (node scripts/build.mjs --only wasm);
+//  2. build/peak.wasm and peak-relaxed.wasm from bench/ceiling/peak.ts (asc, separately from the kernels);
 //  3. dist/bench/run.js: esbuild bundle of bench/run.ts with the project's loaders (.wgsl text,
 //     .wasm bytes) and a generated module 'bench:cases' importing every bench/cases/*.ts,
 //     so a new case file is picked up without editing the runner;
@@ -17,7 +17,9 @@ const mtime = (p) => (existsSync(p) ? statSync(p).mtimeMs : 0);
 mkdirSync('build', { recursive: true });
 
 const kernelSources = readdirSync('kernels').filter((f) => f.endsWith('.ts')).map((f) => `kernels/${f}`);
-if (!existsSync('build/kernels.wasm') || kernelSources.some((f) => mtime(f) > mtime('build/kernels.wasm'))) {
+const kernelBuilds = ['build/kernels.wasm', 'build/kernels-relaxed.wasm'];
+const kernelInputs = [...kernelSources, 'asconfig.json'];
+if (kernelBuilds.some((out) => !existsSync(out) || kernelInputs.some((f) => mtime(f) > mtime(out)))) {
   execFileSync('node', ['scripts/build.mjs', '--only', 'wasm'], { stdio: 'inherit' });
 }
 
@@ -42,8 +44,10 @@ if (process.argv.includes('--compare')) {
   process.exit(c.status ?? 1);
 }
 
-if (Math.max(mtime('bench/ceiling/peak.ts'), mtime('bench/ceiling/asconfig.json')) > mtime('build/peak.wasm')) {
-  execFileSync(bin('asc'), ['bench/ceiling/peak.ts', '--config', 'bench/ceiling/asconfig.json'], { stdio: 'inherit' });
+for (const [target, out] of [['portable', 'build/peak.wasm'], ['relaxed', 'build/peak-relaxed.wasm']]) {
+  if (Math.max(mtime('bench/ceiling/peak.ts'), mtime('bench/ceiling/asconfig.json')) > mtime(out)) {
+    execFileSync(bin('asc'), ['bench/ceiling/peak.ts', '--config', 'bench/ceiling/asconfig.json', '--target', target], { stdio: 'inherit' });
+  }
 }
 
 const caseFiles = readdirSync('bench/cases').filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts')).sort();

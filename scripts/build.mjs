@@ -1,7 +1,7 @@
-// Build: asc compiles kernels/ to build/kernels.wasm; esbuild bundles the ESM package
+// Build: asc compiles kernels/ to build/kernels.wasm and build/kernels-relaxed.wasm; esbuild bundles the ESM package
 // (WGSL inlined as text, WASM inlined as bytes); tsc emits type declarations.
 // Usage: node scripts/build.mjs [--no-types] [--only wasm|bundles]
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, existsSync, readdirSync } from 'node:fs';
 import { build } from 'esbuild';
 
@@ -15,11 +15,23 @@ function step(label, fn) {
   console.log(`build: ${label} (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
 }
 
+/** Runs asc for one asconfig.json target; rejects with its exit code. */
+function asc(target) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(bin('asc'), ['kernels/index.ts', '--config', 'asconfig.json', '--target', target], { stdio: 'inherit' });
+    child.on('error', reject);
+    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`asc --target ${target} exited with ${code}`))));
+  });
+}
+
 mkdirSync('build', { recursive: true });
 mkdirSync('dist', { recursive: true });
 
 if (!only || only === 'wasm') {
-  step('asc kernels/ -> build/kernels.wasm', () => execFileSync(bin('asc'), ['kernels/index.ts', '--config', 'asconfig.json'], { stdio: 'inherit' }));
+  // Two builds (asconfig.json targets): SIMD only, and SIMD + relaxed SIMD (runtime/wasm/relaxed-simd.ts picks).
+  const t0 = performance.now();
+  await Promise.all(['portable', 'relaxed'].map((target) => asc(target)));
+  console.log(`build: asc kernels/ -> build/kernels.wasm, build/kernels-relaxed.wasm (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
 }
 
 const common = {

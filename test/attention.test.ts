@@ -1,11 +1,11 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { BACKENDS_WITH_PORTABLE_WEBGPU, destroyRuntimes, getRuntime } from './backends.js';
+import { BACKENDS_WITH_VARIANTS, destroyRuntimes, getRuntime } from './backends.js';
 import { attentionCases, attnCases, makeInputs, runFused } from './cases/attention.js';
 import { assertClose } from './cases/assert.js';
 
 afterAll(destroyRuntimes);
 
-describe.each(BACKENDS_WITH_PORTABLE_WEBGPU)('attention on %s', (backend) => {
+describe.each(BACKENDS_WITH_VARIANTS)('attention on %s', (backend) => {
   for (const c of attentionCases) {
     it(c.name, async () => {
       const rt = await getRuntime(backend);

@@ -1,13 +1,13 @@
 import { afterAll, describe, it } from 'vitest';
 import { layerNorm, layerNormBackward, sumRows, scopeAsync, type Runtime } from '../runtime/index.js';
-import { BACKENDS_WITH_PORTABLE_WEBGPU, destroyRuntimes, getRuntime } from './backends.js';
+import { BACKENDS_WITH_VARIANTS, destroyRuntimes, getRuntime } from './backends.js';
 import { layerNormCases } from './cases/layernorm.js';
 import { assertClose } from './cases/assert.js';
 import { randomArray } from './reference/random.js';
 
 afterAll(destroyRuntimes);
 
-describe.each(BACKENDS_WITH_PORTABLE_WEBGPU)('layer norm and sumRows on %s', (backend) => {
+describe.each(BACKENDS_WITH_VARIANTS)('layer norm and sumRows on %s', (backend) => {
   for (const c of layerNormCases) {
     it(c.name, async () => {
       const rt = await getRuntime(backend);

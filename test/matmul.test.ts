@@ -1,14 +1,14 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { createRuntime, matmul, matmulBackward, matmulBiasActivation, scopeAsync, WasmBackend, type Activation, type Runtime } from '../runtime/index.js';
 import { MATMUL_ROWS_PER_ITEM } from '../runtime/ops/matmul.js';
-import { BACKENDS_WITH_PORTABLE_WEBGPU, destroyRuntimes, getRuntime } from './backends.js';
+import { BACKENDS_WITH_VARIANTS, destroyRuntimes, getRuntime } from './backends.js';
 import { matmulCases, matmulTol, operandShapes, type MatmulCaseShape } from './cases/matmul.js';
 import { assertClose } from './cases/assert.js';
 import { randomArray } from './reference/random.js';
 
 afterAll(destroyRuntimes);
 
-describe.each(BACKENDS_WITH_PORTABLE_WEBGPU)('matmul on %s', (backend) => {
+describe.each(BACKENDS_WITH_VARIANTS)('matmul on %s', (backend) => {
   for (const c of matmulCases) {
     it(c.name, async () => {
       const rt = await getRuntime(backend);
@@ -46,6 +46,16 @@ it('the portable WebGPU runtime has subgroups and CPU-adapter kernels off', asyn
   const { backend } = await getRuntime('webgpu-portable');
   expect(backend.subgroupMinSize).toBe(0);
   expect(backend.cpuKernels).toBe(false);
+});
+
+it('the WASM runtime runs the relaxed-SIMD build where the engine has relaxed SIMD, the portable one the SIMD-only build', async () => {
+  const relaxed = (await getRuntime('wasm')).backend as WasmBackend;
+  const portable = (await getRuntime('wasm-portable')).backend as WasmBackend;
+  // Node 20 needs V8's --experimental-wasm-relaxed-simd, which the backend turns on itself.
+  expect(relaxed.relaxedSimd).toBe(true);
+  expect(relaxed.description).toContain('relaxed-SIMD');
+  expect(portable.relaxedSimd).toBe(false);
+  expect(portable.description).not.toContain('relaxed');
 });
 
 describe('matmul: WebGPU and WASM agree', () => {

@@ -1,12 +1,12 @@
 import { afterAll, describe, it } from 'vitest';
-import { BACKENDS_WITH_PORTABLE_WEBGPU, destroyRuntimes, getRuntime } from './backends.js';
+import { BACKENDS_WITH_VARIANTS, destroyRuntimes, getRuntime } from './backends.js';
 import { randomTargets, runXent, softmaxXentCases } from './cases/softmax_xent.js';
 import { assertClose } from './cases/assert.js';
 import { randomArray } from './reference/random.js';
 
 afterAll(destroyRuntimes);
 
-describe.each(BACKENDS_WITH_PORTABLE_WEBGPU)('softmax cross-entropy on %s', (backend) => {
+describe.each(BACKENDS_WITH_VARIANTS)('softmax cross-entropy on %s', (backend) => {
   for (const c of softmaxXentCases) {
     it(c.name, async () => {
       const rt = await getRuntime(backend);

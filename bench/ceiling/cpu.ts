@@ -3,11 +3,16 @@
 import { Worker } from 'node:worker_threads';
 import { cpus } from 'node:os';
 import peakWasm from '../../build/peak.wasm';
+import peakRelaxedWasm from '../../build/peak-relaxed.wasm';
+import { relaxedSimdAvailable } from '../../runtime/wasm/relaxed-simd.js';
 
 export interface CpuCeiling {
   /** GFLOP/s of f32x4 mul+add on one core / all cores together. */
   gflopsOneCore: number;
   gflopsAllCores: number;
+  /** The same with f32x4.relaxed_madd (fused where the CPU has FMA); null without relaxed SIMD. */
+  fmaGflopsOneCore: number | null;
+  fmaGflopsAllCores: number | null;
   /** GB/s of a triad (a = b + s*c, 12 bytes/element) on one core / all cores; copy on one core. */
   triadGBsOneCore: number;
   triadGBsAllCores: number;
@@ -73,8 +78,8 @@ parentPort.on('message', async (m) => {
 `;
 
 /** Runs `measure` in `n` workers at once; returns the sum of their rates. */
-async function inWorkers(n: number, what: 'flops' | 'triad', seconds: number, arrayBytes: number): Promise<number> {
-  const workers = Array.from({ length: n }, () => new Worker(WORKER_SOURCE, { eval: true, workerData: { bytes: peakWasm } }));
+async function inWorkers(n: number, what: 'flops' | 'triad', seconds: number, arrayBytes: number, bytes: Uint8Array = peakWasm): Promise<number> {
+  const workers = Array.from({ length: n }, () => new Worker(WORKER_SOURCE, { eval: true, workerData: { bytes } }));
   try {
     const results = await Promise.all(
       workers.map(
@@ -104,5 +109,12 @@ export async function measureCpuCeiling(seconds = 0.5, arrayMiB = 32): Promise<C
   const copyGBsOneCore = await measure(peakWasm, 'copy', seconds, arrayBytes);
   const gflopsAllCores = cores > 1 ? await inWorkers(cores, 'flops', seconds, arrayBytes) : gflopsOneCore;
   const triadGBsAllCores = cores > 1 ? await inWorkers(cores, 'triad', seconds, arrayBytes) : triadGBsOneCore;
-  return { gflopsOneCore, gflopsAllCores, triadGBsOneCore, triadGBsAllCores, copyGBsOneCore, cores, arrayMiB };
+  // (turns on Node 20's V8 flag for relaxed SIMD, as the WASM backend does; workers share it)
+  let fmaGflopsOneCore: number | null = null;
+  let fmaGflopsAllCores: number | null = null;
+  if (relaxedSimdAvailable(peakRelaxedWasm as Uint8Array<ArrayBuffer>)) {
+    fmaGflopsOneCore = await measure(peakRelaxedWasm, 'flops', seconds, arrayBytes);
+    fmaGflopsAllCores = cores > 1 ? await inWorkers(cores, 'flops', seconds, arrayBytes, peakRelaxedWasm) : fmaGflopsOneCore;
+  }
+  return { gflopsOneCore, gflopsAllCores, fmaGflopsOneCore, fmaGflopsAllCores, triadGBsOneCore, triadGBsAllCores, copyGBsOneCore, cores, arrayMiB };
 }

@@ -1,9 +1,16 @@
 // Machine-limit kernels (AssemblyScript, compiled on its own to build/peak.wasm by
 // scripts/bench.mjs; not part of kernels/). Memory is the module's own; JS grows it.
 
-// f32x4 multiply-add throughput: 12 independent accumulator chains hide the add latency
-// (~4 cycles) on 2-3 SIMD ports. Plain mul + add (WASM SIMD has no fused multiply-add
-// without relaxed-simd), so each lane step is 2 flops: flops = iters * 12 * 4 * 2.
+// f32x4 multiply-add throughput: 12 independent accumulator chains hide the latency (~4-6
+// cycles) on 2-4 SIMD ports. Built twice (bench/ceiling/asconfig.json targets), as the kernels
+// are (kernels/simd.ts): peak.wasm with plain mul + add, peak-relaxed.wasm with relaxed SIMD,
+// where each step is one f32x4.relaxed_madd (a fused multiply-add on CPUs with FMA). Either
+// way each lane step is 2 flops: flops = iters * 12 * 4 * 2.
+@inline function madd(a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
+  return f32x4.add(f32x4.mul(a, b), c);
+}
+
 export function fma_loop(iters: u32, seed: f32): f32 {
   const m = f32x4.splat(0.999999);
   const c = f32x4.splat(1e-7);
@@ -11,18 +18,18 @@ export function fma_loop(iters: u32, seed: f32): f32 {
   let a4 = f32x4.splat(seed + 4), a5 = f32x4.splat(seed + 5), a6 = f32x4.splat(seed + 6), a7 = f32x4.splat(seed + 7);
   let a8 = f32x4.splat(seed + 8), a9 = f32x4.splat(seed + 9), a10 = f32x4.splat(seed + 10), a11 = f32x4.splat(seed + 11);
   for (let i: u32 = 0; i < iters; i++) {
-    a0 = f32x4.add(f32x4.mul(a0, m), c);
-    a1 = f32x4.add(f32x4.mul(a1, m), c);
-    a2 = f32x4.add(f32x4.mul(a2, m), c);
-    a3 = f32x4.add(f32x4.mul(a3, m), c);
-    a4 = f32x4.add(f32x4.mul(a4, m), c);
-    a5 = f32x4.add(f32x4.mul(a5, m), c);
-    a6 = f32x4.add(f32x4.mul(a6, m), c);
-    a7 = f32x4.add(f32x4.mul(a7, m), c);
-    a8 = f32x4.add(f32x4.mul(a8, m), c);
-    a9 = f32x4.add(f32x4.mul(a9, m), c);
-    a10 = f32x4.add(f32x4.mul(a10, m), c);
-    a11 = f32x4.add(f32x4.mul(a11, m), c);
+    a0 = madd(a0, m, c);
+    a1 = madd(a1, m, c);
+    a2 = madd(a2, m, c);
+    a3 = madd(a3, m, c);
+    a4 = madd(a4, m, c);
+    a5 = madd(a5, m, c);
+    a6 = madd(a6, m, c);
+    a7 = madd(a7, m, c);
+    a8 = madd(a8, m, c);
+    a9 = madd(a9, m, c);
+    a10 = madd(a10, m, c);
+    a11 = madd(a11, m, c);
   }
   // Fold everything so nothing is dead code.
   const s = f32x4.add(f32x4.add(f32x4.add(a0, a1), f32x4.add(a2, a3)), f32x4.add(f32x4.add(a4, a5), f32x4.add(a6, a7)));

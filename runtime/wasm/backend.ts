@@ -3,8 +3,10 @@ import { KernelError, OutOfMemoryError } from '../errors.js';
 import { WasmAllocator } from './allocator.js';
 import { MIN_PARALLEL_COST, parallelSpec, splitRange } from './parallel.js';
 import { withSharedMemoryImport } from './shared-module.js';
+import { relaxedSimdAvailable } from './relaxed-simd.js';
 import { hardwareThreads, sharedMemorySupported, WasmThreadPool } from './threads.js';
-import kernelsWasm from '../../build/kernels.wasm';
+import portableKernelsWasm from '../../build/kernels.wasm';
+import relaxedKernelsWasm from '../../build/kernels-relaxed.wasm';
 
 class WasmStorage implements Storage {
   constructor(
@@ -21,18 +23,32 @@ export interface WasmExports {
   [name: string]: unknown;
 }
 
-let compiledModule: Promise<WebAssembly.Module> | null = null;
-function compileModule(): Promise<WebAssembly.Module> {
-  compiledModule ??= WebAssembly.compile(kernelsWasm as Uint8Array<ArrayBuffer>);
-  return compiledModule;
+/** The two builds of kernels/ (asconfig.json targets): SIMD only, and SIMD + relaxed SIMD (fused multiply-add). */
+type KernelBuild = 'portable' | 'relaxed';
+const BUILD_BYTES: Record<KernelBuild, Uint8Array<ArrayBuffer>> = {
+  portable: portableKernelsWasm as Uint8Array<ArrayBuffer>,
+  relaxed: relaxedKernelsWasm as Uint8Array<ArrayBuffer>,
+};
+
+const compiledModules = new Map<KernelBuild, Promise<WebAssembly.Module>>();
+function compileModule(build: KernelBuild): Promise<WebAssembly.Module> {
+  let module = compiledModules.get(build);
+  if (!module) compiledModules.set(build, (module = WebAssembly.compile(BUILD_BYTES[build])));
+  return module;
 }
 
-let sharedBytes: Uint8Array<ArrayBuffer> | null = null;
-let compiledSharedModule: Promise<WebAssembly.Module> | null = null;
-function compileSharedModule(): Promise<WebAssembly.Module> {
-  sharedBytes ??= withSharedMemoryImport(kernelsWasm as Uint8Array);
-  compiledSharedModule ??= WebAssembly.compile(sharedBytes);
-  return compiledSharedModule;
+/** Each build with its memory import turned shared (for the thread pool), and compiled. */
+const sharedBytes = new Map<KernelBuild, Uint8Array<ArrayBuffer>>();
+const compiledSharedModules = new Map<KernelBuild, Promise<WebAssembly.Module>>();
+function sharedModuleBytes(build: KernelBuild): Uint8Array<ArrayBuffer> {
+  let bytes = sharedBytes.get(build);
+  if (!bytes) sharedBytes.set(build, (bytes = withSharedMemoryImport(BUILD_BYTES[build])));
+  return bytes;
+}
+function compileSharedModule(build: KernelBuild): Promise<WebAssembly.Module> {
+  let module = compiledSharedModules.get(build);
+  if (!module) compiledSharedModules.set(build, (module = WebAssembly.compile(sharedModuleBytes(build))));
+  return module;
 }
 
 /** Maximum memory: 4 GiB is the wasm32 limit. */
@@ -48,6 +64,13 @@ export interface WasmBackendOptions {
    * them the backend runs on one thread and says so in its description.
    */
   threads?: number;
+  /**
+   * Run the relaxed-SIMD build of the kernels (fused multiply-add where the CPU has it) when
+   * the engine supports relaxed SIMD. Default true. In Node 20, whose V8 keeps relaxed SIMD
+   * behind `--experimental-wasm-relaxed-simd`, the backend turns that V8 flag on for the
+   * process. false: the SIMD-only build (mul + add, rounded twice, on every engine).
+   */
+  relaxedSimd?: boolean;
 }
 
 function instantiate(module: WebAssembly.Module, memory: WebAssembly.Memory): Promise<WebAssembly.Instance> {
@@ -84,9 +107,11 @@ export class WasmBackend implements Backend {
     readonly exports: WasmExports,
     private readonly pool: WasmThreadPool | null,
     threadNote: string,
+    /** Whether the kernels are the relaxed-SIMD build (fused multiply-add). */
+    readonly relaxedSimd: boolean,
   ) {
     this.allocator = new WasmAllocator(wasmMemory, exports.heapBase());
-    this.description = `WASM (AssemblyScript kernels, SIMD, ${threadNote})`;
+    this.description = `WASM (AssemblyScript kernels, ${relaxedSimd ? 'SIMD + relaxed-SIMD FMA' : 'SIMD'}, ${threadNote})`;
   }
 
   /** Threads kernels may use (main thread included). */
@@ -96,31 +121,29 @@ export class WasmBackend implements Backend {
 
   static async create(options: WasmBackendOptions = {}): Promise<WasmBackend> {
     const want = Math.max(1, Math.floor(options.threads ?? Math.min(MAX_DEFAULT_THREADS, await hardwareThreads())));
+    const relaxed = (options.relaxedSimd ?? true) && relaxedSimdAvailable(BUILD_BYTES.relaxed);
+    const build: KernelBuild = relaxed ? 'relaxed' : 'portable';
+    let threadNote = '1 thread';
     if (want > 1) {
-      let why: string;
-      if (!sharedMemorySupported()) why = 'no SharedArrayBuffer (not cross-origin isolated)';
+      if (!sharedMemorySupported()) threadNote = '1 thread: no SharedArrayBuffer (not cross-origin isolated)';
       else {
         try {
-          const module = await compileSharedModule();
+          const module = await compileSharedModule(build);
           const memory = new WebAssembly.Memory({ initial: 16, maximum: MAX_PAGES, shared: true });
           const instance = await instantiate(module, memory);
           const exports = instance.exports as unknown as WasmExports;
           const names = Object.keys(exports).filter((k) => typeof exports[k] === 'function');
-          const pool = await WasmThreadPool.create(sharedBytes!, memory, names, want - 1);
-          return new WasmBackend(memory, exports, pool, `${want} threads`);
+          const pool = await WasmThreadPool.create(sharedModuleBytes(build), memory, names, want - 1);
+          return new WasmBackend(memory, exports, pool, `${want} threads`, relaxed);
         } catch (e) {
-          why = e instanceof Error ? e.message : String(e);
+          threadNote = `1 thread: ${e instanceof Error ? e.message : String(e)}`;
         }
       }
-      const module = await compileModule();
-      const memory = new WebAssembly.Memory({ initial: 16, maximum: MAX_PAGES });
-      const instance = await instantiate(module, memory);
-      return new WasmBackend(memory, instance.exports as unknown as WasmExports, null, `1 thread: ${why}`);
     }
-    const module = await compileModule();
+    const module = await compileModule(build);
     const memory = new WebAssembly.Memory({ initial: 16, maximum: MAX_PAGES });
     const instance = await instantiate(module, memory);
-    return new WasmBackend(memory, instance.exports as unknown as WasmExports, null, '1 thread');
+    return new WasmBackend(memory, instance.exports as unknown as WasmExports, null, threadNote, relaxed);
   }
 
   private check(): void {
