@@ -13,7 +13,7 @@
 // [itemStart, itemEnd), so the backend splits them across threads; each thread brings its own
 // scratch (attention_scratch_bytes).
 import { exp4 } from './gelu';
-import { pcg_hash } from './rng';
+import { pcg_hash, pcg_hash4 } from './rng';
 import { madd } from './simd';
 
 const KB: u32 = 64; // keys per block
@@ -185,10 +185,8 @@ function packTransposed(dst: usize, src: usize, b: u32, L: u32, i0: u32, n: u32,
 // Lane masks of the dropout keep test for the indices i0, i0 + step, i0 + 2 step, i0 + 3 step:
 // all ones where pcg_hash(i ^ hs) >= threshold (the same bits as the scalar test).
 @inline function keep4(i0: u32, step: u32, hs: u32, threshold: u32): v128 {
-  let m = i32x4.splat(pcg_hash(i0 ^ hs) >= threshold ? -1 : 0);
-  m = i32x4.replace_lane(m, 1, pcg_hash((i0 + step) ^ hs) >= threshold ? -1 : 0);
-  m = i32x4.replace_lane(m, 2, pcg_hash((i0 + 2 * step) ^ hs) >= threshold ? -1 : 0);
-  return i32x4.replace_lane(m, 3, pcg_hash((i0 + 3 * step) ^ hs) >= threshold ? -1 : 0);
+  const idx = i32x4.add(i32x4.splat(i0), i32x4.mul(i32x4(0, 1, 2, 3), i32x4.splat(step)));
+  return i32x4.ge_u(pcg_hash4(v128.xor(idx, i32x4.splat(hs))), i32x4.splat(threshold));
 }
 
 @inline function hmax4(v: v128): f32 {

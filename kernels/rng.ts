@@ -8,3 +8,19 @@
 @inline export function rng_u32(seed: u32, index: u32): u32 {
   return pcg_hash(index ^ pcg_hash(seed));
 }
+
+// pcg_hash on 4 lanes, bit-identical to pcg_hash. The data-dependent shift is done bit by bit
+// (WASM SIMD shifts all lanes by one amount).
+@inline export function pcg_hash4(x: v128): v128 {
+  const state = i32x4.add(i32x4.mul(x, i32x4.splat(747796405)), i32x4.splat(<i32>2891336453));
+  // state >> ((state >> 28) + 4): shift by 4, then by each set bit of (state >> 28).
+  const amount = i32x4.shr_u(state, 28);
+  const zero = i32x4.splat(0);
+  let s = i32x4.shr_u(state, 4);
+  s = v128.bitselect(i32x4.shr_u(s, 1), s, i32x4.ne(v128.and(amount, i32x4.splat(1)), zero));
+  s = v128.bitselect(i32x4.shr_u(s, 2), s, i32x4.ne(v128.and(amount, i32x4.splat(2)), zero));
+  s = v128.bitselect(i32x4.shr_u(s, 4), s, i32x4.ne(v128.and(amount, i32x4.splat(4)), zero));
+  s = v128.bitselect(i32x4.shr_u(s, 8), s, i32x4.ne(v128.and(amount, i32x4.splat(8)), zero));
+  const word = i32x4.mul(v128.xor(s, state), i32x4.splat(277803737));
+  return v128.xor(i32x4.shr_u(word, 22), word);
+}
