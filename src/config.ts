@@ -68,7 +68,7 @@ export const DEFAULT_MODEL: Bert4RecConfig = {
 };
 
 export const DEFAULT_TRAIN: TrainConfig = {
-  epochs: 15,
+  epochs: 20,
   batchSize: 64,
   lr: 2e-3,
   warmupFraction: 0.05,
