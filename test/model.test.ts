@@ -5,7 +5,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { constantLr, scope, noGrad, type Runtime } from '../runtime/index.js';
+import { constantLr, F, scope, noGrad, type Runtime } from '../runtime/index.js';
 import { CHECKPOINT_FORMAT, loadModelWeights, saveCheckpoint, type CheckpointConfig } from '../src/checkpoint.js';
 import { DEFAULT_TRAIN, type Bert4RecConfig } from '../src/config.js';
 import { Bert4Rec, isNoDecay } from '../src/model/bert4rec.js';
@@ -97,6 +97,26 @@ describe('BERT4Rec model', () => {
       expect(got.length).toBe(ref.logits.length);
       assertClose(got, ref.logits, { atol: 2e-4, rtol: 1e-3 }, 'logits');
       expect(Math.abs(gotLoss - ref.loss)).toBeLessThan(1e-4 * Math.max(1, ref.loss));
+    });
+
+    it(`encode at the gathered rows equals the full encoder output at those rows on ${name}`, async () => {
+      const rt = await getRuntime(name);
+      const cfg = tinyConfig({ initStd: 0.3, layers: 2, maxLen: 12, hidden: 16, heads: 2, ffn: 24 });
+      const model = new Bert4Rec(rt, V, cfg, 7);
+      const dev = trainBatchToDevice(rt, firstBatch(seqs, V, cfg.maxLen, 5), 6);
+      model.eval();
+      const { rowsOnly, full } = noGrad(() =>
+        scope(() => ({
+          rowsOnly: model.encode(dev.inputs.ids, dev.inputs.keyMask, dev.inputs.rows),
+          full: F.gatherRows(model.encode(dev.inputs.ids, dev.inputs.keyMask), dev.inputs.rows),
+        })),
+      );
+      expect(rowsOnly.shape).toEqual([dev.inputs.rows.size, cfg.hidden]);
+      assertClose((await rowsOnly.data()) as Float32Array, (await full.data()) as Float32Array, { atol: 1e-6, rtol: 1e-5 }, 'rows');
+      rowsOnly.dispose();
+      full.dispose();
+      dev.dispose();
+      model.dispose();
     });
 
     it(`overfits one tiny batch on ${name}`, async () => {

@@ -30,26 +30,18 @@ const BUILD_BYTES: Record<KernelBuild, Uint8Array<ArrayBuffer>> = {
   relaxed: relaxedKernelsWasm as Uint8Array<ArrayBuffer>,
 };
 
-const compiledModules = new Map<KernelBuild, Promise<WebAssembly.Module>>();
-function compileModule(build: KernelBuild): Promise<WebAssembly.Module> {
-  let module = compiledModules.get(build);
-  if (!module) compiledModules.set(build, (module = WebAssembly.compile(BUILD_BYTES[build])));
-  return module;
+/** `make` memoized per build (compiled modules are shared by every backend instance). */
+function perBuild<T>(make: (build: KernelBuild) => T): (build: KernelBuild) => T {
+  const cache = new Map<KernelBuild, T>();
+  return (build) => {
+    if (!cache.has(build)) cache.set(build, make(build));
+    return cache.get(build)!;
+  };
 }
-
+const compileModule = perBuild((build) => WebAssembly.compile(BUILD_BYTES[build]));
 /** Each build with its memory import turned shared (for the thread pool), and compiled. */
-const sharedBytes = new Map<KernelBuild, Uint8Array<ArrayBuffer>>();
-const compiledSharedModules = new Map<KernelBuild, Promise<WebAssembly.Module>>();
-function sharedModuleBytes(build: KernelBuild): Uint8Array<ArrayBuffer> {
-  let bytes = sharedBytes.get(build);
-  if (!bytes) sharedBytes.set(build, (bytes = withSharedMemoryImport(BUILD_BYTES[build])));
-  return bytes;
-}
-function compileSharedModule(build: KernelBuild): Promise<WebAssembly.Module> {
-  let module = compiledSharedModules.get(build);
-  if (!module) compiledSharedModules.set(build, (module = WebAssembly.compile(sharedModuleBytes(build))));
-  return module;
-}
+const sharedModuleBytes = perBuild((build) => withSharedMemoryImport(BUILD_BYTES[build]));
+const compileSharedModule = perBuild((build) => WebAssembly.compile(sharedModuleBytes(build)));
 
 /** Maximum memory: 4 GiB is the wasm32 limit. */
 const MAX_PAGES = 65536;

@@ -2,7 +2,8 @@
 // the cloze task. Shapes (B batch, L max length, d hidden, V items, R gathered rows):
 //   ids [B, L] -> item embedding [V+2, d] (0 = PAD, V+1 = MASK) + positional [L, d]
 //   -> LayerNorm -> Dropout -> N transformer layers                       [B*L, d]
-//   -> gather the R masked rows                                           [R, d]
+//      (the last one's attention reads all positions, but its output projection,
+//      feed-forward and layer norms run only at the R masked rows)        [R, d]
 //   -> head: GELU(h W + b) -> LayerNorm -> h E^T + output bias (E tied)   [R, V+2]
 //   -> softmax cross-entropy against the masked targets (ignore index -1).
 import { F, init, keep, LayerNorm, Module, ModuleList, Rng, type Runtime, type Tensor } from '../../runtime/index.js';
@@ -80,11 +81,14 @@ export class Bert4Rec extends Module {
   }
 
   /**
-   * Encoder output [B*L, d]. L may be shorter than maxLen: sequences are left-padded, so
-   * column j of a width-L batch is position maxLen - L + j (the last item is always at
-   * position maxLen - 1, as at evaluation time); short batches skip the all-padding columns.
+   * Encoder output [B*L, d], or with `rows` (i32 [R] flat indices b * L + t) only those rows,
+   * [R, d]: the last layer then computes its output projection, feed-forward and layer norms
+   * at those rows alone (TransformerLayer.forward). L may be shorter than maxLen: sequences
+   * are left-padded, so column j of a width-L batch is position maxLen - L + j (the last item
+   * is always at position maxLen - 1, as at evaluation time); short batches skip the
+   * all-padding columns.
    */
-  encode(ids: Tensor, keyMask: Tensor): Tensor {
+  encode(ids: Tensor, keyMask: Tensor, rows?: Tensor): Tensor {
     const [B, L] = ids.shape;
     const c = this.config;
     if (!(L >= 1 && L <= c.maxLen)) throw new RangeError(`Bert4Rec: sequence length ${L} must be in [1, maxLen ${c.maxLen}]`);
@@ -93,8 +97,9 @@ export class Bert4Rec extends Module {
     const withPos = F.add(e, position); // position [L, d] repeats over B
     const normed = this.embeddings.norm.forward(F.reshape(withPos, [B * L, c.hidden]));
     let x = dropoutAt(normed, c.dropout, this.training, this.seeds, 0);
-    for (const layer of this.layers) x = layer.forward(x, keyMask, B, L, c.dropout, this.seeds);
-    return x;
+    const last = this.layers.length - 1;
+    for (let i = 0; i <= last; i++) x = this.layers.get(i).forward(x, keyMask, B, L, c.dropout, this.seeds, i === last ? rows : undefined);
+    return last < 0 && rows ? gatherRows(x, rows) : x;
   }
 
   private readonly positionIdCache = new Map<number, Tensor>();
@@ -119,8 +124,7 @@ export class Bert4Rec extends Module {
 
   /** Logits [R, V+2] of the selected rows. */
   logits(inputs: ModelInputs): Tensor {
-    const x = this.encode(inputs.ids, inputs.keyMask);
-    const h = gatherRows(x, inputs.rows); // [R, d]
+    const h = this.encode(inputs.ids, inputs.keyMask, inputs.rows); // [R, d]
     const hd = this.head;
     const t = F.linear(h, hd.dense_weight, hd.dense_bias, this.config.gelu === 'erf' ? 'gelu_erf' : 'gelu_tanh');
     const n = hd.norm.forward(t);

@@ -30,14 +30,17 @@ export class SelfAttention extends Module {
     this.output = this.registerModule('output', new Linear(rt, d, d, opts));
   }
 
-  /** x [B*L, d], keyMask [B, L] u32 -> [B*L, d] (before the output dropout). */
-  forward(x: Tensor, keyMask: Tensor, batch: number, len: number, dropout: { p: number; seed: number }): Tensor {
+  /**
+   * x [B*L, d], keyMask [B, L] u32 -> [B*L, d] (before the output dropout); with `rows`
+   * (i32 [R] flat indices), only those rows of the output: [R, d].
+   */
+  forward(x: Tensor, keyMask: Tensor, batch: number, len: number, dropout: { p: number; seed: number }, rows?: Tensor): Tensor {
     const d = x.shape[1];
     const q = F.reshape(this.query.forward(x), [batch, len, d]);
     const k = F.reshape(this.key.forward(x), [batch, len, d]);
     const v = F.reshape(this.value.forward(x), [batch, len, d]);
-    const a = attention(q, k, v, keyMask, { heads: this.heads, dropout });
-    return this.output.forward(F.reshape(a, [batch * len, d]));
+    const a = F.reshape(attention(q, k, v, keyMask, { heads: this.heads, dropout }), [batch * len, d]);
+    return this.output.forward(rows ? F.gatherRows(a, rows) : a);
   }
 }
 
@@ -73,13 +76,20 @@ export class TransformerLayer extends Module {
     this.ffn_norm = this.registerModule('ffn_norm', new LayerNorm(rt, c.hidden, { eps: c.layerNormEps }));
   }
 
-  /** Dropout sites of this layer: 3 per layer after the embedding's site 0. */
-  forward(x: Tensor, keyMask: Tensor, batch: number, len: number, p: number, seeds: DropoutSeeds): Tensor {
+  /**
+   * x [B*L, d] -> [B*L, d]. With `rows` (i32 [R] flat indices) -> [R, d]: the outputs at those
+   * rows only. Attention still reads every position as keys and values, but the output
+   * projection, the feed-forward and both layer norms run on the R rows alone (the model's last
+   * layer, whose other rows nothing reads). Dropout sites: 3 per layer after the embedding's
+   * site 0.
+   */
+  forward(x: Tensor, keyMask: Tensor, batch: number, len: number, p: number, seeds: DropoutSeeds, rows?: Tensor): Tensor {
     const site = 1 + 3 * this.index;
     const training = this.training;
     const attnDrop = { p: training ? p : 0, seed: training && p > 0 ? seeds.at(site) : 0 };
-    const a = this.attention.forward(x, keyMask, batch, len, attnDrop);
-    const x1 = this.attention_norm.forward(dropoutAt(a, p, training, seeds, site + 1), x);
+    const a = this.attention.forward(x, keyMask, batch, len, attnDrop, rows);
+    const residual = rows ? F.gatherRows(x, rows) : x;
+    const x1 = this.attention_norm.forward(dropoutAt(a, p, training, seeds, site + 1), residual);
     const f = this.ffn.forward(x1);
     return this.ffn_norm.forward(dropoutAt(f, p, training, seeds, site + 2), x1);
   }
