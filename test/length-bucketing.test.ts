@@ -65,6 +65,24 @@ describe('length bucketing', () => {
     expect(() => epochBatches(samples, { ...base, lengthBucket: -1 }).next()).toThrow(/lengthBucket/);
   });
 
+  it('mixes cloze and mask-last samples of equal length in the same batches', () => {
+    // Every window of these sequences is exactly L long, so length sorting alone cannot
+    // separate them; batches must still mix both kinds (no batch of mask-last samples only).
+    const long = syntheticSequences(120, V, 3 * L, 4 * L, 13);
+    const samples = buildSamples(long, { maxLen: L, maskLastFraction: 1 });
+    const batches = [...epochBatches(samples, { batchSize: 16, maskProb: 0.2, maskId: V + 1, seed: 5, epoch: 1, lengthBucket: 8 })];
+    expect(batches.every((b) => b.maxLen === L)).toBe(true);
+    for (const b of batches.filter((x) => x.size === 16)) {
+      let maskLast = 0;
+      for (let r = 0; r < b.size; r++) {
+        const masked = Array.from(b.maskedRows).filter((row) => Math.floor(row / L) === r);
+        if (masked.length === 1 && masked[0] === r * L + L - 1) maskLast++;
+      }
+      expect(maskLast, 'mask-last rows in a batch of 16').toBeGreaterThan(0);
+      expect(maskLast, 'mask-last rows in a batch of 16').toBeLessThan(16);
+    }
+  });
+
   describe.each(BACKENDS)('%s', (backend) => {
     let rt: Runtime;
     it('a narrow batch gives the same logits and loss as the same batch at full width', async () => {
