@@ -107,7 +107,7 @@ export function toMarkdown(report: CompareReport, headingLevel = 1): string {
       .join(', ')}`,
     `- timing: one process per backend; warm-up, then samples of k × (run + wait for the device), ours and TFJS alternating and the order reversed every round; median (p10–p90) ms per run over ${report.options.samples} rounds at most. ` +
       'ours / TFJS < 1 and speedup > 1 mean ours is faster; the paired ratio is the median of the per-round ratios.',
-    `- TFJS does attention, layer norm and cross-entropy unfused with autograd (tf.valueAndGrads); ours uses the fused kernels. Waiting: ours \`await rt.sync()\`; TFJS-wasm runs synchronously; TFJS-webgpu submits its queue and awaits \`onSubmittedWorkDone()\` (no readback). Training steps on both sides read the loss back.`,
+    `- TFJS does attention, layer norm and cross-entropy unfused with autograd (tf.valueAndGrads); ours uses the fused kernels. Both training steps run the last layer's output projection, FFN and layer norms only at the masked rows. Waiting: ours \`await rt.sync()\`; TFJS-wasm runs synchronously; TFJS-webgpu submits its queue and awaits \`onSubmittedWorkDone()\` (no readback). Training steps on both sides read the loss back.`,
     `- filter: ${report.options.filter ?? 'none'}`,
     '',
     `${h(2)} Targets`,

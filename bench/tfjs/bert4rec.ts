@@ -1,6 +1,6 @@
 // BERT4Rec's training step written in tfjs-core ops: the baseline our training step is
 // compared with. Same architecture as src/model/bert4rec.ts (post-LN BERT encoder, GELU(erf)
-// FFN, gathered masked rows, head dense + GELU + LayerNorm, output tied to the item
+// FFN, the last layer after attention only at the gathered masked rows, head dense + GELU + LayerNorm, output tied to the item
 // embedding plus a bias, softmax cross-entropy with ignore index -1) and the same update
 // (Adam with decoupled weight decay on weights, none on biases/LayerNorm, global-norm clip).
 // Weights are stored [in, out] (TFJS's matMul convention); that does not change the work.
@@ -95,16 +95,19 @@ export function createTfBert4Rec(tf: Tf, c: TfBert4RecConfig, t: TfTrainConfig, 
     const bias = maskBias(tf, batch.keyMask);
     const e = tf.add(gatherRows(tf, item, batch.ids), position); // [B, L, d]
     let x = drop(ln(tf.reshape(e, [B * L, d]), embNorm)); // [B*L, d]
-    for (const l of layers) {
+    // As src/model: the last layer's output projection, FFN and layer norms only at the R rows.
+    layers.forEach((l, i) => {
+      const last = i === layers.length - 1;
       const q = tf.reshape(dense(x, l.q), [B, L, d]);
       const k = tf.reshape(dense(x, l.k), [B, L, d]);
       const v = tf.reshape(dense(x, l.v), [B, L, d]);
-      const a = dense(tf.reshape(attention(tf, q, k, v, bias, c.heads, p), [B * L, d]), l.o);
-      x = ln(tf.add(x, drop(a)), l.norm1);
+      const attn = tf.reshape(attention(tf, q, k, v, bias, c.heads, p), [B * L, d]);
+      const a = dense(last ? gatherRows(tf, attn, batch.rows) : attn, l.o);
+      x = ln(tf.add(last ? gatherRows(tf, x, batch.rows) : x, drop(a)), l.norm1);
       const f = dense(gelu(tf, dense(x, l.ff1)), l.ff2);
       x = ln(tf.add(x, drop(f)), l.norm2);
-    }
-    const h = gatherRows(tf, x, batch.rows); // [R, d]
+    });
+    const h = x; // [R, d]
     const n = ln(gelu(tf, dense(h, headDense)), headNorm);
     const logits = tf.add(tf.matMul(n as TF.Tensor2D, item, false, true), outputBias); // [R, V+2]
     return softmaxCrossEntropy(tf, logits, batch.targets);
