@@ -201,6 +201,14 @@ function packTransposed(dst: usize, src: usize, b: u32, L: u32, i0: u32, n: u32,
   if (to > from) memory.fill(base + (<usize>from) * rowBytes, 0, (<usize>(to - from)) * rowBytes);
 }
 
+// Rows i0 .. i0 + n - 1 of a [B, L, d] tensor (the head's columns from `col`), packed and
+// times alpha into dst, then zero rows n .. npad - 1.
+function packRows(dst: usize, src: usize, b: u32, L: u32, i0: u32, n: u32, npad: u32, d: u32, col: u32, dh: u32, dpad: u32, alpha: f32): void {
+  const rb = (<usize>dpad) << 2;
+  for (let i: u32 = 0; i < n; i++) packRow(dst + (<usize>i) * rb, rowAddr(src, b, L, i0 + i, d, col), dh, dpad, alpha);
+  zeroRows(dst, n, npad, rb);
+}
+
 // ---- kernels ----
 
 export function attention_fwd(
@@ -219,19 +227,18 @@ export function attention_fwd(
     for (let q0: u32 = 0; q0 < L; q0 += QB) {
       const nq = min(QB, L - q0);
       const nq4 = (nq + 3) & ~3;
+      packRows(bufQ, q, b, L, q0, nq, nq4, d, col, dh, dpad, scale);
       for (let ii: u32 = 0; ii < nq; ii++) {
-        packRow(bufQ + (<usize>ii) * rb, rowAddr(q, b, L, q0 + ii, d, col), dh, dpad, scale);
         store<f32>(vecM + ((<usize>ii) << 2), NEG);
         store<f32>(vecL + ((<usize>ii) << 2), 0);
       }
-      zeroRows(bufQ, nq, nq4, rb);
       zeroRows(bufA, 0, nq4, rb);
       for (let k0: u32 = 0; k0 < L; k0 += KB) {
         const nk = min(KB, L - k0);
         const nk8 = (nk + 7) & ~7;
         if (loadFlags(mask, b, L, k0, nk) == 0) continue;
         packTransposed(bufT1, k, b, L, k0, nk, nk8, d, col, dh, dpad, 1);
-        for (let jj: u32 = 0; jj < nk; jj++) packRow(bufV + (<usize>jj) * rb, rowAddr(v, b, L, k0 + jj, d, col), dh, dpad, 1);
+        packRows(bufV, v, b, L, k0, nk, nk, d, col, dh, dpad, 1);
         gemmBlock(nq4, nk8, dpad, bufQ, rb, bufT1, BLK_ROW, blkS, BLK_ROW, false); // S = (scale Q) K^T
         for (let ii: u32 = 0; ii < nq; ii++) {
           const rowS = blkS + (<usize>ii) * BLK_ROW;
@@ -307,12 +314,8 @@ export function attention_bwd_q(
     for (let q0: u32 = 0; q0 < L; q0 += QB) {
       const nq = min(QB, L - q0);
       const nq4 = (nq + 3) & ~3;
-      for (let ii: u32 = 0; ii < nq; ii++) {
-        packRow(bufQ + (<usize>ii) * rb, rowAddr(q, b, L, q0 + ii, d, col), dh, dpad, scale);
-        packRow(bufO + (<usize>ii) * rb, rowAddr(dOut, b, L, q0 + ii, d, col), dh, dpad, 1);
-      }
-      zeroRows(bufQ, nq, nq4, rb);
-      zeroRows(bufO, nq, nq4, rb);
+      packRows(bufQ, q, b, L, q0, nq, nq4, d, col, dh, dpad, scale);
+      packRows(bufO, dOut, b, L, q0, nq, nq4, d, col, dh, dpad, 1);
       zeroRows(bufA, 0, nq4, rb);
       for (let k0: u32 = 0; k0 < L; k0 += KB) {
         const nk = min(KB, L - k0);
@@ -320,7 +323,7 @@ export function attention_bwd_q(
         if (loadFlags(mask, b, L, k0, nk) == 0) continue;
         packTransposed(bufT1, k, b, L, k0, nk, nk8, d, col, dh, dpad, 1);
         packTransposed(bufT2, v, b, L, k0, nk, nk8, d, col, dh, dpad, 1);
-        for (let jj: u32 = 0; jj < nk; jj++) packRow(bufK + (<usize>jj) * rb, rowAddr(k, b, L, k0 + jj, d, col), dh, dpad, 1);
+        packRows(bufK, k, b, L, k0, nk, nk, d, col, dh, dpad, 1);
         gemmBlock(nq4, nk8, dpad, bufQ, rb, bufT1, BLK_ROW, blkS, BLK_ROW, false); // S = (scale Q) K^T
         gemmBlock(nq4, nk8, dpad, bufO, rb, bufT2, BLK_ROW, blkP, BLK_ROW, false); // dP = dO V^T
         for (let ii: u32 = 0; ii < nq; ii++) {
@@ -366,12 +369,8 @@ export function attention_bwd_kv(
       const nk = min(KB, L - k0);
       const nk4 = (nk + 3) & ~3;
       const nValid = loadFlags(mask, b, L, k0, nk);
-      for (let jj: u32 = 0; jj < nk; jj++) {
-        packRow(bufK + (<usize>jj) * rb, rowAddr(k, b, L, k0 + jj, d, col), dh, dpad, 1);
-        packRow(bufV + (<usize>jj) * rb, rowAddr(v, b, L, k0 + jj, d, col), dh, dpad, 1);
-      }
-      zeroRows(bufK, nk, nk4, rb);
-      zeroRows(bufV, nk, nk4, rb);
+      packRows(bufK, k, b, L, k0, nk, nk4, d, col, dh, dpad, 1);
+      packRows(bufV, v, b, L, k0, nk, nk4, d, col, dh, dpad, 1);
       zeroRows(bufA, 0, nk4, rb);
       zeroRows(bufB, 0, nk4, rb);
       for (let q0: u32 = 0; nValid > 0 && q0 < L; q0 += QB) {
@@ -379,9 +378,9 @@ export function attention_bwd_kv(
         const nq8 = (nq + 7) & ~7;
         packTransposed(bufT1, q, b, L, q0, nq, nq8, d, col, dh, dpad, scale);
         packTransposed(bufT2, dOut, b, L, q0, nq, nq8, d, col, dh, dpad, 1);
+        packRows(bufQ, q, b, L, q0, nq, nq, d, col, dh, dpad, scale);
+        packRows(bufO, dOut, b, L, q0, nq, nq, d, col, dh, dpad, 1);
         for (let ii: u32 = 0; ii < nq; ii++) {
-          packRow(bufQ + (<usize>ii) * rb, rowAddr(q, b, L, q0 + ii, d, col), dh, dpad, scale);
-          packRow(bufO + (<usize>ii) * rb, rowAddr(dOut, b, L, q0 + ii, d, col), dh, dpad, 1);
           const r = r0 + q0 + ii;
           store<f32>(vecLse + ((<usize>ii) << 2), load<f32>(stats + ((<usize>r) << 3)));
           store<f32>(vecD + ((<usize>ii) << 2), load<f32>(stats + ((<usize>r) << 3) + 4));
