@@ -45,7 +45,7 @@ if (process.argv.includes('--compare')) {
 }
 
 for (const [target, out] of [['portable', 'build/peak.wasm'], ['relaxed', 'build/peak-relaxed.wasm']]) {
-  if (Math.max(mtime('bench/ceiling/peak.ts'), mtime('bench/ceiling/asconfig.json')) > mtime(out)) {
+  if (Math.max(mtime('bench/ceiling/peak.ts'), mtime('bench/ceiling/asconfig.json'), mtime('kernels/simd.ts')) > mtime(out)) {
     execFileSync(bin('asc'), ['bench/ceiling/peak.ts', '--config', 'bench/ceiling/asconfig.json', '--target', target], { stdio: 'inherit' });
   }
 }

@@ -1,15 +1,12 @@
 // Machine-limit kernels (AssemblyScript, compiled on its own to build/peak.wasm by
 // scripts/bench.mjs; not part of kernels/). Memory is the module's own; JS grows it.
+import { madd } from '../../kernels/simd';
 
 // f32x4 multiply-add throughput: 12 independent accumulator chains hide the latency (~4-6
 // cycles) on 2-4 SIMD ports. Built twice (bench/ceiling/asconfig.json targets), as the kernels
 // are (kernels/simd.ts): peak.wasm with plain mul + add, peak-relaxed.wasm with relaxed SIMD,
 // where each step is one f32x4.relaxed_madd (a fused multiply-add on CPUs with FMA). Either
-// way each lane step is 2 flops: flops = iters * 12 * 4 * 2.
-@inline function madd(a: v128, b: v128, c: v128): v128 {
-  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
-  return f32x4.add(f32x4.mul(a, b), c);
-}
+// way each lane step is 2 flops: flops = iters * 12 * 4 * 2. `madd` is the kernels' own.
 
 export function fma_loop(iters: u32, seed: f32): f32 {
   const m = f32x4.splat(0.999999);
