@@ -14,6 +14,12 @@ export interface MemoryStats {
   pooledBytes: number;
   /** Highest liveBytes seen since creation or the last resetPeak(). */
   peakLiveBytes: number;
+  /**
+   * Bytes of device memory the backend holds in all: live, pooled and internal buffers
+   * (WebGPU: every GPUBuffer created and not yet destroyed, staging and uniforms included;
+   * WASM: the module's linear memory). Flat over a training loop once warm.
+   */
+  reservedBytes: number;
 }
 
 export interface KernelCall {

@@ -262,7 +262,13 @@ export class WasmBackend implements Backend {
   async sync(): Promise<void> {}
 
   memory(): MemoryStats {
-    return { liveBytes: this.liveBytes, liveCount: this.liveCount, pooledBytes: this.allocator.pooledBytes, peakLiveBytes: this.peakLiveBytes };
+    return {
+      liveBytes: this.liveBytes,
+      liveCount: this.liveCount,
+      pooledBytes: this.allocator.pooledBytes,
+      peakLiveBytes: this.peakLiveBytes,
+      reservedBytes: this.reservedBytes,
+    };
   }
 
   /** Bytes the module's memory has grown to. */

@@ -384,6 +384,7 @@ export class WebGPUBackend implements Backend {
       liveCount: this.liveCount,
       pooledBytes: this.pool.pooledBytes,
       peakLiveBytes: this.peakLiveBytes,
+      reservedBytes: this.pool.reservedBytes + this.stagingPool.reservedBytes + this.uniformBuffer.size,
     };
   }
 

@@ -8,6 +8,8 @@ export class BufferPool {
   private readonly free = new Map<number, GPUBuffer[]>();
   private pending: GPUBuffer[] = [];
   pooledBytes = 0;
+  /** Bytes of every buffer this pool created and has not destroyed (handed out, pending or pooled). */
+  reservedBytes = 0;
 
   constructor(private readonly device: GPUDevice) {}
 
@@ -22,7 +24,9 @@ export class BufferPool {
       this.pooledBytes -= size;
       return buf;
     }
-    return this.device.createBuffer({ size, usage, label });
+    const created = this.device.createBuffer({ size, usage, label });
+    this.reservedBytes += size;
+    return created;
   }
 
   release(buf: GPUBuffer): void {
@@ -42,7 +46,12 @@ export class BufferPool {
   }
 
   trim(): void {
-    for (const list of this.free.values()) for (const b of list) b.destroy();
+    for (const list of this.free.values()) {
+      for (const b of list) {
+        this.reservedBytes -= b.size;
+        b.destroy();
+      }
+    }
     this.free.clear();
     this.pooledBytes = 0;
   }
