@@ -1,5 +1,6 @@
 // Benchmark runner: `npm run bench -- [--backend webgpu|wasm|both] [--filter TEXT] [--quick]
-//   [--samples N] [--no-ceiling] [--machine NAME] [--out DIR] [--list] [--wasm-simd-only]`.
+//   [--samples N] [--no-ceiling] [--machine NAME] [--out DIR] [--list] [--wasm-simd-only]
+//   [--wasm-threads N]`.
 // Built by scripts/bench.mjs (esbuild, with the project's .wgsl/.wasm loaders) to dist/bench/run.js.
 //
 // Why a custom loop rather than benny: benny (benchmark.js underneath) calibrates cycles of a
@@ -28,10 +29,12 @@ interface Options {
   list: boolean;
   /** WASM on the SIMD-only build of the kernels (no relaxed-SIMD fused multiply-add). */
   wasmSimdOnly: boolean;
+  /** WASM threads (main included); 0 = the backend's default (hardware threads, at most 8). */
+  wasmThreads: number;
 }
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { backends: ['webgpu', 'wasm'], filter: null, quick: false, samples: 0, ceiling: true, machine: null, out: 'bench/results', list: false, wasmSimdOnly: false };
+  const o: Options = { backends: ['webgpu', 'wasm'], filter: null, quick: false, samples: 0, ceiling: true, machine: null, out: 'bench/results', list: false, wasmSimdOnly: false, wasmThreads: 0 };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = () => {
@@ -52,6 +55,11 @@ function parseArgs(argv: string[]): Options {
     else if (a === '--out') o.out = value();
     else if (a === '--list') o.list = true;
     else if (a === '--wasm-simd-only') o.wasmSimdOnly = true;
+    else if (a === '--wasm-threads') {
+      const v = value();
+      o.wasmThreads = /^[1-9][0-9]*$/.test(v) ? parseInt(v, 10) : NaN;
+      if (!Number.isInteger(o.wasmThreads)) throw new Error(`bench: --wasm-threads must be a positive integer (got '${v}')`);
+    }
     else throw new Error(`bench: unknown argument '${a}' (see the header of bench/run.ts)`);
   }
   if (!o.samples) o.samples = o.quick ? 5 : 15;
@@ -231,7 +239,7 @@ async function main(): Promise<void> {
   const runtimes = new Map<BenchBackend, Runtime>();
   for (const b of o.backends) {
     try {
-      runtimes.set(b, await createRuntime({ backend: b, wasm: { relaxedSimd: !o.wasmSimdOnly } }));
+      runtimes.set(b, await createRuntime({ backend: b, wasm: { relaxedSimd: !o.wasmSimdOnly, ...(o.wasmThreads > 0 && { threads: o.wasmThreads }) } }));
     } catch (e) {
       if (o.backends.length === 1) throw e;
       console.warn(`bench: ${b} unavailable, skipped: ${message(e)}`);

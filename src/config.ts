@@ -19,8 +19,13 @@ export interface Bert4RecConfig {
   gelu: 'erf' | 'tanh';
   /** Layer-norm epsilon. */
   layerNormEps: number;
-  /** Std of the truncated-normal initialiser. */
+  /** Std of the truncated-normal initialiser of the embeddings (and of every weight with linearInit 'fixed'). */
   initStd: number;
+  /**
+   * Initialiser of the dense weights (attention, feed-forward, head): 'fixed' = truncated normal
+   * with initStd (BERT's 0.02); 'fan-in' = truncated normal with std 1/sqrt(fan_in).
+   */
+  linearInit: 'fixed' | 'fan-in';
 }
 
 export interface TrainConfig {
@@ -37,7 +42,10 @@ export interface TrainConfig {
   seed: number;
   /** Evaluate on validation users every N epochs. */
   evalEvery: number;
-  /** Stop after this many minutes (0 = no limit). */
+  /**
+   * Stop training after this many minutes (validation included), then test (0 = no limit).
+   * The default keeps a default run within the hour on a slow or busy 2-core machine.
+   */
   timeLimitMinutes: number;
   /** Pad each batch only to a multiple of this many positions over its longest sample (0 = always maxLen). */
   lengthBucket: number;
@@ -65,10 +73,11 @@ export const DEFAULT_MODEL: Bert4RecConfig = {
   gelu: 'erf',
   layerNormEps: 1e-12,
   initStd: 0.02,
+  linearInit: 'fan-in',
 };
 
 export const DEFAULT_TRAIN: TrainConfig = {
-  epochs: 20,
+  epochs: 26,
   batchSize: 64,
   lr: 2e-3,
   warmupFraction: 0.05,
@@ -79,7 +88,7 @@ export const DEFAULT_TRAIN: TrainConfig = {
   beta2: 0.999,
   seed: 42,
   evalEvery: 1,
-  timeLimitMinutes: 0,
+  timeLimitMinutes: 56,
   lengthBucket: 32,
   maskLastFraction: 1,
 };
@@ -101,6 +110,7 @@ const MODEL_SPEC: Record<keyof Bert4RecConfig, Spec> = {
   gelu: { kind: 'enum', values: ['erf', 'tanh'] },
   layerNormEps: { kind: 'number', min: 0, max: 1, exclusiveMin: true },
   initStd: { kind: 'number', min: 0, max: 10, exclusiveMin: true },
+  linearInit: { kind: 'enum', values: ['fixed', 'fan-in'] },
 };
 
 const TRAIN_SPEC: Record<keyof TrainConfig, Spec> = {

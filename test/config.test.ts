@@ -27,6 +27,7 @@ describe('config', () => {
     [{ model: { dropout: 'a lot' } }, 'model.dropout: expected a finite number'],
     [{ model: { layers: 1.5 } }, 'model.layers: expected an integer'],
     [{ model: { gelu: 'relu' } }, 'model.gelu: expected one of erf, tanh'],
+    [{ model: { linearInit: 'xavier' } }, 'model.linearInit: expected one of fixed, fan-in'],
     [{ train: { lr: -1 } }, 'train.lr: expected > 0'],
     [{ train: { batchSize: 0 } }, 'train.batchSize: expected >= 1'],
     [[1, 2], 'config: expected a JSON object'],

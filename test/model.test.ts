@@ -71,6 +71,38 @@ describe('BERT4Rec model', () => {
     ]);
   });
 
+  it("initialises dense weights by model.linearInit: 'fixed' uses initStd, 'fan-in' 1/sqrt(fan_in); embeddings use initStd", async () => {
+    const rt = await getRuntime('wasm');
+    // A wide model so that the sample std of each weight is within a few percent of its scale.
+    const c = tinyConfig({ layers: 1, hidden: 128, ffn: 512, maxLen: 64, initStd: 0.02 });
+    const stds = async (linearInit: Bert4RecConfig['linearInit']) => {
+      const model = new Bert4Rec(rt, 2000, { ...c, linearInit }, 3);
+      const out = new Map<string, number>();
+      for (const [n, p] of model.namedParameters()) {
+        const v = await p.data();
+        let s = 0;
+        for (const x of v) s += x * x;
+        out.set(n, Math.sqrt(s / v.length));
+      }
+      model.dispose();
+      return out;
+    };
+    // A normal truncated at 2 std has std 0.8796 of the untruncated one.
+    const TRUNC = 0.8796;
+    const fixed = await stds('fixed');
+    const fanIn = await stds('fan-in');
+    for (const n of ['layers.0.attention.query.weight', 'layers.0.ffn.intermediate.weight', 'layers.0.ffn.output.weight', 'head.dense_weight', 'embeddings.item']) {
+      expect(fixed.get(n)! / (0.02 * TRUNC), n).toBeCloseTo(1, 1);
+    }
+    expect(fanIn.get('layers.0.attention.query.weight')! / (TRUNC / Math.sqrt(128))).toBeCloseTo(1, 1);
+    expect(fanIn.get('layers.0.attention.output.weight')! / (TRUNC / Math.sqrt(128))).toBeCloseTo(1, 1);
+    expect(fanIn.get('layers.0.ffn.intermediate.weight')! / (TRUNC / Math.sqrt(128))).toBeCloseTo(1, 1);
+    expect(fanIn.get('layers.0.ffn.output.weight')! / (TRUNC / Math.sqrt(512))).toBeCloseTo(1, 1);
+    expect(fanIn.get('head.dense_weight')! / (TRUNC / Math.sqrt(128))).toBeCloseTo(1, 1);
+    expect(fanIn.get('embeddings.item')! / (0.02 * TRUNC)).toBeCloseTo(1, 1);
+    expect(fanIn.get('embeddings.position')! / (0.02 * TRUNC)).toBeCloseTo(1, 1);
+  });
+
   for (const name of BACKENDS) {
     it(`forward pass matches a float64 reference on ${name}`, async () => {
       const rt = await getRuntime(name);

@@ -30,7 +30,7 @@ Model and training (defaults: the paper's ML-1M model, trained to fit an hour on
   --batch N            batch size (default ${DEFAULT_TRAIN.batchSize})
   --max-len N          maximum sequence length L (default ${DEFAULT_MODEL.maxLen})
   --seed N             seed for initialisation, masks, dropout and shuffling (default ${DEFAULT_TRAIN.seed})
-  --time-limit MIN     stop training after MIN minutes, then evaluate (default: none)
+  --time-limit MIN     stop training after MIN minutes, then evaluate (default ${DEFAULT_TRAIN.timeLimitMinutes}; 0: none)
 
 Run
   --backend NAME       auto (default: WebGPU on a hardware adapter, else WASM), webgpu, wasm

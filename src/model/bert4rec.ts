@@ -8,7 +8,7 @@
 //   -> softmax cross-entropy against the masked targets (ignore index -1).
 import { F, init, keep, LayerNorm, Module, ModuleList, Rng, type Runtime, type Tensor } from '../../runtime/index.js';
 import type { Bert4RecConfig } from '../config.js';
-import { TransformerLayer, dropoutAt } from './layers.js';
+import { denseInit, dropoutAt, TransformerLayer } from './layers.js';
 import { embedding, gatherRows, softmaxCrossEntropy } from './ops.js';
 import { DropoutSeeds } from './seeds.js';
 
@@ -35,7 +35,7 @@ export class Head extends Module {
 
   constructor(rt: Runtime, vocab: number, c: Bert4RecConfig, rng: Rng) {
     super();
-    this.dense_weight = this.createParameter(rt, 'dense_weight', [c.hidden, c.hidden], init.truncatedNormal(c.initStd), rng);
+    this.dense_weight = this.createParameter(rt, 'dense_weight', [c.hidden, c.hidden], denseInit(c)(c.hidden), rng);
     this.dense_bias = this.createParameter(rt, 'dense_bias', [c.hidden], init.zeros, rng);
     this.norm = this.registerModule('norm', new LayerNorm(rt, c.hidden, { eps: c.layerNormEps }));
     this.output_bias = this.createParameter(rt, 'output_bias', [vocab], init.zeros, rng);

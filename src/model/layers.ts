@@ -5,10 +5,17 @@
 //   x = LayerNorm(x + Dropout(f))
 // Activations are [B*L, d] row-major; attention views them as [B, L, d] with head h at
 // columns h*dh .. (h+1)*dh.
-import { F, init, LayerNorm, Linear, Module, type Rng, type Runtime, type Tensor } from '../../runtime/index.js';
+import { F, init, type Initializer, LayerNorm, Linear, Module, type Rng, type Runtime, type Tensor } from '../../runtime/index.js';
 import type { Bert4RecConfig } from '../config.js';
 import { attention } from './ops.js';
 import type { DropoutSeeds } from './seeds.js';
+
+/** The initialiser of a dense weight with `fanIn` inputs under the config's `linearInit`. */
+export type DenseInit = (fanIn: number) => Initializer;
+
+export function denseInit(c: Pick<Bert4RecConfig, 'initStd' | 'linearInit'>): DenseInit {
+  return (fanIn) => init.truncatedNormal(c.linearInit === 'fan-in' ? 1 / Math.sqrt(fanIn) : c.initStd);
+}
 
 /** Dropout with a per-step seed; the identity when p is 0 or the module is in eval mode. */
 export function dropoutAt(x: Tensor, p: number, training: boolean, seeds: DropoutSeeds, site: number): Tensor {
@@ -21,9 +28,9 @@ export class SelfAttention extends Module {
   readonly value: Linear;
   readonly output: Linear;
 
-  constructor(rt: Runtime, d: number, readonly heads: number, rng: Rng, initStd: number) {
+  constructor(rt: Runtime, d: number, readonly heads: number, rng: Rng, weightInit: DenseInit) {
     super();
-    const opts = { rng, init: init.truncatedNormal(initStd) };
+    const opts = { rng, init: weightInit(d) };
     this.query = this.registerModule('query', new Linear(rt, d, d, opts));
     this.key = this.registerModule('key', new Linear(rt, d, d, opts));
     this.value = this.registerModule('value', new Linear(rt, d, d, opts));
@@ -48,11 +55,10 @@ export class FeedForward extends Module {
   readonly intermediate: Linear;
   readonly output: Linear;
 
-  constructor(rt: Runtime, d: number, ffn: number, readonly approx: 'erf' | 'tanh', rng: Rng, initStd: number) {
+  constructor(rt: Runtime, d: number, ffn: number, readonly approx: 'erf' | 'tanh', rng: Rng, weightInit: DenseInit) {
     super();
-    const opts = { rng, init: init.truncatedNormal(initStd) };
-    this.intermediate = this.registerModule('intermediate', new Linear(rt, d, ffn, opts));
-    this.output = this.registerModule('output', new Linear(rt, ffn, d, opts));
+    this.intermediate = this.registerModule('intermediate', new Linear(rt, d, ffn, { rng, init: weightInit(d) }));
+    this.output = this.registerModule('output', new Linear(rt, ffn, d, { rng, init: weightInit(ffn) }));
   }
 
   /** x [N, d] -> [N, d]: bias + GELU fused into the first matmul's epilogue. */
@@ -70,9 +76,9 @@ export class TransformerLayer extends Module {
 
   constructor(rt: Runtime, c: Bert4RecConfig, rng: Rng, readonly index: number) {
     super();
-    this.attention = this.registerModule('attention', new SelfAttention(rt, c.hidden, c.heads, rng, c.initStd));
+    this.attention = this.registerModule('attention', new SelfAttention(rt, c.hidden, c.heads, rng, denseInit(c)));
     this.attention_norm = this.registerModule('attention_norm', new LayerNorm(rt, c.hidden, { eps: c.layerNormEps }));
-    this.ffn = this.registerModule('ffn', new FeedForward(rt, c.hidden, c.ffn, c.gelu, rng, c.initStd));
+    this.ffn = this.registerModule('ffn', new FeedForward(rt, c.hidden, c.ffn, c.gelu, rng, denseInit(c)));
     this.ffn_norm = this.registerModule('ffn_norm', new LayerNorm(rt, c.hidden, { eps: c.layerNormEps }));
   }
 
