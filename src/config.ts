@@ -77,7 +77,7 @@ export const DEFAULT_MODEL: Bert4RecConfig = {
 };
 
 export const DEFAULT_TRAIN: TrainConfig = {
-  epochs: 26,
+  epochs: 70,
   batchSize: 64,
   lr: 2e-3,
   warmupFraction: 0.05,
@@ -90,7 +90,7 @@ export const DEFAULT_TRAIN: TrainConfig = {
   evalEvery: 1,
   timeLimitMinutes: 56,
   lengthBucket: 32,
-  maskLastFraction: 1,
+  maskLastFraction: 0.1,
 };
 
 export class ConfigError extends Error {
