@@ -51,7 +51,7 @@ export interface TrainConfig {
   lengthBucket: number;
   /**
    * Samples per epoch that mask only the last item, as a fraction of the cloze windows
-   * (1: one per window, the default; 0.1: the original's one per dupe_factor = 10 cloze copies).
+   * (0.1, the default: the original's one per dupe_factor = 10 cloze copies; 1: one per window).
    */
   maskLastFraction: number;
 }

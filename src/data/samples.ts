@@ -9,7 +9,7 @@
 // `maskLastPerEpoch` samples that mask only their window's last item (the next-item
 // prediction used at evaluation time): by default one per window (maskLastFraction 1). The
 // original code pairs dupe_factor = 10 cloze copies of each window with one mask-last copy
-// (fraction 0.1); on ML-1M at equal wall time the two gave the same quality (docs/runs/).
+// (fraction 0.1, the training default: train.maskLastFraction in src/config.ts).
 // With a fraction below 1 they rotate through the windows from epoch to epoch (epoch e uses
 // windows e*M, e*M+1, ... mod N), so over 1/fraction epochs every window gets one.
 
