@@ -57,8 +57,8 @@ function parseArgs(argv: string[]): Options {
     else if (a === '--wasm-simd-only') o.wasmSimdOnly = true;
     else if (a === '--wasm-threads') {
       const v = value();
-      o.wasmThreads = /^[1-9][0-9]*$/.test(v) ? parseInt(v, 10) : NaN;
-      if (!Number.isInteger(o.wasmThreads)) throw new Error(`bench: --wasm-threads must be a positive integer (got '${v}')`);
+      if (!/^[1-9][0-9]*$/.test(v)) throw new Error(`bench: --wasm-threads must be a positive integer (got '${v}')`);
+      o.wasmThreads = Number(v);
     }
     else throw new Error(`bench: unknown argument '${a}' (see the header of bench/run.ts)`);
   }
