@@ -3,7 +3,7 @@
 //   npx esbuild bench/matmul-quick.ts --bundle --format=esm --platform=node --target=es2022 \
 //     --loader:.wgsl=text --loader:.wasm=binary --external:webgpu --outfile=build/matmul-quick.mjs
 //   node build/matmul-quick.mjs [webgpu|wasm|both] [reps]
-import { createRuntime, matmul, matmulNaive, type Runtime, type Tensor } from '../runtime/index.js';
+import { createRuntime, matmul, matmulNaive, type Runtime, type Tensor } from '../runtime/internal.js';
 
 const which = (globalThis as { process?: { argv: string[] } }).process?.argv[2] ?? 'both';
 const reps = Number((globalThis as { process?: { argv: string[] } }).process?.argv[3] ?? 5);

@@ -12,7 +12,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { cpus, platform, release, totalmem, arch } from 'node:os';
 import { caseModules } from 'bench:cases';
-import { createRuntime, WasmBackend, type Runtime } from '../runtime/index.js';
+import { createRuntime, WasmBackend, type Runtime } from '../runtime/internal.js';
 import { measureCpuCeiling } from './ceiling/cpu.js';
 import { measureGpuCeiling } from './ceiling/gpu.js';
 import { summarize, toMarkdown, writeReport, type BenchBackend, type BenchReport, type CaseResult, type Ceilings, type Environment } from './report.js';

@@ -12,7 +12,7 @@
 // The fused kernels work on the (b, head) pairs item = b * heads + head in
 // [itemStart, itemEnd), so the backend splits them across threads; each thread brings its own
 // scratch (attention_scratch_bytes).
-import { exp4 } from './gelu';
+import { exp4 } from './math';
 import { pcg_hash, pcg_hash4 } from './rng';
 import { madd } from './simd';
 

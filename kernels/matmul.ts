@@ -9,6 +9,7 @@
 // backend can hand ranges [itemStart, itemEnd) to several threads; `scratch` is the
 // calling thread's packing buffer (matmul_scratch_bytes() bytes).
 
+import { gelu4 } from './math';
 import { madd } from './simd';
 
 const MR: i32 = 4;
@@ -38,49 +39,11 @@ export function matmul_rows_per_item(): u32 {
 
 // ---- activations (SIMD) ----
 
-// exp(x) by Cody-Waite reduction x = n ln2 + r and a degree-6 polynomial (Cephes expf), ~1 ulp.
-@inline function vexp(x: v128): v128 {
-  x = f32x4.min(f32x4.max(x, f32x4.splat(-87.3)), f32x4.splat(88.3));
-  const n = f32x4.nearest(f32x4.mul(x, f32x4.splat(1.44269504089)));
-  let r = f32x4.sub(x, f32x4.mul(n, f32x4.splat(0.693359375)));
-  r = f32x4.sub(r, f32x4.mul(n, f32x4.splat(-2.12194440e-4)));
-  let p = f32x4.splat(1.9875691500e-4);
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.3981999507e-3));
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(8.3334519073e-3));
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(4.1665795894e-2));
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.6666665459e-1));
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(5.0000001201e-1));
-  p = f32x4.add(f32x4.add(f32x4.mul(f32x4.mul(p, r), r), r), f32x4.splat(1.0));
-  const e = i32x4.shl(i32x4.add(i32x4.trunc_sat_f32x4_s(n), i32x4.splat(127)), 23);
-  return f32x4.mul(p, e);
-}
-
-// erf by Abramowitz & Stegun 7.1.26 (|error| <= 1.5e-7): 1 - t(a1 + t(a2 + ...)) exp(-x^2), t = 1/(1 + p|x|).
-@inline function verf(x: v128): v128 {
-  const ax = f32x4.abs(x);
-  const t = f32x4.div(f32x4.splat(1.0), f32x4.add(f32x4.splat(1.0), f32x4.mul(f32x4.splat(0.3275911), ax)));
-  let q = f32x4.splat(1.061405429);
-  q = f32x4.add(f32x4.mul(q, t), f32x4.splat(-1.453152027));
-  q = f32x4.add(f32x4.mul(q, t), f32x4.splat(1.421413741));
-  q = f32x4.add(f32x4.mul(q, t), f32x4.splat(-0.284496736));
-  q = f32x4.add(f32x4.mul(q, t), f32x4.splat(0.254829592));
-  const y = f32x4.sub(f32x4.splat(1.0), f32x4.mul(f32x4.mul(q, t), vexp(f32x4.neg(f32x4.mul(ax, ax)))));
-  // copy the sign of x
-  return v128.or(v128.and(y, i32x4.splat(0x7fffffff)), v128.and(x, i32x4.splat(0x80000000)));
-}
-
+// GELU from kernels/math.ts, the function gelu_backward differentiates.
 @inline function activate(v: v128, act: u32): v128 {
   if (act == ACT_RELU) return f32x4.max(v, f32x4.splat(0));
-  if (act == ACT_GELU_TANH) {
-    // 0.5x(1 + tanh(u)) = x / (1 + exp(-2u)), u = sqrt(2/pi)(x + 0.044715x^3)
-    const x3 = f32x4.mul(f32x4.mul(v, v), v);
-    const u2 = f32x4.mul(f32x4.add(v, f32x4.mul(x3, f32x4.splat(0.044715))), f32x4.splat(-1.5957691216057308));
-    return f32x4.div(v, f32x4.add(f32x4.splat(1.0), vexp(u2)));
-  }
-  if (act == ACT_GELU_ERF) {
-    const e = verf(f32x4.mul(v, f32x4.splat(0.7071067811865476)));
-    return f32x4.mul(f32x4.mul(v, f32x4.splat(0.5)), f32x4.add(f32x4.splat(1.0), e));
-  }
+  if (act == ACT_GELU_TANH) return gelu4(v, 0);
+  if (act == ACT_GELU_ERF) return gelu4(v, 1);
   return v;
 }
 

@@ -3,39 +3,12 @@
 // when the gradient is wanted), then one scaling pass. A target counts when t != ignoreIndex
 // and 0 <= t < V; other rows are ignored (loss 0, gradient 0).
 
+import { exp1, exp4 } from './math';
+
 const NEG_MAX: f32 = -3.4028234663852886e38;
 
 @inline function counted(t: i32, V: u32, ignoreIndex: i32): bool {
   return t != ignoreIndex && t >= 0 && <u32>t < V;
-}
-
-// exp(x) for x in [-87.3, 88.7] (Cephes expf: x = n ln2 + r, |r| <= ln2 / 2, degree-6
-// polynomial, ~1 ulp); results below FLT_MIN flush to 0 and NaN propagates.
-// f32x4.pmax (x86 maxps, one instruction) rather than f32x4.max (IEEE NaN/-0 handling, several):
-// pmax(x, lo) keeps a NaN x, and the row max ignores NaNs, which then reach the sum through exp.
-@inline function exp4(x: v128): v128 {
-  const lo = f32x4.splat(-87.33654);
-  const under = f32x4.lt(x, lo);
-  const xc = f32x4.pmax(x, lo);
-  // Round-to-nearest through the f32 mantissa: t = x log2e + 1.5 * 2^23 holds round(x log2e)
-  // in its low bits (|x log2e| < 2^22), so n = t - 1.5 * 2^23 and 2^n needs no conversion.
-  const t = f32x4.add(f32x4.mul(xc, f32x4.splat(1.44269504088896341)), f32x4.splat(12582912.0));
-  const n = f32x4.sub(t, f32x4.splat(12582912.0));
-  let r = f32x4.sub(xc, f32x4.mul(n, f32x4.splat(0.693359375)));
-  r = f32x4.add(r, f32x4.mul(n, f32x4.splat(2.12194440e-4)));
-  let y = f32x4.splat(1.9875691500e-4);
-  y = f32x4.add(f32x4.mul(y, r), f32x4.splat(1.3981999507e-3));
-  y = f32x4.add(f32x4.mul(y, r), f32x4.splat(8.3334519073e-3));
-  y = f32x4.add(f32x4.mul(y, r), f32x4.splat(4.1665795894e-2));
-  y = f32x4.add(f32x4.mul(y, r), f32x4.splat(1.6666665459e-1));
-  y = f32x4.add(f32x4.mul(y, r), f32x4.splat(5.0000001201e-1));
-  y = f32x4.add(f32x4.add(f32x4.mul(f32x4.mul(y, r), r), r), f32x4.splat(1));
-  const pow2 = i32x4.shl(i32x4.add(t, i32x4.splat(127 - 0x4b400000)), 23);
-  return v128.andnot(f32x4.mul(y, pow2), under);
-}
-
-@inline function exp1(x: f32): f32 {
-  return f32x4.extract_lane(exp4(f32x4.splat(x)), 0);
 }
 
 @inline function hsum(v: v128): f32 {

@@ -34,22 +34,13 @@ export type BackendName = 'webgpu' | 'wasm';
 
 /**
  * What a backend must provide: memory, transfers, and running one kernel.
- * Ops are written once against this interface.
+ * Ops are written once against this interface and never ask which backend they are on:
+ * `run` picks the kernel variant (WebGPU: by device capability, KernelDef.variants).
  */
 export interface Backend {
   readonly name: BackendName;
   /** Human-readable description (adapter, features). */
   readonly description: string;
-  /**
-   * Lanes every subgroup is guaranteed to have when kernels may use WGSL subgroup operations
-   * (the device has the `subgroups` feature); 0 when they may not (always on WASM).
-   */
-  readonly subgroupMinSize: number;
-  /**
-   * Whether ops should pick the kernel variants made for WebGPU adapters that run on the CPU
-   * (lavapipe, SwiftShader): few long invocations, vec4 loads, no barriers. False on WASM.
-   */
-  readonly cpuKernels: boolean;
   alloc(byteLength: number): Storage;
   /** Frees a storage. On WebGPU the memory is reused only after work already recorded has been submitted. */
   free(storage: Storage): void;
@@ -58,7 +49,7 @@ export interface Backend {
   read(storage: Storage, byteLength?: number): Promise<ArrayBuffer>;
   /** Copies bytes between storages (device side). */
   copy(src: Storage, dst: Storage, byteLength: number, srcOffset?: number, dstOffset?: number): void;
-  /** Records (WebGPU) or runs (WASM) one kernel. */
+  /** Records (WebGPU: the variant its device prefers) or runs (WASM) one kernel. */
   run(call: KernelCall): void;
   /** Submits recorded work. */
   flush(): void;

@@ -1,18 +1,25 @@
-// Public API of the runtime. Everything an embedding project (and src/) may use.
+// Public API of the runtime: what an embedding project (and src/) uses. Tiers:
+//   - here: runtimes, tensors, scopes, errors, autograd (backward, F: the differentiable
+//     functions), modules (nn), optimizers and schedules (optim), checkpoints (io);
+//   - `ops`: the raw kernels (no gradient recorded), for code that writes its own backward;
+//   - 'runtime/internal.ts' (package entry './internal'): backends, kernel definitions and
+//     the tape's recording functions, for writing new ops and for the runtime's own tests.
 export { createRuntime, Runtime, type RuntimeOptions, type BackendChoice } from './runtime.js';
+export type { WebGPUBackendOptions } from './webgpu/backend.js';
+export type { WasmBackendOptions } from './wasm/backend.js';
+export type { BackendName, MemoryStats } from './backend.js';
 export { Tensor } from './tensor.js';
-export { scope, scopeAsync, keep } from './scope.js';
-export type { Backend, BackendName, KernelCall, MemoryStats, Storage } from './backend.js';
-export { defineKernel, grid1d, type KernelDef, type ParamType } from './kernel.js';
 export type { DType, AnyTypedArray } from './dtype.js';
-export { sizeOf, formatShape, type Shape } from './shape.js';
+export type { Shape } from './shape.js';
+export { scope, scopeAsync, keep } from './scope.js';
 export { OpArgumentError, KernelError, OutOfMemoryError, DeviceLostError, BackendUnavailableError } from './errors.js';
-export { WebGPUBackend, type WebGPUBackendOptions } from './webgpu/backend.js';
-export { WasmBackend, type WasmBackendOptions } from './wasm/backend.js';
-export * from './ops/index.js';
-// Autograd, modules, optimizers.
-export { backward, noGrad, noGradAsync, isGradEnabled, record, needsGrad, discardTape, tapeLength, type BackwardFn, type TapeNode } from './autograd/index.js';
+export { WasmWorkerError } from './wasm/threads.js';
+// Autograd: backward() over the loss's runtime's tape (Runtime.noGrad() turns recording off).
+export { backward } from './autograd/backward.js';
 export * as F from './nn/functional.js';
+// Raw kernels: forward and backward ops that record nothing on the tape.
+export * as ops from './ops/index.js';
+// Modules, optimizers, LR schedules.
 export * from './nn/index.js';
 export * from './optim/index.js';
 // Checkpoints: safetensors encode/decode, state dicts, checksums; file I/O (Node/Deno only, lazily loads node:fs).

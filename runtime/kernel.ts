@@ -32,6 +32,51 @@ export interface KernelDef {
   readonly constants?: readonly string[];
   /** WebGPU dispatch size for the given params and constants. */
   workgroups(params: readonly number[], constants: readonly number[]): readonly [number, number?, number?];
+  /**
+   * Whether the WASM export takes the override constants after the params (default true).
+   * False for kernels whose constants only size WGSL registers (attention's DHP, QPT).
+   */
+  readonly wasmConstants?: boolean;
+  /**
+   * Other WGSL kernels computing the same thing (same inputs and outputs), in order of
+   * preference. The WebGPU backend runs the first one its device supports and that fits the
+   * call (see selectVariant); the WASM backend always runs this kernel's export.
+   */
+  readonly variants?: readonly KernelVariant[];
+}
+
+/** What a WebGPU device offers that kernel variants depend on. */
+export interface DeviceCapabilities {
+  /** Lanes every subgroup is guaranteed to have when kernels may use WGSL subgroup operations; 0 when they may not. */
+  readonly subgroupMinSize: number;
+  /**
+   * Whether to prefer the variants made for adapters that run compute on the CPU (lavapipe,
+   * SwiftShader): few long invocations, vec4 loads, no barriers.
+   */
+  readonly cpuKernels: boolean;
+}
+
+/** A variant of a kernel: the kernel, what it needs from the device, and the calls it serves. */
+export interface KernelVariant {
+  readonly kernel: KernelDef;
+  /** Device capabilities it needs (default: none). */
+  readonly needs?: (device: DeviceCapabilities) => boolean;
+  /** Whether it serves a call with these params and constants (alignment, size limits). Default: every call. */
+  readonly fits?: (params: readonly number[], constants: readonly number[]) => boolean;
+  /** The call's params and constants as this variant takes them (e.g. n / 4 for vec4 kernels). Default: unchanged. */
+  readonly adapt?: (params: readonly number[], constants: readonly number[], device: DeviceCapabilities) => { params: readonly number[]; constants: readonly number[] };
+}
+
+/** The kernel (and its params and constants) a device with `device`'s capabilities runs for `call`. */
+export function selectVariant<C extends { kernel: KernelDef; params: readonly number[]; constants?: readonly number[] }>(call: C, device: DeviceCapabilities): C {
+  const constants = call.constants ?? [];
+  for (const v of call.kernel.variants ?? []) {
+    if (v.needs && !v.needs(device)) continue;
+    if (v.fits && !v.fits(call.params, constants)) continue;
+    const adapted = v.adapt ? v.adapt(call.params, constants, device) : { params: call.params, constants };
+    return { ...call, kernel: v.kernel, params: adapted.params, constants: adapted.constants };
+  }
+  return call;
 }
 
 export function defineKernel(def: KernelDef): KernelDef {

@@ -5,6 +5,8 @@ import { formatShape, sizeOf, checkShape, type Shape } from './shape.js';
 import { Tensor } from './tensor.js';
 import { emptyTensor } from './ops/util.js';
 import { fill } from './ops/fill.js';
+import { isGradEnabled, noGrad, noGradAsync } from './autograd/grad_mode.js';
+import { discardTape, tapeLength } from './autograd/tape.js';
 import { WasmBackend, type WasmBackendOptions } from './wasm/backend.js';
 import { WebGPUBackend, type WebGPUBackendOptions } from './webgpu/backend.js';
 
@@ -26,8 +28,9 @@ export interface RuntimeOptions {
 }
 
 /**
- * A backend plus tensor constructors. Ops are free functions that take tensors;
- * they run on the backend their inputs live on.
+ * A backend plus tensor constructors and its autograd state. Ops are free functions that take
+ * tensors; they run on the backend their inputs live on and record on that runtime's tape.
+ * Two runtimes have two tapes: noGrad() on one leaves the other recording.
  */
 export class Runtime {
   /** Why 'auto' picked this backend (empty when forced). */
@@ -72,6 +75,31 @@ export class Runtime {
     const t = emptyTensor(this.backend, shape, dtype);
     fill(t, value);
     return t;
+  }
+
+  /** Runs fn with gradient recording off for this runtime's tensors (no tape nodes, nothing saved). */
+  noGrad<T>(fn: () => T): T {
+    return noGrad(this.backend, fn);
+  }
+
+  /** Async noGrad(): recording stays off until the promise settles (do not train concurrently). */
+  noGradAsync<T>(fn: () => Promise<T>): Promise<T> {
+    return noGradAsync(this.backend, fn);
+  }
+
+  /** False inside noGrad()/noGradAsync() of this runtime. */
+  get gradEnabled(): boolean {
+    return isGradEnabled(this.backend);
+  }
+
+  /** Nodes on this runtime's tape not yet consumed by backward(). */
+  tapeLength(): number {
+    return tapeLength(this.backend);
+  }
+
+  /** Drops this runtime's tape without running backward, freeing the saved activations. */
+  discardTape(): void {
+    discardTape(this.backend);
   }
 
   /** Submits recorded work (WebGPU); a no-op on WASM. */

@@ -46,22 +46,32 @@ const common = {
 
 /** Entry points: [input, output, platform, extra options]. */
 const bundles = [
-  ['runtime/index.ts', 'dist/index.js', 'neutral'],
   ['test/portable/deno-main.ts', 'dist/test/portable-deno.js', 'neutral'],
   ['test/portable/deno-train.ts', 'dist/test/deno-train.js', 'neutral'],
   ['test/portable/browser-main.ts', 'dist/test/portable-browser.js', 'browser'],
 ];
-for (const extra of ['src/cli/train.ts', 'src/cli/recommend.ts']) {
+for (const extra of ['src/cli/train.ts', 'src/cli/recommend.ts', 'src/cli/evaluate.ts', 'src/cli/compare-runs.ts']) {
   if (existsSync(extra)) bundles.push([extra, `dist/cli/${extra.split('/').pop().replace('.ts', '.js')}`, 'node', { packages: 'external' }]);
 }
 if (existsSync('demo/main.ts')) bundles.push(['demo/main.ts', 'dist/demo/main.js', 'browser']);
 
 if (!only || only === 'bundles') {
+  // The package's two entry points (package.json exports '.' and './internal'), split so they
+  // share one copy of the runtime's modules (and so of its state, such as the autograd tapes).
+  await build({
+    ...common,
+    entryPoints: { index: 'runtime/index.ts', internal: 'runtime/internal.ts' },
+    outdir: 'dist',
+    splitting: true,
+    chunkNames: 'chunks/[name]-[hash]',
+    platform: 'neutral',
+    mainFields: ['module', 'main'],
+  });
   for (const [entry, outfile, platform, extra] of bundles) {
     if (!existsSync(entry)) continue;
     await build({ ...common, entryPoints: [entry], outfile, platform, mainFields: ['module', 'main'], ...(extra ?? {}) });
   }
-  console.log(`build: esbuild ${bundles.filter(([e]) => existsSync(e)).length} bundles -> dist/`);
+  console.log(`build: esbuild the package (dist/index.js, dist/internal.js) and ${bundles.filter(([e]) => existsSync(e)).length} bundles -> dist/`);
 }
 
 if (!only && !args.has('--no-types')) {

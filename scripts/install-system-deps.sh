@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # System packages for WebGPU without a GPU on Debian bookworm:
 #   Mesa's lavapipe Vulkan driver from bookworm-backports (bookworm's own is too old for Dawn),
-#   the Vulkan loader, and Debian's Chromium for the browser tests.
+#   the Vulkan loader, and Debian's Chromium for the browser tests; and the Python packages of
+#   interop/pytorch (CPU torch, numpy) from the machine's pip index.
 # Idempotent; needs root (or sudo).
 set -euo pipefail
 SUDO=""
@@ -11,6 +12,9 @@ export DEBIAN_FRONTEND=noninteractive
 have_lavapipe() {
   dpkg-query -W -f='${Version}' mesa-vulkan-drivers 2>/dev/null | grep -q bpo
 }
+
+# CPU torch and numpy for the PyTorch hand-off (interop/pytorch/, test/interop-pytorch.test.ts).
+python3 -m pip install --quiet --disable-pip-version-check -r "$(dirname "$0")/../interop/pytorch/requirements.txt"
 
 if have_lavapipe && dpkg-query -W libvulkan1 >/dev/null 2>&1 && [ -x /usr/bin/chromium ]; then
   echo "system deps: lavapipe $(dpkg-query -W -f='${Version}' mesa-vulkan-drivers), libvulkan1 and chromium already installed"

@@ -1,4 +1,6 @@
 // BERT4Rec configuration: defaults, validation, merging from JSON and CLI flags.
+import { EvalSpecError, parseKs, parseMetricAtK, parseMetricNames } from './eval/metric-defs.js';
+import { parseProtocols } from './eval/protocols.js';
 
 export interface Bert4RecConfig {
   /** Maximum sequence length L. */
@@ -11,8 +13,10 @@ export interface Bert4RecConfig {
   heads: number;
   /** Feed-forward width (default 4 * hidden). */
   ffn: number;
-  /** Dropout on embeddings, attention probabilities and sub-layer outputs. */
+  /** Dropout on embeddings and sub-layer outputs, and on attention probabilities unless attnDropout is set. */
   dropout: number;
+  /** Dropout on attention probabilities (absent: the same as dropout). */
+  attnDropout?: number;
   /** Cloze mask probability. */
   maskProb: number;
   /** GELU form in the feed-forward and output head. */
@@ -54,6 +58,25 @@ export interface TrainConfig {
    * (0.1, the default: the original's one per dupe_factor = 10 cloze copies; 1: one per window).
    */
   maskLastFraction: number;
+  /** Step between sliding windows over long sequences (0: floor(maxLen / 2), the paper's). */
+  windowStride: number;
+  /** Cloze copies of each window per epoch, each with its own mask (TorchRec's dupe_factor). */
+  dupeFactor: number;
+  /** Evaluation protocols, comma-separated: full, popularity:N, uniform:N (src/eval/protocols.ts). */
+  evalProtocols: string;
+  /** Metrics reported (hr, recall, precision, ndcg, mrr, map) at each of `ks`. */
+  metrics: string;
+  ks: string;
+  /** The validation metric that picks the best checkpoint, on the first of evalProtocols. */
+  validMetric: string;
+  /** Tie rule of the ranking (src/eval/rank.ts). */
+  ties: 'pessimistic' | 'optimistic';
+  /** Stop after this many validations without a better validMetric (0: never). */
+  patience: number;
+  /** Keep a resumable checkpoint of each of the last N epochs, checkpoint-epoch-E/ (0: none). */
+  keepCheckpoints: number;
+  /** Write a step event to events.jsonl every N steps. */
+  logEvery: number;
 }
 
 export interface FullConfig {
@@ -91,13 +114,26 @@ export const DEFAULT_TRAIN: TrainConfig = {
   timeLimitMinutes: 56,
   lengthBucket: 32,
   maskLastFraction: 0.1,
+  windowStride: 0,
+  dupeFactor: 1,
+  evalProtocols: 'full,popularity:100',
+  metrics: 'hr,ndcg,mrr',
+  ks: '1,5,10,20',
+  validMetric: 'ndcg@10',
+  ties: 'pessimistic',
+  patience: 0,
+  keepCheckpoints: 0,
+  logEvery: 50,
 };
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
-type Spec = { kind: 'int' | 'number'; min: number; max: number; exclusiveMin?: boolean } | { kind: 'enum'; values: readonly string[] };
+type Spec =
+  | { kind: 'int' | 'number'; min: number; max: number; exclusiveMin?: boolean }
+  | { kind: 'enum'; values: readonly string[] }
+  | { kind: 'text'; parse: (s: string) => unknown };
 
 const MODEL_SPEC: Record<keyof Bert4RecConfig, Spec> = {
   maxLen: { kind: 'int', min: 1, max: 4096 },
@@ -106,6 +142,7 @@ const MODEL_SPEC: Record<keyof Bert4RecConfig, Spec> = {
   heads: { kind: 'int', min: 1, max: 64 },
   ffn: { kind: 'int', min: 1, max: 65536 },
   dropout: { kind: 'number', min: 0, max: 0.99 },
+  attnDropout: { kind: 'number', min: 0, max: 0.99 },
   maskProb: { kind: 'number', min: 0, max: 1, exclusiveMin: true },
   gelu: { kind: 'enum', values: ['erf', 'tanh'] },
   layerNormEps: { kind: 'number', min: 0, max: 1, exclusiveMin: true },
@@ -128,9 +165,29 @@ const TRAIN_SPEC: Record<keyof TrainConfig, Spec> = {
   timeLimitMinutes: { kind: 'number', min: 0, max: 1e6 },
   lengthBucket: { kind: 'int', min: 0, max: 4096 },
   maskLastFraction: { kind: 'number', min: 0, max: 1 },
+  windowStride: { kind: 'int', min: 0, max: 4096 },
+  dupeFactor: { kind: 'int', min: 1, max: 1000 },
+  evalProtocols: { kind: 'text', parse: parseProtocols },
+  metrics: { kind: 'text', parse: parseMetricNames },
+  ks: { kind: 'text', parse: parseKs },
+  validMetric: { kind: 'text', parse: parseMetricAtK },
+  ties: { kind: 'enum', values: ['pessimistic', 'optimistic'] },
+  patience: { kind: 'int', min: 0, max: 1e6 },
+  keepCheckpoints: { kind: 'int', min: 0, max: 1e6 },
+  logEvery: { kind: 'int', min: 1, max: 1e9 },
 };
 
 function checkValue(where: string, key: string, value: unknown, spec: Spec): unknown {
+  if (spec.kind === 'text') {
+    if (typeof value !== 'string') throw new ConfigError(`${where}.${key}: expected a string, got ${JSON.stringify(value)}`);
+    try {
+      spec.parse(value);
+    } catch (e) {
+      if (e instanceof EvalSpecError) throw new ConfigError(`${where}.${key}: ${e.message}`);
+      throw e;
+    }
+    return value;
+  }
   if (spec.kind === 'enum') {
     if (typeof value !== 'string' || !spec.values.includes(value)) {
       throw new ConfigError(`${where}.${key}: expected one of ${spec.values.join(', ')}, got ${JSON.stringify(value)}`);

@@ -4,7 +4,7 @@
 // compares like with like. TFJS runs on its wasm backend (single-threaded here).
 import type * as TF from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { attention, attentionBackward, layerNorm, layerNormBackward, matmul, softmaxCrossEntropy, type Tensor } from '../runtime/index.js';
+import { attention, attentionBackward, layerNorm, layerNormBackward, matmul, softmaxCrossEntropy, type Tensor } from '../runtime/internal.js';
 import { DEFAULT_MODEL, DEFAULT_TRAIN } from '../src/config.js';
 import { Bert4Rec } from '../src/model/bert4rec.js';
 import { syntheticBatch } from '../bench/compare/batch.js';

@@ -62,7 +62,7 @@ describe('interaction loaders (fixtures)', () => {
     expect(detectFormat('beauty.txt', '1\t17')).toBe('user-item');
     expect(detectFormat('events.tsv', 'user_id\titem_id\ttimestamp')).toBe('delimited');
     expect(detectFormat('ml-1m.zip', '')).toBe('movielens-zip');
-    expect(() => detectFormat('x.csv', '1,2,3')).toThrow(/pass format 'delimited'/);
+    expect(() => detectFormat('x.csv', '1,2,3')).toThrow(/pass --no-header --user-col 0 --item-col 1/);
     expect(() => detectFormat('x.txt', '1 2 3')).toThrow(/cannot detect the format.*3 fields/);
   });
 
@@ -127,7 +127,7 @@ describe('loader errors', () => {
     expect(() => parseInteractions('userId,movieId,rating,timestamp\n', { fileName: 'ratings.csv' })).toThrow(/ratings\.csv: no interactions \(no data lines after the header\)/);
     expect(() => parseInteractions('1,2,3,4\n', { fileName: 'ratings.csv' })).toThrow(/ratings\.csv:1: expected the header userId,movieId,rating,timestamp/);
     expect(() => parseInteractions('a b\nc d\n', { fileName: 'x.txt', format: 'user-item', strict: false })).toThrow(/x\.txt: no interactions \(all 2 data lines were malformed; first: x\.txt:1: non-numeric user id "a"/);
-    expect(() => parseInteractions('who,what\n1,2\n', { fileName: 'g.csv' })).toThrow(/cannot tell which column holds the user \(header columns: who, what\); pass userColumn/);
+    expect(() => parseInteractions('who,what\n1,2\n', { fileName: 'g.csv' })).toThrow(/cannot tell which column holds the user \(header columns: who, what\); pass --user-col NAME_OR_INDEX/);
     expect(() => parseInteractions(new Uint8Array([0x1f, 0x8b, 1, 2, 3]), { fileName: 'c.gz' })).toThrow(/c\.gz: corrupt gzip data/);
     expect(() => parseInteractions(strToU8('PK\u0003\u0004junk'), { fileName: 'c.zip' })).toThrow(/c\.zip: corrupt zip archive/);
   });

@@ -15,6 +15,7 @@ describe('preprocess (fixture)', () => {
     const ds = preprocess(await loadInteractionsFile(fx('ratings-mini.dat')));
     expect(ds.stats).toEqual({
       raw: { interactions: 36, users: 6, items: 8 },
+      droppedByRating: 0, minRating: null,
       droppedItems: 2, droppedItemInteractions: 3, // item 99 (2 ratings), item 77 (1)
       droppedUsers: 1, droppedUserInteractions: 4, // user 6 is left with 4
       rounds: 1,

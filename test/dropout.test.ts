@@ -1,5 +1,5 @@
 import { afterAll, describe, it } from 'vitest';
-import { dropout, dropoutBackward, scopeAsync, type Runtime } from '../runtime/index.js';
+import { dropout, dropoutBackward, scopeAsync, type Runtime } from '../runtime/internal.js';
 import { BACKENDS, destroyRuntimes, getRuntime } from './backends.js';
 import { dropoutCases } from './cases/dropout.js';
 import { assertClose } from './cases/assert.js';

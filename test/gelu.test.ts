@@ -1,6 +1,6 @@
-import { afterAll, describe, it } from 'vitest';
-import { biasGelu, geluBackward, scopeAsync, type GeluApprox, type Runtime } from '../runtime/index.js';
-import { BACKENDS, destroyRuntimes, getRuntime } from './backends.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import { backward, biasGelu, F, gelu, geluBackward, matmulBiasActivation, scope, scopeAsync, type GeluApprox, type Runtime } from '../runtime/internal.js';
+import { BACKENDS, BACKENDS_WITH_VARIANTS, destroyRuntimes, getRuntime } from './backends.js';
 import { geluCases } from './cases/gelu.js';
 import { assertClose } from './cases/assert.js';
 import { randomArray } from './reference/random.js';
@@ -34,6 +34,63 @@ describe('gelu: WebGPU and WASM agree', () => {
       // both within GELU_TOL of float64 (test/cases/gelu.ts), so within twice that of each other
       assertClose(a.out, b.out, { atol: 1.2e-6, rtol: 2e-6 }, 'out');
       assertClose(a.d, b.d, { atol: 1e-6, rtol: 2e-6 }, 'dpre');
+    });
+  }
+});
+
+// One GELU everywhere: the plain kernel, the bias-fused kernel and the matmul epilogue
+// (F.linear's fused activation) compute the same function bit for bit, and the gradient
+// F.linear records (geluBackward) is its derivative, checked by central differences of the
+// fused epilogue itself.
+describe.each(BACKENDS_WITH_VARIANTS)('gelu paths on %s', (backend) => {
+  const N = 1027; // rows of 4 columns: 4108 values, tails included
+  const xs = Float32Array.from(randomArray(4 * N, 11, -7, 7));
+  xs.set([0, -0.5, 0.5, -3, 3, -15.5, 15.5, 1e-3]); // zero, kinks of the clamps, the far tails
+  const identity = new Float32Array([1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1]);
+
+  for (const approx of ['tanh', 'erf'] as const) {
+    const act = approx === 'tanh' ? 'gelu_tanh' : 'gelu_erf';
+    /** gelu(x) through F.linear's fused epilogue: x [N, 4] @ I^T + 0 (the product and the bias add are exact). */
+    const epilogue = (rt: Runtime, x: Float32Array) =>
+      rt.noGrad(() => scopeAsync(async () => (await F.linear(rt.tensor(x, [N, 4]), rt.tensor(identity, [4, 4]), rt.zeros([4]), act).data()) as Float32Array));
+
+    it(`${approx}: gelu, biasGelu and the matmul epilogue agree bit for bit`, async () => {
+      const rt = await getRuntime(backend);
+      const plain = await scopeAsync(async () => (await gelu(rt.tensor(xs, [N, 4]), approx).data()) as Float32Array);
+      const fusedBias = await scopeAsync(async () => (await biasGelu(rt.tensor(xs, [N, 4]), rt.zeros([4]), approx).out.data()) as Float32Array);
+      const fusedMatmul = await epilogue(rt, xs);
+      const scalarLoads = await scopeAsync(async () => {
+        // K = 3: the matmul's scalar loaders (and, on WebGPU, its scalar-load variants).
+        const x3 = Float32Array.from({ length: 3 * N }, (_, i) => xs[i]);
+        const eye3 = new Float32Array([1, 0, 0, 0, 1, 0, 0, 0, 1]);
+        return (await matmulBiasActivation(rt.tensor(x3, [N, 3]), rt.tensor(eye3, [3, 3]), rt.zeros([3]), act).out.data()) as Float32Array;
+      });
+      const mismatch = (got: Float32Array, want: Float32Array, what: string) => {
+        for (let i = 0; i < got.length; i++) if (!Object.is(got[i], want[i])) return `${what}: x=${xs[i]} gives ${got[i]}, gelu gives ${want[i]}`;
+        return null;
+      };
+      expect(mismatch(fusedBias, plain, 'biasGelu')).toBeNull();
+      expect(mismatch(fusedMatmul, plain, 'matmul epilogue')).toBeNull();
+      expect(mismatch(scalarLoads, plain.subarray(0, 3 * N), 'matmul epilogue, scalar loads')).toBeNull();
+    });
+
+    it(`${approx}: F.linear's gradient through the fused epilogue is the derivative of that epilogue`, async () => {
+      const rt = await getRuntime(backend);
+      const h = 1 / 64; // exact in f32; x +- h are rounded, so divide by their actual difference
+      const xp = Float32Array.from(xs, (x) => x + h);
+      const xm = Float32Array.from(xs, (x) => x - h);
+      const [fp, fm] = [await epilogue(rt, xp), await epilogue(rt, xm)];
+      const x = rt.tensor(xs, [N, 4]);
+      x.requiresGrad = true;
+      const w = rt.tensor(identity, [4, 4]);
+      const b = rt.zeros([4]);
+      const loss = scope(() => F.sumAll(F.linear(x, w, b, act)));
+      backward(loss);
+      const grad = (await x.grad!.data()) as Float32Array;
+      for (const t of [x, w, b, loss]) t.dispose();
+      // Central differences: truncation h^2/6 |gelu'''| <= 1e-4, rounding 2^-24 |gelu| / h <= 1e-5 here.
+      const fd = Float64Array.from(xs, (_, i) => (fp[i] - fm[i]) / (xp[i] - xm[i]));
+      assertClose(grad, fd, { atol: 3e-4, rtol: 1e-3 }, `${approx} gradient vs central differences`);
     });
   }
 });

@@ -1,5 +1,5 @@
 import { afterAll, describe, it } from 'vitest';
-import { layerNorm, layerNormBackward, sumRows, scopeAsync, type Runtime } from '../runtime/index.js';
+import { layerNorm, layerNormBackward, sumRows, scopeAsync, type Runtime } from '../runtime/internal.js';
 import { BACKENDS_WITH_VARIANTS, destroyRuntimes, getRuntime } from './backends.js';
 import { layerNormCases } from './cases/layernorm.js';
 import { assertClose } from './cases/assert.js';

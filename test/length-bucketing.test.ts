@@ -3,7 +3,7 @@
 // must give the model the same outputs as the full-width batch, an epoch must still train
 // every sample once with the same masks, and evaluation must give the same ranks.
 import { afterAll, describe, expect, it } from 'vitest';
-import { noGrad, scope, type Runtime } from '../runtime/index.js';
+import { scope, type Runtime } from '../runtime/index.js';
 import { epochBatches, type TrainBatch } from '../src/data/batches.js';
 import type { Dataset } from '../src/data/preprocess.js';
 import { buildSamples } from '../src/data/samples.js';
@@ -112,7 +112,7 @@ describe('length bucketing', () => {
       for (const b of [narrow, wide]) {
         const dev = trainBatchToDevice(rt, b, 8);
         try {
-          const [logits, loss] = noGrad(() => scope(() => {
+          const [logits, loss] = rt.noGrad(() => scope(() => {
             const lg = model.logits(dev.inputs);
             return [lg, model.loss(dev.inputs, dev.targets)];
           }));

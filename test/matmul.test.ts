@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { createRuntime, matmul, matmulBackward, matmulBiasActivation, scopeAsync, WasmBackend, type Activation, type Runtime } from '../runtime/index.js';
+import { createRuntime, matmul, matmulBackward, matmulBiasActivation, scopeAsync, WasmBackend, WebGPUBackend, type Activation, type Runtime } from '../runtime/internal.js';
 import { MATMUL_ROWS_PER_ITEM } from '../runtime/ops/matmul.js';
 import { BACKENDS_WITH_VARIANTS, destroyRuntimes, getRuntime } from './backends.js';
 import { matmulCases, matmulTol, operandShapes, type MatmulCaseShape } from './cases/matmul.js';
@@ -43,7 +43,7 @@ const AGREE: Array<[MatmulCaseShape, Activation]> = [
 ];
 
 it('the portable WebGPU runtime has subgroups and CPU-adapter kernels off', async () => {
-  const { backend } = await getRuntime('webgpu-portable');
+  const backend = (await getRuntime('webgpu-portable')).backend as WebGPUBackend;
   expect(backend.subgroupMinSize).toBe(0);
   expect(backend.cpuKernels).toBe(false);
 });

@@ -5,7 +5,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { constantLr, F, scope, noGrad, type Runtime } from '../runtime/index.js';
+import { constantLr, F, scope, type Runtime } from '../runtime/index.js';
 import { CHECKPOINT_FORMAT, loadModelWeights, saveCheckpoint, type CheckpointConfig } from '../src/checkpoint.js';
 import { DEFAULT_TRAIN, type Bert4RecConfig } from '../src/config.js';
 import { Bert4Rec, isNoDecay } from '../src/model/bert4rec.js';
@@ -112,7 +112,7 @@ describe('BERT4Rec model', () => {
       const batch = firstBatch(seqs, V, cfg.maxLen, 5);
       const dev = trainBatchToDevice(rt, batch, 6); // one padding sequence, padded rows
       model.eval();
-      const { logits, loss } = noGrad(() => scope(() => ({ logits: model.logits(dev.inputs), loss: model.loss(dev.inputs, dev.targets) })));
+      const { logits, loss } = rt.noGrad(() => scope(() => ({ logits: model.logits(dev.inputs), loss: model.loss(dev.inputs, dev.targets) })));
       const got = (await logits.data()) as Float32Array;
       const gotLoss = await loss.item();
       logits.dispose();
@@ -137,7 +137,7 @@ describe('BERT4Rec model', () => {
       const model = new Bert4Rec(rt, V, cfg, 7);
       const dev = trainBatchToDevice(rt, firstBatch(seqs, V, cfg.maxLen, 5), 6);
       model.eval();
-      const { rowsOnly, full } = noGrad(() =>
+      const { rowsOnly, full } = rt.noGrad(() =>
         scope(() => ({
           rowsOnly: model.encode(dev.inputs.ids, dev.inputs.keyMask, dev.inputs.rows),
           full: F.gatherRows(model.encode(dev.inputs.ids, dev.inputs.keyMask), dev.inputs.rows),
@@ -168,6 +168,20 @@ describe('BERT4Rec model', () => {
     expect(a.losses[19]).toBeLessThan(a.losses[0]);
     // Observed: losses within 3e-7 relative, parameters within 2e-7 absolute.
     for (const [n, p] of a.params) assertClose(p, b.params.get(n)!, { atol: 1e-5, rtol: 1e-4 }, n);
+  });
+
+  it('model.attnDropout drops attention probabilities alone (absent: the same rate as dropout)', async () => {
+    const rt = await getRuntime('wasm');
+    const loss = async (cfg: Bert4RecConfig) => (await run(rt, cfg, 1, 1e-3, 8)).losses[0];
+    const none = await loss(tinyConfig({ dropout: 0 }));
+    const attnOnly = await loss(tinyConfig({ dropout: 0, attnDropout: 0.5 }));
+    const both = await loss(tinyConfig({ dropout: 0.5 }));
+    const bothExplicit = await loss(tinyConfig({ dropout: 0.5, attnDropout: 0.5 }));
+    const hiddenOnly = await loss(tinyConfig({ dropout: 0.5, attnDropout: 0 }));
+    expect(attnOnly).not.toBe(none);
+    expect(bothExplicit).toBe(both);
+    expect(hiddenOnly).not.toBe(both);
+    expect(hiddenOnly).not.toBe(none);
   });
 
   for (const name of BACKENDS) {
@@ -201,7 +215,7 @@ describe('BERT4Rec model', () => {
       const logitsOf = async (rt: Runtime, model: Bert4Rec) => {
         model.eval();
         const dev = trainBatchToDevice(rt, batch, 8);
-        const out = noGrad(() => scope(() => model.logits(dev.inputs)));
+        const out = rt.noGrad(() => scope(() => model.logits(dev.inputs)));
         const data = (await out.data()) as Float32Array;
         out.dispose();
         dev.dispose();

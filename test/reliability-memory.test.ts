@@ -17,7 +17,7 @@
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import { afterAll, describe, expect, it } from 'vitest';
-import { AdamW, tapeLength } from '../runtime/index.js';
+import { AdamW } from '../runtime/index.js';
 import { BACKENDS, destroyRuntimes, getRuntime } from './backends.js';
 import { Mlp, toyData, trainStep } from './cases/nn.js';
 
@@ -55,7 +55,7 @@ describe.each(BACKENDS)(`memory over ${STEPS} training steps on %s`, (backend) =
       const loss = trainStep(model, opt, x, y);
       losses.push(await loss.item());
       loss.dispose();
-      expect(tapeLength()).toBe(0);
+      expect(rt.tapeLength()).toBe(0);
       const m = rt.memory();
       mem.push({ live: m.liveBytes, count: m.liveCount, pooled: m.pooledBytes, peak: m.peakLiveBytes, reserved: m.reservedBytes });
       if (i % GC_EVERY === GC_EVERY - 1) {

@@ -13,7 +13,7 @@ import {
   OutOfMemoryError,
   type Runtime,
   WebGPUBackend,
-} from '../runtime/index.js';
+} from '../runtime/internal.js';
 import { destroyRuntimes, getRuntime } from './backends.js';
 
 afterAll(destroyRuntimes);

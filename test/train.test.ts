@@ -98,8 +98,11 @@ describe('training loop', () => {
         now: () => (t += 50), // 50 ms per call: the 60 ms limit passes within the first epoch
       });
       expect(r.stoppedBy).toBe('time-limit');
-      expect(r.epochsCompleted).toBe(1);
-      expect(r.history[0].valid).toBeDefined();
+      // Stopped inside epoch 1: no epoch is complete; checkpoint-last records the position
+      // (test/reliability-exact-resume.test.ts resumes from it), and the test metrics are still reported.
+      expect(r.epochsCompleted).toBe(0);
+      expect(r.history).toEqual([]);
+      expect(r.steps).toBeGreaterThan(0);
       expect(r.test!.bert4rec.full.users).toBe(30);
     } finally {
       await rm(dir, { recursive: true, force: true });

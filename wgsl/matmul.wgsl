@@ -66,25 +66,12 @@ fn fma_row(acc: vec4f, a: vec4f, bm: mat4x4f) -> vec4f {
   return fma(vec4f(a.w), bm[3], s);
 }
 
-fn gelu_tanh(x: f32) -> f32 {
-  // 0.5x(1 + tanh(u)) = x / (1 + exp(-2u)), u = sqrt(2/pi)(x + 0.044715x^3)
-  let u2 = -1.5957691216057308 * (x + 0.044715 * x * x * x);
-  return x / (1.0 + exp(min(u2, 88.0)));
-}
-
-// Abramowitz & Stegun 7.1.26, |error| <= 1.5e-7.
-fn erf_approx(x: f32) -> f32 {
-  let ax = abs(x);
-  let t = 1.0 / (1.0 + 0.3275911 * ax);
-  let q = ((((1.061405429 * t - 1.453152027) * t + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t;
-  return sign(x) * (1.0 - q * exp(-ax * ax));
-}
-
+// GELU from wgsl/lib/math.wgsl (prepended), the function geluBackward differentiates.
 fn activate(x: f32) -> f32 {
   switch (ACT) {
     case 1u: { return max(x, 0.0); }
     case 2u: { return gelu_tanh(x); }
-    case 3u: { return 0.5 * x * (1.0 + erf_approx(x * 0.7071067811865476)); }
+    case 3u: { return gelu_erf(x); }
     default: { return x; }
   }
 }

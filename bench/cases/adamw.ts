@@ -2,7 +2,7 @@
 // V = 3420, max length 200): item and position embeddings, per layer Q/K/V/O and FFN weights
 // and biases and two LayerNorms, the embedding LayerNorm, the output transform + LayerNorm and
 // the output bias: 41 tensors, 339,484 floats.
-import { adamW, clipScale, gradNormSquared, scope, type Runtime, type Tensor } from '../../runtime/index.js';
+import { adamW, clipScale, gradNormSquared, scope, type Runtime, type Tensor } from '../../runtime/internal.js';
 import type { BenchCase } from '../types.js';
 
 const d = 64;

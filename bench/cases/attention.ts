@@ -1,7 +1,7 @@
 // Attention at BERT4Rec's benchmark shape (B=64, L=200, d=64, h=2, dh=32): the fused forward,
 // fused forward+backward, and the unfused forward (transposes + matmul + maskedSoftmax + matmul)
 // the fused kernel is compared with. Inputs: deterministic values, ~10% of keys padded.
-import { attention, attentionBackward, attentionUnfused, scope, type Runtime, type Tensor } from '../../runtime/index.js';
+import { attention, attentionBackward, attentionUnfused, scope, type Runtime, type Tensor } from '../../runtime/internal.js';
 import type { BenchCase } from '../types.js';
 
 const B = 64;

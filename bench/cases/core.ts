@@ -1,5 +1,5 @@
 // Benchmarks of the first ops: elementwise add, sum over an axis, transpose, naive matmul.
-import { add, matmulNaive, scope, sum, transpose, type Runtime, type Tensor } from '../../runtime/index.js';
+import { add, matmulNaive, scope, sum, transpose, type Runtime, type Tensor } from '../../runtime/internal.js';
 import type { BenchCase } from '../types.js';
 
 /** A deterministic f32 tensor (values in [-1, 1]). */

@@ -1,7 +1,7 @@
 // Embedding gather and its deterministic scatter-add backward at BERT4Rec's input shape:
 // n = 64 x 200 = 12800 token ids, V = 3420, d = 64. The ids mimic a batch: ~30% PAD (id 0),
 // ~15% MASK (id 3419), the rest spread over the items.
-import { embeddingGather, embeddingScatterAdd, scope, type Runtime } from '../../runtime/index.js';
+import { embeddingGather, embeddingScatterAdd, scope, type Runtime } from '../../runtime/internal.js';
 import type { BenchCase } from '../types.js';
 
 const n = 12800;

@@ -1,6 +1,6 @@
 // biasGelu and geluBackward at BERT4Rec's FFN shape (R = 64 * 200 rows, C = 4 * 64 = 256), both
 // GELU forms, and dropout at the same size.
-import { biasGelu, dropout, geluBackward, scope, type GeluApprox, type Runtime, type Tensor } from '../../runtime/index.js';
+import { biasGelu, dropout, geluBackward, scope, type GeluApprox, type Runtime, type Tensor } from '../../runtime/internal.js';
 import type { BenchCase } from '../types.js';
 
 function input(rt: Runtime, shape: number[], seed = 0): Tensor {

@@ -1,6 +1,6 @@
 // Layer norm (fused residual add) forward and backward, and sumRows, at BERT4Rec's shape:
 // rows R = B * L = 64 * 200 = 12800, hidden d = 64.
-import { layerNorm, layerNormBackward, scope, sumRows, type Runtime, type Tensor } from '../../runtime/index.js';
+import { layerNorm, layerNormBackward, scope, sumRows, type Runtime, type Tensor } from '../../runtime/internal.js';
 import type { BenchCase } from '../types.js';
 
 function input(rt: Runtime, shape: number[], seed = 0): Tensor {

@@ -2,7 +2,7 @@
 // d = 64, FFN 256, 2560 masked rows against 3418 items). Weights are stored [out, in] and
 // used with transB, as the model does. Plus the naive WGSL matmul at a medium shape, for
 // the tiled-vs-naive comparison (both at 512^3).
-import { matmul, matmulBackward, matmulNaive, scope, type Activation, type Runtime, type Tensor } from '../../runtime/index.js';
+import { matmul, matmulBackward, matmulNaive, scope, type Activation, type Runtime, type Tensor } from '../../runtime/internal.js';
 import type { BenchCase } from '../types.js';
 
 function input(rt: Runtime, shape: number[], seed: number): Tensor {

@@ -1,6 +1,6 @@
 // Fused softmax cross-entropy over BERT4Rec's masked rows: R = 2560 (64 sequences x 200
 // positions x 20% masked), V = 3420 (3418 items + PAD + MASK), 10% of rows ignored.
-import { scope, softmaxCrossEntropy, type Runtime } from '../../runtime/index.js';
+import { scope, softmaxCrossEntropy, type Runtime } from '../../runtime/internal.js';
 import type { BenchCase } from '../types.js';
 
 const R = 2560;

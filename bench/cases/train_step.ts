@@ -2,7 +2,7 @@
 // forward-only pass (eval mode, no tape) at the paper's ML-1M shape: B=64, L=200, d=64,
 // 2 layers, 2 heads, FFN 256, V=3418 (+PAD, MASK), 2560 masked rows (20%).
 // Each is its own group, so the reported group peak is the step's own peak live memory.
-import { noGrad, scope } from '../../runtime/index.js';
+import { scope } from '../../runtime/index.js';
 import { DEFAULT_MODEL, DEFAULT_TRAIN } from '../../src/config.js';
 import { Bert4Rec } from '../../src/model/bert4rec.js';
 import { trainBatchToDevice } from '../../src/model/inputs.js';
@@ -41,7 +41,7 @@ export const benchCases: BenchCase[] = [
       model.eval();
       const dev = trainBatchToDevice(rt, syntheticBatch(B, L, V, R), B);
       return {
-        run: () => noGrad(() => scope(() => void model.loss(dev.inputs, dev.targets))),
+        run: () => rt.noGrad(() => scope(() => void model.loss(dev.inputs, dev.targets))),
         dispose() {
           dev.dispose();
           model.dispose();

@@ -112,7 +112,7 @@ export async function measureCpuCeiling(seconds = 0.5, arrayMiB = 32): Promise<C
   // (turns on Node 20's V8 flag for relaxed SIMD, as the WASM backend does; workers share it)
   let fmaGflopsOneCore: number | null = null;
   let fmaGflopsAllCores: number | null = null;
-  if (relaxedSimdAvailable(peakRelaxedWasm as Uint8Array<ArrayBuffer>)) {
+  if (relaxedSimdAvailable(peakRelaxedWasm as Uint8Array<ArrayBuffer>, true)) {
     fmaGflopsOneCore = await measure(peakRelaxedWasm, 'flops', seconds, arrayBytes);
     fmaGflopsAllCores = cores > 1 ? await inWorkers(cores, 'flops', seconds, arrayBytes, peakRelaxedWasm) : fmaGflopsOneCore;
   }

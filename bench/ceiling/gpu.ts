@@ -1,7 +1,7 @@
 // WebGPU ceiling: vec4 multiply-add throughput and a device-side copy's bandwidth, measured
 // through the runtime's own kernel path (one dispatch per run, like every op). On lavapipe this
 // is the CPU seen through the Vulkan driver; on a GPU it is the GPU's attainable peak.
-import { defineKernel, type Runtime } from '../../runtime/index.js';
+import { defineKernel, type Runtime } from '../../runtime/internal.js';
 
 export interface GpuCeiling {
   gflops: number;

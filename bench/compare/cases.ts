@@ -1,7 +1,7 @@
 // The comparisons: our ops (runtime/index.ts) and our training step (src/) against the same
 // computation in TensorFlow.js (bench/tfjs/), on identical host inputs.
 import type * as TF from '@tensorflow/tfjs-core';
-import { attention, attentionBackward, layerNorm, layerNormBackward, matmul, scope, softmaxCrossEntropy, type Runtime, type Tensor } from '../../runtime/index.js';
+import { attention, attentionBackward, layerNorm, layerNormBackward, matmul, scope, softmaxCrossEntropy, type Runtime, type Tensor } from '../../runtime/internal.js';
 import { DEFAULT_MODEL, DEFAULT_TRAIN } from '../../src/config.js';
 import { createTfBert4Rec } from '../tfjs/bert4rec.js';
 import * as ref from '../tfjs/ops.js';

@@ -25,7 +25,7 @@ function addOwned(a: Tensor, b: Tensor): Tensor {
 
 /**
  * Backpropagates from `loss` (a single-element tensor unless `gradOutput`, of loss's shape,
- * is given). Consumes the whole tape: every node recorded since the last backward() or
+ * is given). Consumes the whole tape of loss's runtime: every node recorded since the last backward() or
  * discardTape() is released, also those that do not lead to `loss`. Gradients of leaves
  * that require grad are added to their `.grad`.
  */
@@ -39,10 +39,10 @@ export function backward(loss: Tensor, gradOutput?: Tensor): void {
   if (gradOutput && gradOutput.size !== loss.size) {
     throw new OpArgumentError('backward', `gradOutput ${formatShape(gradOutput.shape)} does not match the loss ${formatShape(loss.shape)}`);
   }
-  const nodes = takeTape();
+  const nodes = takeTape(loss.backend);
   const grads = new Map<Tensor, Tensor>();
   try {
-    noGrad(() => {
+    noGrad(loss.backend, () => {
       const seed = gradOutput ? keep(gradOutput.view(loss.shape)) : keep(fill(emptyTensor(loss.backend, loss.shape, 'f32'), 1));
       if (!gradOutput) markUnitGradient(seed);
       accumulate(loss, seed, grads, 'backward', 0);

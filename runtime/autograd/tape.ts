@@ -9,8 +9,9 @@
 import { OpArgumentError } from '../errors.js';
 import { keep } from '../scope.js';
 import { formatShape } from '../shape.js';
+import type { Backend } from '../backend.js';
 import type { Tensor } from '../tensor.js';
-import { isGradEnabled } from './grad_mode.js';
+import { autogradState, isGradEnabled } from './grad_mode.js';
 
 /**
  * Computes the gradients of a node's inputs from the gradients of its outputs.
@@ -34,13 +35,12 @@ export interface TapeNode {
   released: boolean;
 }
 
-const tape: TapeNode[] = [];
+/** The node that produced each tensor recorded as an output (tensors are unique, so one map serves every runtime). */
 const producers = new WeakMap<Tensor, TapeNode>();
 
-/** Whether an op on these inputs must record (grad mode on and some input requires grad). */
+/** Whether an op on these inputs must record (grad mode on in their runtime and some input requires grad). */
 export function needsGrad(...inputs: (Tensor | null | undefined)[]): boolean {
-  if (!isGradEnabled()) return false;
-  for (const t of inputs) if (t && t.requiresGrad) return true;
+  for (const t of inputs) if (t && t.requiresGrad) return isGradEnabled(t.backend);
   return false;
 }
 
@@ -50,6 +50,8 @@ export function needsGrad(...inputs: (Tensor | null | undefined)[]): boolean {
  * the tape takes handles on them, so the caller still owns (and disposes) the originals.
  */
 export function record(op: string, inputs: readonly (Tensor | null)[], outputs: readonly Tensor[], save: readonly Tensor[], backward: BackwardFn): TapeNode {
+  const owner = outputs[0] ?? inputs.find((t) => t);
+  if (!owner) throw new OpArgumentError(op, 'record() needs at least one input or output tensor');
   const node: TapeNode = {
     op,
     inputs: [...inputs],
@@ -62,7 +64,7 @@ export function record(op: string, inputs: readonly (Tensor | null)[], outputs: 
     o.requiresGrad = true;
     producers.set(o, node);
   }
-  tape.push(node);
+  autogradState(owner.backend).tape.push(node);
   return node;
 }
 
@@ -86,13 +88,14 @@ export function isUnitGradient(t: Tensor): boolean {
   return unitGradients.has(t);
 }
 
-/** Number of nodes recorded and not yet consumed by backward(). */
-export function tapeLength(): number {
-  return tape.length;
+/** Number of nodes recorded on this backend's tape and not yet consumed by backward(). */
+export function tapeLength(backend: Backend): number {
+  return autogradState(backend).tape.length;
 }
 
-/** Takes every recorded node off the tape (for backward()). */
-export function takeTape(): TapeNode[] {
+/** Takes every recorded node off this backend's tape (for backward()). */
+export function takeTape(backend: Backend): TapeNode[] {
+  const tape = autogradState(backend).tape;
   return tape.splice(0, tape.length);
 }
 
@@ -107,8 +110,8 @@ export function releaseNode(node: TapeNode): void {
  * Drops every recorded node without running backward, freeing the saved activations
  * (e.g. after a forward pass in grad mode whose loss is not differentiated).
  */
-export function discardTape(): void {
-  for (const node of takeTape()) releaseNode(node);
+export function discardTape(backend: Backend): void {
+  for (const node of takeTape(backend)) releaseNode(node);
 }
 
 /** Error for a gradient whose shape does not fit the tensor it flows into. */

@@ -13,7 +13,7 @@ import doutF32Wgsl from '../../wgsl/attention_dout_f32.wgsl';
 import doutVec4Wgsl from '../../wgsl/attention_dout_vec4.wgsl';
 import type { Backend, Storage } from '../backend.js';
 import { describeArgs, OpArgumentError } from '../errors.js';
-import { defineKernel, grid1d, type KernelDef } from '../kernel.js';
+import { defineKernel, grid1d, type KernelDef, type KernelVariant } from '../kernel.js';
 import type { ParallelKernelDef } from '../wasm/parallel.js';
 import { scope } from '../scope.js';
 import type { Tensor } from '../tensor.js';
@@ -21,7 +21,7 @@ import { matmul } from './matmul.js';
 import { dropoutParams, maskedSoftmax, type DropoutOptions } from './masked_softmax.js';
 import { transpose } from './transpose.js';
 import { commonBackend, emptyTensor, expectTensor } from './util.js';
-import { SUBGROUP_PRELUDE, useSubgroups } from './variants.js';
+import { hasSubgroups, SUBGROUP_PRELUDE } from './variants.js';
 
 /** Largest head size the kernels take (registers / shared tiles hold dh <= 128). */
 export const ATTENTION_MAX_HEAD_DIM = 128;
@@ -31,32 +31,16 @@ const BLOCK = 64;
 // Params of the fused kernels: B, L, d, heads, dh, scale, dropout, threshold, seed, invKeep.
 const PARAMS = ['u32', 'u32', 'u32', 'u32', 'u32', 'f32', 'u32', 'u32', 'u32', 'f32'] as const;
 const blocks = ([B, L, , heads]: readonly number[]) => [Math.ceil(L / BLOCK), heads, B] as const;
+const fwdWorkgroups = ([B, L, , heads]: readonly number[], [, qpt]: readonly number[]) => [Math.ceil(L / (BLOCK * qpt)), heads, B] as const;
 // Shader text: [subgroup prelude] + rng + common + row loads (f32 or vec4) [+ dOut loads] + kernel.
 const lib = rngWgsl + commonWgsl + rowsF32Wgsl;
 const libBwd = lib + doutF32Wgsl;
 const libVec4 = rngWgsl + commonWgsl + rowsVec4Wgsl;
 const libVec4Bwd = libVec4 + doutVec4Wgsl;
 
-// Override constant DHP = ceil(dh / 4): one pipeline per head size (loops over dh unroll).
-// The forward also takes QPT, queries per invocation (see fwdConstants).
-export const attentionFwdKernel = defineKernel({
-  name: 'attention_fwd', wgsl: lib + fwdWgsl, inputs: 4, outputs: 2, params: PARAMS, constants: ['DHP', 'QPT'],
-  workgroups: ([B, L, , heads], [, qpt]) => [Math.ceil(L / (BLOCK * qpt)), heads, B],
-});
-export const attentionBwdPrepKernel = defineKernel({
-  name: 'attention_bwd_prep', wgsl: prepWgsl, inputs: 3, outputs: 1,
-  params: ['u32', 'u32', 'u32', 'u32', 'u32'], // rows, L, d, heads, dh
-  workgroups: ([rows]) => grid1d(rows, 64),
-});
-export const attentionBwdQKernel = defineKernel({
-  name: 'attention_bwd_q', wgsl: libBwd + bwdQWgsl, inputs: 6, outputs: 1, params: PARAMS, constants: ['DHP'], workgroups: blocks,
-});
-export const attentionBwdKvKernel = defineKernel({
-  name: 'attention_bwd_kv', wgsl: libBwd + bwdKvWgsl, inputs: 6, outputs: 2, params: PARAMS, constants: ['DHP'], workgroups: blocks,
-});
-// Subgroup variants (used when useSubgroups(backend)), each with f32 row loads (any head size) and vec4 ones (d, dh multiples of 4).
+// Subgroup WebGPU variants, each with f32 row loads (any head size) and vec4 ones (d, dh multiples of 4).
 const fwdSg = (name: string, rows: string) =>
-  defineKernel({ name, wgsl: SUBGROUP_PRELUDE + rows + fwdSubgroupWgsl, inputs: 4, outputs: 2, params: PARAMS, constants: ['DHP', 'QPT'], workgroups: attentionFwdKernel.workgroups });
+  defineKernel({ name, wgsl: SUBGROUP_PRELUDE + rows + fwdSubgroupWgsl, inputs: 4, outputs: 2, params: PARAMS, constants: ['DHP', 'QPT'], workgroups: fwdWorkgroups });
 const bwdQSg = (name: string, rows: string) =>
   defineKernel({ name, wgsl: SUBGROUP_PRELUDE + rows + bwdQSubgroupWgsl, inputs: 6, outputs: 1, params: PARAMS, constants: ['DHP'], workgroups: blocks });
 const bwdKvSg = (name: string, rows: string) =>
@@ -68,13 +52,20 @@ export const attentionBwdQSubgroupVec4Kernel = bwdQSg('attention_bwd_q_sg_vec4',
 export const attentionBwdKvSubgroupKernel = bwdKvSg('attention_bwd_kv_sg', libBwd);
 export const attentionBwdKvSubgroupVec4Kernel = bwdKvSg('attention_bwd_kv_sg_vec4', libVec4Bwd);
 
+/** The subgroup variants of a fused kernel: vec4 row loads when d and dh (params 2, 4) are multiples of 4, else f32. */
+const subgroupVariants = (vec4: KernelDef, f32: KernelDef): KernelVariant[] => [
+  { kernel: vec4, needs: hasSubgroups, fits: ([, , d, , dh]) => d % 4 === 0 && dh % 4 === 0 },
+  { kernel: f32, needs: hasSubgroups },
+];
+
 /**
- * The WASM twins take no constants and split the (b, head) pairs across threads, each with
- * its own scratch of packed row blocks (kernels/attention.ts attention_scratch_bytes).
+ * The fused kernels as ops call them: portable WGSL, and the WASM twins, which take no
+ * constants and split the (b, head) pairs across threads, each with its own scratch of packed
+ * row blocks (kernels/attention.ts attention_scratch_bytes).
  */
-const wasmVariant = (k: KernelDef): ParallelKernelDef => ({
-  ...k,
-  constants: undefined,
+const fused = (def: KernelDef): ParallelKernelDef => ({
+  ...defineKernel(def),
+  wasmConstants: false,
   wasmParallel: {
     items: ([B, , , heads]) => B * heads,
     // ~4 multiply-adds per score and head dimension (scores, weighted sums; more in the backward).
@@ -82,16 +73,26 @@ const wasmVariant = (k: KernelDef): ParallelKernelDef => ({
     scratchExport: 'attention_scratch_bytes',
   },
 });
-const wasmKernels = new Map<KernelDef, KernelDef>(
-  [attentionFwdKernel, attentionBwdQKernel, attentionBwdKvKernel].map((k) => [k, wasmVariant(k)]),
-);
 
-/** Subgroup variants of each portable kernel: [f32 row loads, vec4 row loads]. */
-const subgroupKernels = new Map<KernelDef, [KernelDef, KernelDef]>([
-  [attentionFwdKernel, [attentionFwdSubgroupKernel, attentionFwdSubgroupVec4Kernel]],
-  [attentionBwdQKernel, [attentionBwdQSubgroupKernel, attentionBwdQSubgroupVec4Kernel]],
-  [attentionBwdKvKernel, [attentionBwdKvSubgroupKernel, attentionBwdKvSubgroupVec4Kernel]],
-]);
+// Override constant DHP = ceil(dh / 4): one pipeline per head size (loops over dh unroll).
+// The forward also takes QPT, queries per invocation (see constantsFor).
+export const attentionFwdKernel = fused({
+  name: 'attention_fwd', wgsl: lib + fwdWgsl, inputs: 4, outputs: 2, params: PARAMS, constants: ['DHP', 'QPT'], workgroups: fwdWorkgroups,
+  variants: subgroupVariants(attentionFwdSubgroupVec4Kernel, attentionFwdSubgroupKernel),
+});
+export const attentionBwdPrepKernel = defineKernel({
+  name: 'attention_bwd_prep', wgsl: prepWgsl, inputs: 3, outputs: 1,
+  params: ['u32', 'u32', 'u32', 'u32', 'u32'], // rows, L, d, heads, dh
+  workgroups: ([rows]) => grid1d(rows, 64),
+});
+export const attentionBwdQKernel = fused({
+  name: 'attention_bwd_q', wgsl: libBwd + bwdQWgsl, inputs: 6, outputs: 1, params: PARAMS, constants: ['DHP'], workgroups: blocks,
+  variants: subgroupVariants(attentionBwdQSubgroupVec4Kernel, attentionBwdQSubgroupKernel),
+});
+export const attentionBwdKvKernel = fused({
+  name: 'attention_bwd_kv', wgsl: libBwd + bwdKvWgsl, inputs: 6, outputs: 2, params: PARAMS, constants: ['DHP'], workgroups: blocks,
+  variants: subgroupVariants(attentionBwdKvSubgroupVec4Kernel, attentionBwdKvSubgroupKernel),
+});
 
 /**
  * Override constants: DHP = ceil(dh / 4); for the forward also QPT, queries per invocation:
@@ -102,15 +103,9 @@ function constantsFor(kernel: KernelDef, dh: number): number[] {
   return kernel === attentionFwdKernel ? [dhp, dhp <= 8 ? 4 : dhp <= 16 ? 2 : 1] : [dhp];
 }
 
-/** Runs a fused kernel on either backend (the workspace and constants differ). */
+/** Runs a fused kernel (the backend picks its variant; WASM ignores the constants). */
 function runFused(backend: Backend, kernel: KernelDef, inputs: Storage[], outputs: Storage[], params: number[], dh: number): void {
-  if (backend.name === 'wasm') {
-    backend.run({ kernel: wasmKernels.get(kernel)!, inputs, outputs, params });
-  } else {
-    const d = params[2];
-    const sg = useSubgroups(backend) ? subgroupKernels.get(kernel)?.[d % 4 === 0 && dh % 4 === 0 ? 1 : 0] : undefined;
-    backend.run({ kernel: sg ?? kernel, inputs, outputs, params, constants: constantsFor(kernel, dh) });
-  }
+  backend.run({ kernel, inputs, outputs, params, constants: constantsFor(kernel, dh) });
 }
 
 export interface AttentionOptions {

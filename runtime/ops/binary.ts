@@ -4,19 +4,9 @@ import { describeArgs, OpArgumentError } from '../errors.js';
 import { defineKernel, grid1d } from '../kernel.js';
 import type { Tensor } from '../tensor.js';
 import { commonBackend, emptyTensor, expectTensor } from './util.js';
-import { useVec4 } from './variants.js';
+import { vec4Variant } from './variants.js';
 
-export const binaryKernel = defineKernel({
-  name: 'binary',
-  wgsl: binaryWgsl,
-  inputs: 2,
-  outputs: 1,
-  params: ['u32', 'u32'],
-  constants: ['OP'],
-  workgroups: ([n]) => grid1d(n, 256),
-});
-
-/** WebGPU only: one vec4 per invocation when n and nb are multiples of 4. Params n / 4, nb / 4. */
+/** WebGPU variant: one vec4 per invocation when n and nb are multiples of 4. Params n / 4, nb / 4. */
 export const binaryVec4Kernel = defineKernel({
   name: 'binary_vec4',
   wgsl: binaryVec4Wgsl,
@@ -25,6 +15,17 @@ export const binaryVec4Kernel = defineKernel({
   params: ['u32', 'u32'],
   constants: ['OP'],
   workgroups: ([n4]) => grid1d(n4, 64),
+});
+
+export const binaryKernel = defineKernel({
+  name: 'binary',
+  wgsl: binaryWgsl,
+  inputs: 2,
+  outputs: 1,
+  params: ['u32', 'u32'], // n, nb
+  constants: ['OP'],
+  workgroups: ([n]) => grid1d(n, 256),
+  variants: [vec4Variant(binaryVec4Kernel, [0, 1])],
 });
 
 export const BinaryOp = { add: 0, sub: 1, mul: 2, div: 3 } as const;
@@ -55,12 +56,11 @@ export function binary(op: BinaryOpName, a: Tensor, b: Tensor): Tensor {
   }
   const out = emptyTensor(backend, a.shape, 'f32');
   if (a.size === 0) return out;
-  const vec4 = useVec4(backend, a.size, b.size);
   backend.run({
-    kernel: vec4 ? binaryVec4Kernel : binaryKernel,
+    kernel: binaryKernel,
     inputs: [a.storage(op), b.storage(op)],
     outputs: [out.storage(op)],
-    params: vec4 ? [a.size / 4, b.size / 4] : [a.size, b.size],
+    params: [a.size, b.size],
     constants: [BinaryOp[op]],
   });
   return out;

@@ -7,7 +7,17 @@ import { elementwiseParallel, type ParallelKernelDef } from '../wasm/parallel.js
 import type { Tensor } from '../tensor.js';
 import { emptyTensor, expectTensor } from './util.js';
 import { fill } from './fill.js';
-import { useVec4 } from './variants.js';
+import { vec4Variant } from './variants.js';
+
+/** WebGPU variant: one vec4 per invocation when n is a multiple of 4 (same bits). Params n / 4, seed, threshold, scale. */
+export const dropoutVec4Kernel = defineKernel({
+  name: 'dropout_vec4',
+  wgsl: rngWgsl + dropoutVec4Wgsl,
+  inputs: 1,
+  outputs: 1,
+  params: ['u32', 'u32', 'u32', 'f32'],
+  workgroups: ([n4]) => grid1d(n4, 64),
+});
 
 export const dropoutKernel: ParallelKernelDef = {
   ...defineKernel({
@@ -17,20 +27,11 @@ export const dropoutKernel: ParallelKernelDef = {
     outputs: 1,
     params: ['u32', 'u32', 'u32', 'f32'], // n, seed, threshold, scale
     workgroups: ([n]) => grid1d(n, 256),
+    variants: [vec4Variant(dropoutVec4Kernel)],
   }),
   // WASM: chunks of elements over the worker threads (the hash is ~20 integer ops per element).
   wasmParallel: elementwiseParallel(20),
 };
-
-/** WebGPU only: one vec4 per invocation when n is a multiple of 4 (same bits). Params n / 4, seed, threshold, scale. */
-export const dropoutVec4Kernel = defineKernel({
-  name: 'dropout_vec4',
-  wgsl: rngWgsl + dropoutVec4Wgsl,
-  inputs: 1,
-  outputs: 1,
-  params: ['u32', 'u32', 'u32', 'f32'],
-  workgroups: ([n4]) => grid1d(n4, 64),
-});
 
 const TWO_32 = 4294967296;
 
@@ -47,12 +48,11 @@ function run(op: string, x: Tensor, p: number, seed: number): Tensor {
   const out = emptyTensor(x.backend, x.shape, 'f32');
   if (x.size === 0) return out;
   if (p === 1) return fill(out, 0);
-  const vec4 = useVec4(x.backend, x.size);
   x.backend.run({
-    kernel: vec4 ? dropoutVec4Kernel : dropoutKernel,
+    kernel: dropoutKernel,
     inputs: [x.storage(op)],
     outputs: [out.storage(op)],
-    params: [vec4 ? x.size / 4 : x.size, seed, dropoutThreshold(p), 1 / (1 - p)],
+    params: [x.size, seed, dropoutThreshold(p), 1 / (1 - p)],
   });
   return out;
 }

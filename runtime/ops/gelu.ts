@@ -1,4 +1,4 @@
-import geluLibWgsl from '../../wgsl/gelu_lib.wgsl';
+import mathWgsl from '../../wgsl/lib/math.wgsl';
 import geluWgsl from '../../wgsl/gelu.wgsl';
 import geluBiasWgsl from '../../wgsl/gelu_bias.wgsl';
 import geluBackwardWgsl from '../../wgsl/gelu_backward.wgsl';
@@ -10,22 +10,22 @@ import { shapesEqual } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { commonBackend, emptyTensor, expectTensor } from './util.js';
 import { sumRows } from './sum_rows.js';
-import { useVec4 } from './variants.js';
+import { vec4Variant } from './variants.js';
 
 /**
  * GELU forms: 'tanh' = 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))) (BERT's),
- * 'erf' = 0.5 x (1 + erf(x / sqrt(2))) (exact; erf to 1.5e-7). Both kernels share
- * wgsl/gelu_lib.wgsl (and kernels/gelu.ts on WASM), so fused users match them exactly.
+ * 'erf' = 0.5 x (1 + erf(x / sqrt(2))) (exact; erf to 1.5e-7). Every kernel computing GELU
+ * (these and the matmul epilogue) takes it from wgsl/lib/math.wgsl (kernels/math.ts on WASM).
  */
 export type GeluApprox = 'tanh' | 'erf';
 /** Override-constant value of each form (APPROX in the WGSL, `approx` in the AS kernels). */
 export const GELU_APPROX = { tanh: 0, erf: 1 } as const;
-/** wgsl/gelu_lib.wgsl: gelu_fn(x, approx), gelu_grad(x, approx), for kernels that fuse GELU. */
-export const GELU_LIB_WGSL = geluLibWgsl;
+/** wgsl/lib/math.wgsl: erf_f32(x), gelu_fn(x, approx), gelu_grad(x, approx), for kernels that fuse GELU. */
+export const GELU_LIB_WGSL = mathWgsl;
 
 export const geluKernel = defineKernel({
   name: 'gelu',
-  wgsl: geluLibWgsl + geluWgsl,
+  wgsl: mathWgsl + geluWgsl,
   inputs: 1,
   outputs: 1,
   params: ['u32'],
@@ -35,7 +35,7 @@ export const geluKernel = defineKernel({
 
 export const geluBiasKernel = defineKernel({
   name: 'gelu_bias',
-  wgsl: geluLibWgsl + geluBiasWgsl,
+  wgsl: mathWgsl + geluBiasWgsl,
   inputs: 2, // x, bias
   outputs: 2, // out, pre
   params: ['u32', 'u32'], // n, C
@@ -43,30 +43,31 @@ export const geluBiasKernel = defineKernel({
   workgroups: ([n]) => grid1d(n, 256),
 });
 
-export const geluBackwardKernel: ParallelKernelDef = {
-  ...defineKernel({
-    name: 'gelu_backward',
-    wgsl: geluLibWgsl + geluBackwardWgsl,
-    inputs: 2, // dy, pre
-    outputs: 1, // dpre
-    params: ['u32'],
-    constants: ['APPROX'],
-    workgroups: ([n]) => grid1d(n, 256),
-  }),
-  // WASM: chunks of elements over the worker threads (exp, a division and ~30 flops each).
-  wasmParallel: elementwiseParallel(40),
-};
-
-/** WebGPU only: one vec4 per invocation when n is a multiple of 4. Param n / 4. */
+/** WebGPU variant: one vec4 per invocation when n is a multiple of 4. Param n / 4. */
 export const geluBackwardVec4Kernel = defineKernel({
   name: 'gelu_backward_vec4',
-  wgsl: geluLibWgsl + geluBackwardVec4Wgsl,
+  wgsl: mathWgsl + geluBackwardVec4Wgsl,
   inputs: 2,
   outputs: 1,
   params: ['u32'],
   constants: ['APPROX'],
   workgroups: ([n4]) => grid1d(n4, 64),
 });
+
+export const geluBackwardKernel: ParallelKernelDef = {
+  ...defineKernel({
+    name: 'gelu_backward',
+    wgsl: mathWgsl + geluBackwardWgsl,
+    inputs: 2, // dy, pre
+    outputs: 1, // dpre
+    params: ['u32'],
+    constants: ['APPROX'],
+    workgroups: ([n]) => grid1d(n, 256),
+    variants: [vec4Variant(geluBackwardVec4Kernel)],
+  }),
+  // WASM: chunks of elements over the worker threads (exp, a division and ~30 flops each).
+  wasmParallel: elementwiseParallel(40),
+};
 
 function approxConstant(op: string, approx: unknown): number {
   if (approx !== 'tanh' && approx !== 'erf') throw new OpArgumentError(op, `approx must be 'tanh' or 'erf', got ${String(approx)}`);
@@ -116,12 +117,11 @@ export function geluBackward(dy: Tensor, pre: Tensor, approx: GeluApprox = 'tanh
   if (!shapesEqual(dy.shape, pre.shape)) throw new OpArgumentError(op, `dy and pre must have the same shape (${describeArgs({ dy, pre })})`);
   const dpre = emptyTensor(backend, pre.shape, 'f32');
   if (pre.size === 0) return dpre;
-  const vec4 = useVec4(backend, pre.size);
   backend.run({
-    kernel: vec4 ? geluBackwardVec4Kernel : geluBackwardKernel,
+    kernel: geluBackwardKernel,
     inputs: [dy.storage(op), pre.storage(op)],
     outputs: [dpre.storage(op)],
-    params: [vec4 ? pre.size / 4 : pre.size],
+    params: [pre.size],
     constants: [a],
   });
   return dpre;

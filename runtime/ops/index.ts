@@ -8,7 +8,6 @@ export {
   matmulShape,
   matmulBiasActivation,
   matmulBackward,
-  matmulTile,
   type MatmulOptions,
   type MatmulEpilogueOptions,
   type Activation,
@@ -16,7 +15,7 @@ export {
 export { transpose } from './transpose.js';
 export { sumRows, sumRowsInto } from './sum_rows.js';
 export { layerNorm, layerNormBackward, LAYERNORM_DEFAULT_EPS, LAYERNORM_MAX_D, type LayerNormOptions, type LayerNormResult, type LayerNormGrads } from './layernorm.js';
-export { gelu, biasGelu, geluBackward, biasGeluBackward, GELU_APPROX, GELU_LIB_WGSL, type GeluApprox } from './gelu.js';
+export { gelu, biasGelu, geluBackward, biasGeluBackward, GELU_APPROX, type GeluApprox } from './gelu.js';
 export { dropout, dropoutBackward, dropoutThreshold } from './dropout.js';
 export { attention, attentionBackward, attentionUnfused, ATTENTION_MAX_HEAD_DIM, type AttentionOptions, type AttentionResult, type AttentionGrads } from './attention.js';
 export { maskedSoftmax, type MaskedSoftmaxOptions, type DropoutOptions } from './masked_softmax.js';

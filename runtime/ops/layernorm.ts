@@ -7,53 +7,22 @@ import layernormRowsWgsl from '../../wgsl/layernorm_rows.wgsl';
 import layernormRowsBindingsWgsl from '../../wgsl/layernorm_rows_bindings.wgsl';
 import layernormRowsResidualBindingsWgsl from '../../wgsl/layernorm_rows_residual_bindings.wgsl';
 import layernormRowsBackwardWgsl from '../../wgsl/layernorm_rows_backward.wgsl';
-import type { Backend } from '../backend.js';
 import { describeArgs, OpArgumentError } from '../errors.js';
-import { defineKernel, grid1d } from '../kernel.js';
+import { defineKernel, grid1d, type KernelDef, type KernelVariant } from '../kernel.js';
 import { shapesEqual } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { commonBackend, emptyTensor, expectTensor } from './util.js';
 import { fill } from './fill.js';
 import { sumRowsInto } from './sum_rows.js';
+import { prefersCpuKernels } from './variants.js';
 
 /** Largest normalised dim: 64 threads per row x 16 values in registers each. */
 export const LAYERNORM_MAX_D = 1024;
 /** Default epsilon, as in the original BERT4Rec (TF). In f32 it only matters for (near-)constant rows. */
 export const LAYERNORM_DEFAULT_EPS = 1e-12;
 
-// The shader text is bindings + shared lib + entry (the bindings decide where the input comes from).
-export const layernormKernel = defineKernel({
-  name: 'layernorm',
-  wgsl: layernormBindingsWgsl + layernormLibWgsl + layernormWgsl,
-  inputs: 3, // x, gamma, beta
-  outputs: 3, // y, mean, rstd
-  params: ['u32', 'u32', 'f32'], // R, d, eps
-  constants: ['TPR'],
-  workgroups: ([R], [tpr]) => grid1d(R, 64 / tpr),
-});
-
-export const layernormResidualKernel = defineKernel({
-  name: 'layernorm_residual',
-  wgsl: layernormResidualBindingsWgsl + layernormLibWgsl + layernormWgsl,
-  inputs: 4, // x, res, gamma, beta
-  outputs: 4, // y, mean, rstd, input = x + res
-  params: ['u32', 'u32', 'f32'],
-  constants: ['TPR'],
-  workgroups: ([R], [tpr]) => grid1d(R, 64 / tpr),
-});
-
-export const layernormBackwardKernel = defineKernel({
-  name: 'layernorm_backward',
-  wgsl: layernormLibWgsl + layernormBackwardWgsl,
-  inputs: 5, // dy, input, gamma, mean, rstd
-  outputs: 3, // dx, partial dgamma [blocks, d], partial dbeta [blocks, d]
-  params: ['u32', 'u32', 'u32'], // R, d, rowsPerBlock
-  constants: ['TPR'],
-  workgroups: ([R, , rowsPerBlock]) => grid1d(R, rowsPerBlock),
-});
-
-// Row-per-invocation variants for CPU adapters (Backend.cpuKernels; see wgsl/layernorm_rows.wgsl),
-// WebGPU only: d % 4 == 0 and d <= LAYERNORM_ROWS_MAX_D.
+// Row-per-invocation WebGPU variants for CPU adapters (prefersCpuKernels; see
+// wgsl/layernorm_rows.wgsl): d % 4 == 0 and d <= LAYERNORM_ROWS_MAX_D. They take no TPR.
 export const LAYERNORM_ROWS_MAX_D = 128;
 export const layernormRowsKernel = defineKernel({
   name: 'layernorm_rows',
@@ -82,10 +51,47 @@ export const layernormRowsBackwardKernel = defineKernel({
   workgroups: ([R, , rowsPerBlock]) => grid1d(Math.ceil(R / rowsPerBlock), ROWS_BACKWARD_WG),
 });
 
-/** Whether the row-per-invocation kernels serve this call. */
-function useRowKernels(backend: Backend, d: number): boolean {
-  return backend.cpuKernels && d % 4 === 0 && d <= LAYERNORM_ROWS_MAX_D;
-}
+/** The rows variant of a layer-norm kernel (params [R, d, ...]; drops the TPR constant). */
+const rowsVariant = (kernel: KernelDef): KernelVariant => ({
+  kernel,
+  needs: prefersCpuKernels,
+  fits: ([, d]) => d % 4 === 0 && d <= LAYERNORM_ROWS_MAX_D,
+  adapt: (params) => ({ params, constants: [] }),
+});
+
+// The shader text is bindings + shared lib + entry (the bindings decide where the input comes from).
+export const layernormKernel = defineKernel({
+  name: 'layernorm',
+  wgsl: layernormBindingsWgsl + layernormLibWgsl + layernormWgsl,
+  inputs: 3, // x, gamma, beta
+  outputs: 3, // y, mean, rstd
+  params: ['u32', 'u32', 'f32'], // R, d, eps
+  constants: ['TPR'],
+  workgroups: ([R], [tpr]) => grid1d(R, 64 / tpr),
+  variants: [rowsVariant(layernormRowsKernel)],
+});
+
+export const layernormResidualKernel = defineKernel({
+  name: 'layernorm_residual',
+  wgsl: layernormResidualBindingsWgsl + layernormLibWgsl + layernormWgsl,
+  inputs: 4, // x, res, gamma, beta
+  outputs: 4, // y, mean, rstd, input = x + res
+  params: ['u32', 'u32', 'f32'],
+  constants: ['TPR'],
+  workgroups: ([R], [tpr]) => grid1d(R, 64 / tpr),
+  variants: [rowsVariant(layernormRowsResidualKernel)],
+});
+
+export const layernormBackwardKernel = defineKernel({
+  name: 'layernorm_backward',
+  wgsl: layernormLibWgsl + layernormBackwardWgsl,
+  inputs: 5, // dy, input, gamma, mean, rstd
+  outputs: 3, // dx, partial dgamma [blocks, d], partial dbeta [blocks, d]
+  params: ['u32', 'u32', 'u32'], // R, d, rowsPerBlock (a multiple of the 64 / TPR rows a workgroup holds)
+  constants: ['TPR'],
+  workgroups: ([R, , rowsPerBlock]) => grid1d(R, rowsPerBlock),
+  variants: [rowsVariant(layernormRowsBackwardKernel)],
+});
 
 /** Threads per row for the WebGPU kernels: a power of two with <= 8 values per thread up to d = 512, <= 16 up to 1024. */
 export function layernormThreadsPerRow(d: number): number {
@@ -151,12 +157,6 @@ export function layerNorm(x: Tensor, gamma: Tensor, beta: Tensor, options: Layer
   const g = gamma.storage(op);
   const b = beta.storage(op);
   const outs = [y.storage(op), mean.storage(op), rstd.storage(op)];
-  if (useRowKernels(backend, d)) {
-    const kernel = residual ? layernormRowsResidualKernel : layernormRowsKernel;
-    const inputs = residual ? [x.storage(op), residual.storage(op), g, b] : [x.storage(op), g, b];
-    backend.run({ kernel, inputs, outputs: residual ? [...outs, input.storage(op)] : outs, params: [R, d, eps] });
-    return { y, mean, rstd, input };
-  }
   const tpr = layernormThreadsPerRow(d);
   const common = { params: [R, d, eps], constants: [tpr] };
   if (residual) {
@@ -205,20 +205,19 @@ export function layerNormBackward(dy: Tensor, input: Tensor, gamma: Tensor, mean
     fill(dbeta, 0);
     return { dx, dgamma, dbeta };
   }
-  const rows = useRowKernels(backend, d);
   const tpr = layernormThreadsPerRow(d);
-  const slots = rows ? 1 : 64 / tpr;
+  const slots = 64 / tpr;
   const rowsPerBlock = slots * Math.ceil(Math.ceil(R / slots) / MAX_BACKWARD_BLOCKS);
   const blocks = Math.ceil(R / rowsPerBlock);
   const pg = backend.alloc(blocks * d * 4);
   const pb = backend.alloc(blocks * d * 4);
   try {
     backend.run({
-      kernel: rows ? layernormRowsBackwardKernel : layernormBackwardKernel,
+      kernel: layernormBackwardKernel,
       inputs: [dy.storage(op), input.storage(op), gamma.storage(op), mean.storage(op), rstd.storage(op)],
       outputs: [dx.storage(op), pg, pb],
       params: [R, d, rowsPerBlock],
-      constants: rows ? [] : [tpr],
+      constants: [tpr],
     });
     sumRowsInto(backend, pg, dgamma.storage(op), blocks, d);
     sumRowsInto(backend, pb, dbeta.storage(op), blocks, d);

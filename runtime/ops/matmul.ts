@@ -1,17 +1,18 @@
 import matmulNaiveWgsl from '../../wgsl/matmul_naive.wgsl';
+import mathWgsl from '../../wgsl/lib/math.wgsl';
 import matmulWgsl from '../../wgsl/matmul.wgsl';
 import matmulIoVec4Wgsl from '../../wgsl/matmul_io_vec4.wgsl';
 import matmulIoScalarWgsl from '../../wgsl/matmul_io_scalar.wgsl';
 import matmulTileWgsl from '../../wgsl/matmul_tile.wgsl';
 import matmulTileSubgroupWgsl from '../../wgsl/matmul_tile_subgroup.wgsl';
 import { describeArgs, OpArgumentError } from '../errors.js';
-import { defineKernel, grid1d, type KernelDef } from '../kernel.js';
+import { defineKernel, grid1d, type KernelDef, type KernelVariant } from '../kernel.js';
 import type { Storage } from '../backend.js';
 import type { ParallelKernelDef } from '../wasm/parallel.js';
 import type { Tensor } from '../tensor.js';
 import { commonBackend, emptyTensor, expectTensor } from './util.js';
 import { fill } from './fill.js';
-import { SUBGROUP_PRELUDE, useSubgroups } from './variants.js';
+import { hasSubgroups, SUBGROUP_PRELUDE } from './variants.js';
 import { sum } from './sum.js';
 
 export const matmulNaiveKernel = defineKernel({
@@ -141,10 +142,11 @@ const matmulWorkgroups = ([batch, M, N]: readonly number[], c: readonly number[]
   return grid1d(batch * Math.ceil(M / tm) * Math.ceil(N / bn), 1);
 };
 
-function tiledKernel(name: string, io: string, pre: boolean, subgroups = false): ParallelKernelDef {
+function tiledKernel(name: string, io: string, pre: boolean, subgroups = false, variants?: readonly KernelVariant[]): ParallelKernelDef {
   const def: ParallelKernelDef = {
     name,
-    wgsl: subgroups ? SUBGROUP_PRELUDE + matmulWgsl + matmulTileSubgroupWgsl + io : matmulWgsl + matmulTileWgsl + io,
+    // [subgroup prelude] + math library (the GELU epilogue) + shared code + tile + loaders.
+    wgsl: subgroups ? SUBGROUP_PRELUDE + mathWgsl + matmulWgsl + matmulTileSubgroupWgsl + io : mathWgsl + matmulWgsl + matmulTileWgsl + io,
     entryPoint: pre ? 'main_pre' : 'main',
     wasmName: pre ? 'matmul_pre' : 'matmul',
     inputs: 3,
@@ -153,27 +155,46 @@ function tiledKernel(name: string, io: string, pre: boolean, subgroups = false):
     constants: ['TRANS_A', 'TRANS_B', 'HAS_BIAS', 'ACT', 'TILE'],
     workgroups: matmulWorkgroups,
     wasmParallel: matmulParallel,
+    variants,
   };
   defineKernel(def);
   return def;
 }
 
-/** The tiled matmul: A and B read as vec4 (aligned shapes, see matmulVec4) or as scalars. */
-export const matmulKernel = tiledKernel('matmul', matmulIoVec4Wgsl, false);
-export const matmulPreKernel = tiledKernel('matmul_pre', matmulIoVec4Wgsl, true);
-export const matmulScalarKernel = tiledKernel('matmul_scalar', matmulIoScalarWgsl, false);
-export const matmulScalarPreKernel = tiledKernel('matmul_scalar_pre', matmulIoScalarWgsl, true);
-/** The same four with the subgroup tile (WebGPU devices whose subgroups have >= 8 lanes). */
+/** Whether a call (params batch, M, N, K, ...; constants TRANS_A, TRANS_B, ...) may use the vec4 loaders. */
+const vec4Fits = ([, M, N, K]: readonly number[], [tA, tB]: readonly number[]) => matmulVec4(M, N, K, tA === 1, tB === 1);
+/** A subgroup-tile variant: the TILE constant re-chosen for the subgroup tile shapes. */
+const subgroupTile = (kernel: KernelDef, fits?: KernelVariant['fits']): KernelVariant => ({
+  kernel,
+  needs: hasSubgroups,
+  fits,
+  adapt: (params, c) => ({ params, constants: [c[0], c[1], c[2], c[3], matmulTile(params[1], params[2], true)] }),
+});
+
+/** The subgroup tile (WebGPU devices whose subgroups have >= 8 lanes), vec4 and scalar loaders. */
 export const matmulSubgroupKernel = tiledKernel('matmul_sg', matmulIoVec4Wgsl, false, true);
 export const matmulSubgroupPreKernel = tiledKernel('matmul_sg_pre', matmulIoVec4Wgsl, true, true);
 export const matmulScalarSubgroupKernel = tiledKernel('matmul_scalar_sg', matmulIoScalarWgsl, false, true);
 export const matmulScalarSubgroupPreKernel = tiledKernel('matmul_scalar_sg_pre', matmulIoScalarWgsl, true, true);
+/** A and B read as vec4 (aligned shapes, see matmulVec4). */
+export const matmulVec4Kernel = tiledKernel('matmul', matmulIoVec4Wgsl, false);
+export const matmulVec4PreKernel = tiledKernel('matmul_pre', matmulIoVec4Wgsl, true);
 
-/** The tiled kernel for a call: vec4 or scalar loaders, with or without the output pre-activation, subgroup tile where the backend allows. */
-export function tiledMatmulKernel(vec4: boolean, pre: boolean, subgroups: boolean): KernelDef {
-  if (subgroups) return vec4 ? (pre ? matmulSubgroupPreKernel : matmulSubgroupKernel) : pre ? matmulScalarSubgroupPreKernel : matmulScalarSubgroupKernel;
-  return vec4 ? (pre ? matmulPreKernel : matmulKernel) : pre ? matmulScalarPreKernel : matmulScalarKernel;
-}
+/**
+ * The tiled matmul as ops call it: scalar loaders, any shape (and the WASM export). On WebGPU
+ * the backend picks, in order: the subgroup tile with vec4 loaders, the subgroup tile, vec4 loaders.
+ */
+export const matmulKernel = tiledKernel('matmul_scalar', matmulIoScalarWgsl, false, false, [
+  subgroupTile(matmulSubgroupKernel, vec4Fits),
+  subgroupTile(matmulScalarSubgroupKernel),
+  { kernel: matmulVec4Kernel, fits: vec4Fits },
+]);
+/** The same, also writing the pre-activation. */
+export const matmulPreKernel = tiledKernel('matmul_scalar_pre', matmulIoScalarWgsl, true, false, [
+  subgroupTile(matmulSubgroupPreKernel, vec4Fits),
+  subgroupTile(matmulScalarSubgroupPreKernel),
+  { kernel: matmulVec4PreKernel, fits: vec4Fits },
+]);
 
 export interface MatmulEpilogueOptions extends MatmulOptions {
   /** Added to every row of the product: shape [N]. */
@@ -202,16 +223,13 @@ interface GemmCall {
 /** Records one tiled matmul on raw storages (the shapes are the caller's responsibility). */
 function gemm(backend: Tensor['backend'], c: GemmCall): void {
   if (c.batch * c.M * c.N === 0) return;
-  const vec4 = matmulVec4(c.M, c.N, c.K, c.transA, c.transB);
-  const subgroups = useSubgroups(backend);
-  const kernel = tiledMatmulKernel(vec4, !!c.pre, subgroups);
   backend.run({
-    kernel,
+    kernel: c.pre ? matmulPreKernel : matmulKernel,
     // With no bias the A buffer is bound in its place (HAS_BIAS = 0 never reads it).
     inputs: [c.a, c.b, c.bias ?? c.a],
     outputs: c.pre ? [c.out, c.pre] : [c.out],
     params: [c.batch, c.M, c.N, c.K, c.strideA, c.strideB],
-    constants: [c.transA ? 1 : 0, c.transB ? 1 : 0, c.bias ? 1 : 0, c.act, matmulTile(c.M, c.N, subgroups)],
+    constants: [c.transA ? 1 : 0, c.transB ? 1 : 0, c.bias ? 1 : 0, c.act, matmulTile(c.M, c.N)],
   });
 }
 

@@ -8,6 +8,7 @@ import { defineKernel, grid1d } from '../kernel.js';
 import type { Tensor } from '../tensor.js';
 import { fill } from './fill.js';
 import { commonBackend, emptyTensor, expectTensor } from './util.js';
+import { prefersCpuKernels } from './variants.js';
 
 /** count[0] = number of counted rows (f32). One workgroup. */
 export const softmaxXentCountKernel = defineKernel({
@@ -19,6 +20,17 @@ export const softmaxXentCountKernel = defineKernel({
   workgroups: () => [1],
 });
 
+/** WebGPU variant for CPU adapters (prefersCpuKernels), V % 4 == 0: one row per invocation. */
+export const softmaxXentRowsKernel = defineKernel({
+  name: 'softmax_xent_rows',
+  wgsl: softmaxXentRowsWgsl,
+  inputs: 3,
+  outputs: 2,
+  params: ['u32', 'u32', 'i32'],
+  constants: ['GRAD'],
+  workgroups: ([R]) => grid1d(R, 16),
+});
+
 /** One workgroup per row: rowLoss and (GRAD = 1) dlogits. */
 export const softmaxXentKernel = defineKernel({
   name: 'softmax_xent',
@@ -28,17 +40,7 @@ export const softmaxXentKernel = defineKernel({
   params: ['u32', 'u32', 'i32'], // R, V, ignoreIndex
   constants: ['GRAD'],
   workgroups: ([R]) => grid1d(R, 1),
-});
-
-/** Row-per-invocation variant for CPU adapters (Backend.cpuKernels), V % 4 == 0; WebGPU only. */
-export const softmaxXentRowsKernel = defineKernel({
-  name: 'softmax_xent_rows',
-  wgsl: softmaxXentRowsWgsl,
-  inputs: 3,
-  outputs: 2,
-  params: ['u32', 'u32', 'i32'],
-  constants: ['GRAD'],
-  workgroups: ([R]) => grid1d(R, 16),
+  variants: [{ kernel: softmaxXentRowsKernel, needs: prefersCpuKernels, fits: ([, V]) => V % 4 === 0 }],
 });
 
 /** loss[0] = sum(rowLoss) / count. One workgroup. */
@@ -100,14 +102,13 @@ export function softmaxCrossEntropy(logits: Tensor, targets: Tensor, options: So
     return { loss, rowLoss, dlogits };
   }
   const count = backend.alloc(4);
-  // Without a gradient the kernel still needs a binding for dlogits; it does not write it.
-  const rows = backend.cpuKernels && V % 4 === 0;
-  const dummy = dlogits ? null : backend.alloc(rows ? 16 : 4);
+  // Without a gradient the kernel still needs a binding for dlogits (a vec4 in the rows variant); it does not write it.
+  const dummy = dlogits ? null : backend.alloc(16);
   try {
     const params = [R, V, ignoreIndex];
     backend.run({ kernel: softmaxXentCountKernel, inputs: [targets.storage(op)], outputs: [count], params });
     backend.run({
-      kernel: rows ? softmaxXentRowsKernel : softmaxXentKernel,
+      kernel: softmaxXentKernel,
       inputs: [logits.storage(op), targets.storage(op), count],
       outputs: [rowLoss.storage(op), dlogits ? dlogits.storage(op) : dummy!],
       params,

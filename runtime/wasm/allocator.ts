@@ -1,7 +1,9 @@
+import { poolSizeClass } from '../pool-size.js';
+
 /**
  * Allocator over a growable WebAssembly.Memory. Blocks are 64-byte aligned (whole
- * cache lines, aligned SIMD loads) and pooled by exact rounded size: training
- * shapes are static, so a freed block is reused by the next request of its size.
+ * cache lines, aligned SIMD loads) and pooled by size class (poolSizeClass): a freed
+ * block is reused by the next request of its class.
  */
 export const ALIGN = 64;
 const PAGE = 65536;
@@ -18,8 +20,14 @@ export class WasmAllocator {
     this.top = WasmAllocator.round(heapBase);
   }
 
+  /** 64-byte aligned size of n bytes (heap base). */
   static round(n: number): number {
     return Math.max(ALIGN, Math.ceil(n / ALIGN) * ALIGN);
+  }
+
+  /** The block size handed out for a request of n bytes: its size class. */
+  static blockSize(n: number): number {
+    return poolSizeClass(n, ALIGN);
   }
 
   /** Returns the address of a block of at least `bytes` (rounded) bytes. */

@@ -3,8 +3,8 @@ import { KernelError, OutOfMemoryError } from '../errors.js';
 import { WasmAllocator } from './allocator.js';
 import { MIN_PARALLEL_COST, parallelSpec, splitRange } from './parallel.js';
 import { withSharedMemoryImport } from './shared-module.js';
-import { relaxedSimdAvailable } from './relaxed-simd.js';
-import { hardwareThreads, sharedMemorySupported, WasmThreadPool } from './threads.js';
+import { relaxedSimdAvailable, relaxedSimdFlagSet } from './relaxed-simd.js';
+import { hardwareThreads, sharedMemorySupported, WasmThreadPool, WasmWorkerError } from './threads.js';
 import portableKernelsWasm from '../../build/kernels.wasm';
 import relaxedKernelsWasm from '../../build/kernels-relaxed.wasm';
 
@@ -58,11 +58,17 @@ export interface WasmBackendOptions {
   threads?: number;
   /**
    * Run the relaxed-SIMD build of the kernels (fused multiply-add where the CPU has it) when
-   * the engine supports relaxed SIMD. Default true. In Node 20, whose V8 keeps relaxed SIMD
-   * behind `--experimental-wasm-relaxed-simd`, the backend turns that V8 flag on for the
-   * process. false: the SIMD-only build (mul + add, rounded twice, on every engine).
+   * the engine supports relaxed SIMD. Default true. false: the SIMD-only build (mul + add,
+   * rounded twice, on every engine).
    */
   relaxedSimd?: boolean;
+  /**
+   * With relaxedSimd, in Node 20 (whose V8 keeps relaxed SIMD behind
+   * `--experimental-wasm-relaxed-simd`): turn that V8 flag on for the whole process, which
+   * every WebAssembly module compiled afterwards sees. Default true; the description then
+   * says so. false: never change V8's flags (Node 20 runs the SIMD-only build).
+   */
+  setV8Flag?: boolean;
 }
 
 function instantiate(module: WebAssembly.Module, memory: WebAssembly.Memory): Promise<WebAssembly.Instance> {
@@ -82,8 +88,6 @@ function instantiate(module: WebAssembly.Module, memory: WebAssembly.Memory): Pr
  * regions of the module's memory; ops run synchronously and read/write in place.
  */
 export class WasmBackend implements Backend {
-  readonly subgroupMinSize = 0;
-  readonly cpuKernels = false;
   readonly name = 'wasm' as const;
   readonly description: string;
   private readonly allocator: WasmAllocator;
@@ -103,7 +107,8 @@ export class WasmBackend implements Backend {
     readonly relaxedSimd: boolean,
   ) {
     this.allocator = new WasmAllocator(wasmMemory, exports.heapBase());
-    this.description = `WASM (AssemblyScript kernels, ${relaxedSimd ? 'SIMD + relaxed-SIMD FMA' : 'SIMD'}, ${threadNote})`;
+    const simd = relaxedSimd ? `SIMD + relaxed-SIMD FMA${relaxedSimdFlagSet() ? ' (V8 flag --experimental-wasm-relaxed-simd set for this process)' : ''}` : 'SIMD';
+    this.description = `WASM (AssemblyScript kernels, ${simd}, ${threadNote})`;
   }
 
   /** Threads kernels may use (main thread included). */
@@ -113,7 +118,7 @@ export class WasmBackend implements Backend {
 
   static async create(options: WasmBackendOptions = {}): Promise<WasmBackend> {
     const want = Math.max(1, Math.floor(options.threads ?? Math.min(MAX_DEFAULT_THREADS, await hardwareThreads())));
-    const relaxed = (options.relaxedSimd ?? true) && relaxedSimdAvailable(BUILD_BYTES.relaxed);
+    const relaxed = (options.relaxedSimd ?? true) && relaxedSimdAvailable(BUILD_BYTES.relaxed, options.setV8Flag ?? true);
     const build: KernelBuild = relaxed ? 'relaxed' : 'portable';
     let threadNote = '1 thread';
     if (want > 1) {
@@ -144,7 +149,7 @@ export class WasmBackend implements Backend {
 
   alloc(byteLength: number): Storage {
     this.check();
-    const size = WasmAllocator.round(byteLength);
+    const size = WasmAllocator.blockSize(byteLength);
     let ptr: number;
     try {
       ptr = this.allocator.alloc(size);
@@ -217,7 +222,7 @@ export class WasmBackend implements Backend {
     for (const s of call.inputs) args.push((s as WasmStorage).ptr);
     for (const s of call.outputs) args.push((s as WasmStorage).ptr);
     for (const p of call.params) args.push(p);
-    if (call.constants) for (const c of call.constants) args.push(c);
+    if (call.constants && kernel.wasmConstants !== false) for (const c of call.constants) args.push(c);
     const spec = parallelSpec(kernel);
     if (!spec) {
       fn(...args);
@@ -236,6 +241,7 @@ export class WasmBackend implements Backend {
     try {
       this.pool!.run(exportName, args, splitRange(items, threads), scratch, (start, end, s) => fn(...args, start, end, s));
     } catch (e) {
+      if (e instanceof WasmWorkerError) throw e; // a worker's trap or death keeps its type
       throw new KernelError(kernel.name, 'internal', e instanceof Error ? e.message : String(e));
     }
   }

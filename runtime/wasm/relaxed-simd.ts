@@ -3,6 +3,11 @@
 // (kernels/simd.ts). Browsers from Chrome 114 / Firefox 120 and Deno run relaxed SIMD as is;
 // Node 20's V8 (11.3) has it behind --experimental-wasm-relaxed-simd, a per-process flag that
 // can be set at run time before the module is compiled (worker threads share it).
+//
+// Setting that flag is the runtime's one process-wide effect, and only with
+// WasmBackendOptions.setV8Flag (default true) in an engine that lacks relaxed SIMD: every
+// WebAssembly module the process compiles afterwards may use relaxed SIMD. setV8Flag: false
+// never touches V8's flags (Node 20 then runs the SIMD-only build).
 
 const RELAXED_SIMD_FLAG = '--experimental-wasm-relaxed-simd';
 
@@ -16,21 +21,23 @@ function nodeV8(): NodeV8 | null {
   return (proc.getBuiltinModule('node:v8') as NodeV8 | undefined) ?? null;
 }
 
-let verdict: boolean | null = null;
+/** Whether this process set V8's relaxed-SIMD flag (shown in the backend's description). */
+let flagSet = false;
+
+export function relaxedSimdFlagSet(): boolean {
+  return flagSet;
+}
 
 /**
  * Whether this engine validates `relaxedModule` (a build of the kernels with relaxed SIMD).
- * In Node, when it does not, turns on V8's relaxed-SIMD flag and asks again.
+ * In Node, when it does not and `setV8Flag` is true, turns on V8's relaxed-SIMD flag for the
+ * process and asks again.
  */
-export function relaxedSimdAvailable(relaxedModule: Uint8Array<ArrayBuffer>): boolean {
-  if (verdict !== null) return verdict;
-  verdict = WebAssembly.validate(relaxedModule);
-  if (!verdict) {
-    const v8 = nodeV8();
-    if (v8) {
-      v8.setFlagsFromString(RELAXED_SIMD_FLAG);
-      verdict = WebAssembly.validate(relaxedModule);
-    }
-  }
-  return verdict;
+export function relaxedSimdAvailable(relaxedModule: Uint8Array<ArrayBuffer>, setV8Flag: boolean): boolean {
+  if (WebAssembly.validate(relaxedModule)) return true;
+  const v8 = setV8Flag ? nodeV8() : null;
+  if (!v8) return false;
+  v8.setFlagsFromString(RELAXED_SIMD_FLAG);
+  flagSet = true;
+  return WebAssembly.validate(relaxedModule);
 }

@@ -1,6 +1,7 @@
 import type { Backend, KernelCall, MemoryStats, Storage } from '../backend.js';
 import { BackendUnavailableError, DeviceLostError, KernelError, OutOfMemoryError } from '../errors.js';
-import type { KernelDef } from '../kernel.js';
+import { selectVariant, type DeviceCapabilities, type KernelDef } from '../kernel.js';
+import { BufferUsage, MapMode } from './flags.js';
 import { getGPU, gpuLoadError } from './gpu.js';
 import { BufferPool } from './pool.js';
 import { PipelineCache } from './pipelines.js';
@@ -16,7 +17,7 @@ class GPUStorage implements Storage {
 export const DISPATCHES_PER_SUBMIT = 32;
 /** Uniform slot size: minUniformBufferOffsetAlignment is at most 256. */
 const UNIFORM_SLOT = 256;
-const STORAGE_USAGE = 0x80 /* STORAGE */ | 0x4 /* COPY_SRC */ | 0x8; /* COPY_DST */
+const STORAGE_USAGE = BufferUsage.STORAGE | BufferUsage.COPY_SRC | BufferUsage.COPY_DST;
 /** Bind groups kept for reuse; the cache is emptied when it grows past this. */
 const BIND_GROUP_CACHE_SIZE = 4096;
 
@@ -37,7 +38,7 @@ interface PendingCheck {
   promise: Promise<Error | null>;
 }
 
-export class WebGPUBackend implements Backend {
+export class WebGPUBackend implements Backend, DeviceCapabilities {
   readonly name = 'webgpu' as const;
   readonly pipelines: PipelineCache;
   private readonly pool: BufferPool;
@@ -59,6 +60,7 @@ export class WebGPUBackend implements Backend {
   private liveCount = 0;
   private peakLiveBytes = 0;
   private readonly checkDispatches: boolean;
+  /** Whether `run` picks the kernel variants made for CPU adapters (DeviceCapabilities.cpuKernels). */
   readonly cpuKernels: boolean;
   /**
    * Bind groups by (kernel layout, buffers). Pooled buffers make a training step bind the same
@@ -73,6 +75,7 @@ export class WebGPUBackend implements Backend {
     readonly device: GPUDevice,
     readonly adapterInfo: GPUAdapterInfo | undefined,
     options: WebGPUBackendOptions,
+    /** Subgroup lanes kernels may rely on (DeviceCapabilities.subgroupMinSize); 0 without the `subgroups` feature. */
     readonly subgroupMinSize: number,
   ) {
     this.pool = new BufferPool(device);
@@ -83,7 +86,7 @@ export class WebGPUBackend implements Backend {
     this.uniformBuffer = device.createBuffer({
       label: 'uniforms',
       size: this.uniformStaging.byteLength,
-      usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
+      usage: BufferUsage.UNIFORM | BufferUsage.COPY_DST,
     });
     device.lost.then((info) => {
       if (!this.destroyed) this.lostInfo = info;
@@ -148,7 +151,7 @@ export class WebGPUBackend implements Backend {
 
   alloc(byteLength: number): Storage {
     this.checkAlive();
-    const size = BufferPool.roundSize(byteLength);
+    const size = BufferPool.roundSize(byteLength, this.device.limits.maxStorageBufferBindingSize);
     if (size > this.device.limits.maxStorageBufferBindingSize) {
       throw new OutOfMemoryError('webgpu', byteLength, `larger than maxStorageBufferBindingSize (${this.device.limits.maxStorageBufferBindingSize})`);
     }
@@ -210,8 +213,10 @@ export class WebGPUBackend implements Backend {
     this.countDispatch('copy');
   }
 
-  run(call: KernelCall): void {
+  run(requested: KernelCall): void {
     this.checkAlive();
+    this.validateCall(requested.kernel, requested);
+    const call = selectVariant(requested, this);
     const { kernel } = call;
     this.validateCall(kernel, call);
     const [x, y = 1, z = 1] = kernel.workgroups(call.params, call.constants ?? []);
@@ -344,13 +349,13 @@ export class WebGPUBackend implements Backend {
     this.checkAlive();
     const s = storage as GPUStorage;
     const size = BufferPool.roundSize(byteLength);
-    const staging = this.stagingPool.acquire(size, GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST, 'readback');
+    const staging = this.stagingPool.acquire(size, BufferUsage.MAP_READ | BufferUsage.COPY_DST, 'readback');
     const enc = this.ensureEncoder();
     this.endPass();
     if (byteLength > 0) enc.copyBufferToBuffer(s.buffer, 0, staging, 0, Math.ceil(byteLength / 4) * 4);
     this.flush();
     try {
-      await staging.mapAsync(GPUMapMode.READ, 0, size);
+      await staging.mapAsync(MapMode.READ, 0, size);
     } catch (e) {
       // A lost device fails the mapping; let device.lost (resolving about now) turn that into a DeviceLostError.
       if (!this.lostInfo) await Promise.race([this.device.lost, new Promise((r) => setTimeout(r, 100))]);

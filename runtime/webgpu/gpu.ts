@@ -16,11 +16,9 @@ export async function getGPU(): Promise<GPU | null> {
   if (nodeGpu !== undefined) return nodeGpu;
   try {
     const specifier = 'webgpu';
-    const mod = (await import(/* @vite-ignore */ specifier)) as { create(flags: string[]): GPU; globals: object };
-    // Constants such as GPUBufferUsage live in the binding's globals.
-    for (const [k, v] of Object.entries(mod.globals)) {
-      if (!(k in globalThis)) (globalThis as Record<string, unknown>)[k] = v;
-    }
+    // Dawn's `globals` (GPUBufferUsage and the like) stay in the module: the backend uses its
+    // own copies of the flag values (flags.ts) and leaves globalThis as it found it.
+    const mod = (await import(/* @vite-ignore */ specifier)) as { create(flags: string[]): GPU };
     nodeGpu = mod.create([]);
   } catch (e) {
     nodeGpu = null;

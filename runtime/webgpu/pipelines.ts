@@ -1,5 +1,6 @@
 import { KernelError } from '../errors.js';
 import type { KernelDef } from '../kernel.js';
+import { ShaderStage } from './flags.js';
 
 export interface CachedPipeline {
   pipeline: GPUComputePipeline;
@@ -36,13 +37,13 @@ export class PipelineCache {
     let layout = this.layouts.get(kernel.name);
     if (layout) return layout;
     const entries: GPUBindGroupLayoutEntry[] = [
-      { binding: 0, visibility: GPUShaderStage.COMPUTE, buffer: { type: 'uniform', hasDynamicOffset: true } },
+      { binding: 0, visibility: ShaderStage.COMPUTE, buffer: { type: 'uniform', hasDynamicOffset: true } },
     ];
     for (let i = 0; i < kernel.inputs; i++) {
-      entries.push({ binding: 1 + i, visibility: GPUShaderStage.COMPUTE, buffer: { type: 'read-only-storage' } });
+      entries.push({ binding: 1 + i, visibility: ShaderStage.COMPUTE, buffer: { type: 'read-only-storage' } });
     }
     for (let i = 0; i < kernel.outputs; i++) {
-      entries.push({ binding: 1 + kernel.inputs + i, visibility: GPUShaderStage.COMPUTE, buffer: { type: 'storage' } });
+      entries.push({ binding: 1 + kernel.inputs + i, visibility: ShaderStage.COMPUTE, buffer: { type: 'storage' } });
     }
     layout = this.device.createBindGroupLayout({ label: kernel.name, entries });
     this.layouts.set(kernel.name, layout);

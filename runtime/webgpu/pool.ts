@@ -1,6 +1,8 @@
+import { poolSizeClass } from '../pool-size.js';
+
 /**
- * Storage-buffer pool. Training shapes are static, so buffers are pooled by
- * exact (16-byte rounded) size. A freed buffer goes to `pending` first and joins
+ * Storage-buffer pool. Buffers are pooled by size class (poolSizeClass: 16-byte rounded,
+ * 8 classes per power of two above 256 bytes). A freed buffer goes to `pending` first and joins
  * the pool only when the work recorded so far is submitted: work recorded before
  * the free must not see the buffer's next contents.
  */
@@ -13,8 +15,10 @@ export class BufferPool {
 
   constructor(private readonly device: GPUDevice) {}
 
-  static roundSize(byteLength: number): number {
-    return Math.max(16, Math.ceil(byteLength / 16) * 16);
+  /** The buffer size for a request of byteLength bytes: its size class, or the exact 16-byte rounded size where the class would pass `limit`. */
+  static roundSize(byteLength: number, limit = Infinity): number {
+    const size = poolSizeClass(byteLength, 16);
+    return size <= limit ? size : Math.max(16, Math.ceil(byteLength / 16) * 16);
   }
 
   acquire(size: number, usage: GPUBufferUsageFlags, label: string): GPUBuffer {

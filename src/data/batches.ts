@@ -1,6 +1,6 @@
 // Epoch batching: shuffled samples, masks drawn afresh per epoch, model-ready Int32Arrays.
 import { maskRow } from './masking.js';
-import { Rng } from './rng.js';
+import { mixSeeds, Rng } from './rng.js';
 import { sampleWindow, type TrainingSamples } from './samples.js';
 
 export interface BatchOptions {
@@ -23,6 +23,8 @@ export interface BatchOptions {
    * (at most L). Left padding keeps every sample's last item in the last column.
    */
   lengthBucket?: number;
+  /** Skip this many batches of the epoch's order (resuming inside an epoch; default 0). */
+  startBatch?: number;
 }
 
 /** Batches per chunk sorted by length when bucketing: enough to find similar lengths, small enough to keep the order random. */
@@ -57,37 +59,12 @@ export function batchCount(samples: TrainingSamples, batchSize: number, dropLast
  */
 export function* epochBatches(samples: TrainingSamples, o: BatchOptions): Generator<TrainBatch> {
   const B = o.batchSize;
-  if (!Number.isInteger(B) || B < 1) throw new RangeError(`epochBatches: batchSize must be a positive integer, got ${B}`);
   const p = o.maskProb ?? 0.2;
   if (!(p > 0 && p <= 1)) throw new RangeError(`epochBatches: maskProb must be in (0, 1], got ${p}`);
-  const bucket = o.lengthBucket ?? 0;
-  if (!Number.isInteger(bucket) || bucket < 0) throw new RangeError(`epochBatches: lengthBucket must be a non-negative integer, got ${bucket}`);
-  const order = new Int32Array(samples.count);
-  for (let i = 0; i < order.length; i++) order[i] = i;
-  const shuffle = o.shuffle ?? true;
-  if (shuffle) new Rng(o.seed, o.epoch, 0xffffffff).shuffle(order);
-  // This epoch's window of every sample (samples from samples.windows on are mask-last).
-  const windowOf = new Int32Array(samples.count);
-  for (let s = 0; s < samples.count; s++) windowOf[s] = sampleWindow(samples, o.epoch, s).window;
-  const len = (s: number): number => samples.length[windowOf[s]];
-  const nb = batchCount(samples, B, o.dropLast);
-  const batchOrder = new Int32Array(nb);
-  for (let b = 0; b < nb; b++) batchOrder[b] = b;
-  if (bucket > 0) {
-    // Within each chunk, by length; equal lengths keep their shuffled order. (Breaking ties by
-    // sample index instead put all cloze samples of a length before all mask-last samples of
-    // that length, so the many windows of exactly L items formed batches of mask-last samples
-    // only: each one a full optimizer step on the same 64 fixed targets, which the model
-    // memorised, with a lower training loss and worse validation, 2026-12-01.)
-    const chunk = B * CHUNK_BATCHES;
-    for (let from = 0; from < order.length; from += chunk) {
-      const part = order.subarray(from, Math.min(order.length, from + chunk));
-      const positions = Array.from(part.keys()).sort((i, j) => len(part[i]) - len(part[j]) || i - j);
-      part.set(positions.map((i) => part[i]));
-    }
-    if (shuffle) new Rng(o.seed, o.epoch, 0xfffffffe).shuffle(batchOrder);
-  }
-  for (const b of batchOrder) {
+  const { order, batchOrder, windowOf, len, bucket } = epochPlan(samples, o);
+  const startBatch = o.startBatch ?? 0;
+  if (!Number.isInteger(startBatch) || startBatch < 0 || startBatch > batchOrder.length) throw new RangeError(`epochBatches: startBatch must be an integer in [0, ${batchOrder.length}], got ${startBatch}`);
+  for (const b of batchOrder.subarray(startBatch)) {
     const rows = Math.min(B, samples.count - b * B);
     let L = samples.maxLen;
     if (bucket > 0) {
@@ -115,4 +92,50 @@ export function* epochBatches(samples: TrainingSamples, o: BatchOptions): Genera
     }
     yield { size: rows, maxLen: L, ids, targets, keyMask, maskedRows: Int32Array.from(maskedRows), maskedTargets: Int32Array.from(maskedTargets), users };
   }
+}
+
+/** The epoch's sample order, batch order and each sample's window (what epochBatches draws from). */
+function epochPlan(samples: TrainingSamples, o: BatchOptions) {
+  const B = o.batchSize;
+  if (!Number.isInteger(B) || B < 1) throw new RangeError(`epochBatches: batchSize must be a positive integer, got ${B}`);
+  const bucket = o.lengthBucket ?? 0;
+  if (!Number.isInteger(bucket) || bucket < 0) throw new RangeError(`epochBatches: lengthBucket must be a non-negative integer, got ${bucket}`);
+  const order = new Int32Array(samples.count);
+  for (let i = 0; i < order.length; i++) order[i] = i;
+  const shuffle = o.shuffle ?? true;
+  if (shuffle) new Rng(o.seed, o.epoch, 0xffffffff).shuffle(order);
+  // This epoch's window of every sample (samples from samples.windows on are mask-last).
+  const windowOf = new Int32Array(samples.count);
+  for (let s = 0; s < samples.count; s++) windowOf[s] = sampleWindow(samples, o.epoch, s).window;
+  const len = (s: number): number => samples.length[windowOf[s]];
+  const nb = batchCount(samples, B, o.dropLast);
+  const batchOrder = new Int32Array(nb);
+  for (let b = 0; b < nb; b++) batchOrder[b] = b;
+  if (bucket > 0) {
+    // Within each chunk, by length; equal lengths keep their shuffled order. (Breaking ties by
+    // sample index instead put all cloze samples of a length before all mask-last samples of
+    // that length, so the many windows of exactly L items formed batches of mask-last samples
+    // only: each one a full optimizer step on the same 64 fixed targets, which the model
+    // memorised, with a lower training loss and worse validation, 2026-12-01.)
+    const chunk = B * CHUNK_BATCHES;
+    for (let from = 0; from < order.length; from += chunk) {
+      const part = order.subarray(from, Math.min(order.length, from + chunk));
+      const positions = Array.from(part.keys()).sort((i, j) => len(part[i]) - len(part[j]) || i - j);
+      part.set(positions.map((i) => part[i]));
+    }
+    if (shuffle) new Rng(o.seed, o.epoch, 0xfffffffe).shuffle(batchOrder);
+  }
+  return { order, batchOrder, windowOf, len, bucket };
+}
+
+/**
+ * A 32-bit hex digest of the epoch's batches: sample order, batch order and each sample's
+ * window. Equal digests mean a resumed run draws the same batches (masks follow from the
+ * seed, the epoch and the sample index).
+ */
+export function epochOrderDigest(samples: TrainingSamples, o: BatchOptions): string {
+  const { order, batchOrder, windowOf } = epochPlan(samples, o);
+  let h = mixSeeds(o.batchSize, order.length, batchOrder.length);
+  for (const xs of [order, batchOrder, windowOf]) for (let i = 0; i < xs.length; i++) h = mixSeeds(h, xs[i]);
+  return h.toString(16).padStart(8, '0');
 }

@@ -76,11 +76,11 @@ export function detectFormat(fileName: string, first: string): FormatName {
   if (fields.length === 2 && !line.includes(',')) return 'user-item';
   if (fields.length === 4 && line.includes('\t')) return 'movielens-100k';
   if (line.includes(',') || line.includes(';')) {
-    throw new DataFormatError(fileName, 0, `cannot detect the format from a header-less line ${quoteLine(line)}: pass format 'delimited' with header: false and userColumn/itemColumn/timeColumn indices`);
+    throw new DataFormatError(fileName, 0, `cannot detect the format from a header-less line ${quoteLine(line)}: pass --no-header --user-col 0 --item-col 1 [--time-col 2] (0-based column indices; in code: format 'delimited', header: false, userColumn/itemColumn/timeColumn)`);
   }
   throw new DataFormatError(
     fileName, 0,
-    `cannot detect the format from ${quoteLine(line)} (${fields.length} fields); pass format: 'movielens-dat' | 'movielens-csv' | 'movielens-100k' | 'user-item' | 'delimited'`,
+    `cannot detect the format from ${quoteLine(line)} (${fields.length} fields); pass --format movielens-dat | movielens-csv | movielens-100k | user-item | delimited (with --sep and --user-col/--item-col/--time-col)`,
   );
 }
 
@@ -96,7 +96,7 @@ function delimitedSpec(file: string, first: string, o: LoadOptions): DelimitedSp
     if (hit !== undefined) return hit;
     if (!required) return undefined;
     const where = header ? `header columns: ${columnList(names)}` : 'the file has no header';
-    throw new DataFormatError(file, 0, `cannot tell which column holds the ${role} (${where}); pass ${role}Column`);
+    throw new DataFormatError(file, 0, `cannot tell which column holds the ${role} (${where}); pass --${role}-col NAME_OR_INDEX (in code: ${role}Column)`);
   };
   const user = guess(o.userColumn, USER_NAMES, 'user', true)!;
   const item = guess(o.itemColumn, ITEM_NAMES, 'item', true)!;

@@ -19,11 +19,16 @@ export interface PreprocessOptions {
    * until nothing changes (k-core).
    */
   iterate?: boolean;
+  /** Keep only interactions rated >= this, before any count (needs a rating column). */
+  minRating?: number;
   itemOrder?: 'first-appearance' | 'sorted';
 }
 
 export interface PreprocessStats {
   raw: { interactions: number; users: number; items: number };
+  /** Interactions below minRating (0 without a rating threshold). */
+  droppedByRating: number;
+  minRating: number | null;
   droppedItems: number;
   droppedItemInteractions: number;
   droppedUsers: number;
@@ -55,10 +60,19 @@ export function preprocess(data: Interactions, options: PreprocessOptions = {}):
   const minUser = options.minUserCount ?? 5;
   const n = data.length;
   const keep = new Uint8Array(n).fill(1);
-  const rawUsers = countBy(data.users, keep);
-  const rawItems = countBy(data.items, keep);
+  let droppedByRating = 0;
+  if (options.minRating !== undefined) {
+    if (!data.ratings) throw new DatasetError(`preprocess: a minimum rating of ${options.minRating} was asked for, but ${data.report.file} (${data.report.format}) has no rating column`);
+    for (let r = 0; r < n; r++) {
+      if (data.ratings[r] < options.minRating) {
+        keep[r] = 0;
+        droppedByRating++;
+      }
+    }
+  }
   const stats: PreprocessStats = {
-    raw: { interactions: n, users: rawUsers.size, items: rawItems.size },
+    raw: { interactions: n, users: new Set(data.users).size, items: new Set(data.items).size },
+    droppedByRating, minRating: options.minRating ?? null,
     droppedItems: 0, droppedItemInteractions: 0, droppedUsers: 0, droppedUserInteractions: 0, rounds: 0,
     final: { interactions: 0, users: 0, items: 0 },
   };
@@ -82,7 +96,10 @@ export function preprocess(data: Interactions, options: PreprocessOptions = {}):
     if (!rows) byUser.set(u, (rows = []));
     rows.push(r);
   }
-  if (byUser.size === 0) throw new DatasetError(`preprocess: no interactions left after filtering (items >= ${minItem}, users >= ${minUser}) of ${n} in ${data.report.file}`);
+  if (byUser.size === 0) {
+    const rating = options.minRating !== undefined ? `rating >= ${options.minRating}, ` : '';
+    throw new DatasetError(`preprocess: no interactions left after filtering (${rating}items >= ${minItem}, users >= ${minUser}) of ${n} in ${data.report.file}`);
+  }
   const userIds = Int32Array.from([...byUser.keys()].sort((a, b) => a - b));
   const ts = data.timestamps;
   const rowsPerUser = Array.from(userIds, (u) => {
@@ -114,6 +131,7 @@ export function formatStats(s: PreprocessStats): string {
   const f = (x: number) => x.toLocaleString('en-US');
   return [
     `raw: ${f(s.raw.users)} users, ${f(s.raw.items)} items, ${f(s.raw.interactions)} interactions`,
+    ...(s.minRating !== null ? [`dropped ${f(s.droppedByRating)} interactions rated below ${s.minRating}`] : []),
     `dropped ${f(s.droppedItems)} items (${f(s.droppedItemInteractions)} interactions) below the item minimum`,
     `dropped ${f(s.droppedUsers)} users (${f(s.droppedUserInteractions)} interactions) below the user minimum${s.rounds > 1 ? ` (${s.rounds} rounds)` : ''}`,
     `final: ${f(s.final.users)} users, ${f(s.final.items)} items, ${f(s.final.interactions)} interactions`,

@@ -34,12 +34,27 @@ export interface EvaluationResult {
 }
 
 export async function evaluate(set: EvalSet, scorer: Scorer, options: EvaluateOptions = {}): Promise<EvaluationResult> {
+  const sampled = options.sampled ?? null;
+  const [fullRanks, sampledRanks] = await rankProtocols(set, scorer, [null, sampled], options);
+  return {
+    stage: set.stage,
+    full: metricsFromRanks(fullRanks),
+    sampled: sampledRanks ? metricsFromRanks(sampledRanks) : null,
+    fullRanks,
+    sampledRanks: sampled ? sampledRanks : null,
+  };
+}
+
+/**
+ * Scores every user of the set once and ranks the target under each protocol: per entry of
+ * `protocols`, null = full ranking (history excluded), else candidate lists from
+ * buildSampledCandidates (same order as the set). Returns one rank array per protocol.
+ */
+export async function rankProtocols(set: EvalSet, scorer: Scorer, protocols: (Int32Array[] | null)[], options: Omit<EvaluateOptions, 'sampled'> = {}): Promise<Int32Array[]> {
   const n = set.users.length;
   const bs = options.batchSize ?? 256;
-  const sampled = options.sampled ?? null;
-  if (sampled && sampled.length !== n) throw new RangeError(`evaluate: ${sampled.length} candidate lists for ${n} users`);
-  const fullRanks = new Int32Array(n);
-  const sampledRanks = sampled ? new Int32Array(n) : null;
+  for (const c of protocols) if (c && c.length !== n) throw new RangeError(`evaluate: ${c.length} candidate lists for ${n} users`);
+  const ranks = protocols.map(() => new Int32Array(n));
   const bucket = options.lengthBucket ?? 0;
   const order = new Int32Array(n);
   for (let i = 0; i < n; i++) order[i] = i;
@@ -60,18 +75,23 @@ export async function evaluate(set: EvalSet, scorer: Scorer, options: EvaluateOp
     }
     for (let b = 0; b < batch.size; b++) {
       const k = index[b];
-      fullRanks[k] = rankFull(scores, b * stride, set.targets[k], set.numItems, set.exclude[k], options.ties);
-      if (sampled && sampledRanks) sampledRanks[k] = rankSampled(scores, b * stride, sampled[k], options.ties);
+      protocols.forEach((c, p) => {
+        ranks[p][k] = c ? rankSampled(scores, b * stride, c[k], options.ties) : rankFull(scores, b * stride, set.targets[k], set.numItems, set.exclude[k], options.ties);
+      });
     }
     options.onProgress?.(Math.min(n, from + bs), n);
   }
-  return {
-    stage: set.stage,
-    full: metricsFromRanks(fullRanks),
-    sampled: sampledRanks ? metricsFromRanks(sampledRanks) : null,
-    fullRanks,
-    sampledRanks,
-  };
+  return ranks;
+}
+
+/** rankProtocols for a score row shared by every user (the most-popular baseline). */
+export function rankProtocolsShared(set: EvalSet, scores: Float32Array, protocols: (Int32Array[] | null)[], ties?: TieRule): Int32Array[] {
+  const n = set.users.length;
+  return protocols.map((c) => {
+    const r = new Int32Array(n);
+    for (let k = 0; k < n; k++) r[k] = c ? rankSampled(scores, 0, c[k], ties) : rankFull(scores, 0, set.targets[k], set.numItems, set.exclude[k], ties);
+    return r;
+  });
 }
 
 /** The most-popular baseline on the same protocols: the same score row for every user. */

@@ -59,6 +59,8 @@ export interface SampledOptions {
   /** Negatives per user (default 100). */
   count?: number;
   seed?: number;
+  /** Random stream: 'popularity' (default; the original streams) or 'uniform' (a separate one). */
+  stream?: 'popularity' | 'uniform';
 }
 
 /**
@@ -71,7 +73,7 @@ export interface SampledOptions {
 export function buildSampledCandidates(set: EvalSet, weights: ArrayLike<number>, options: SampledOptions = {}): Int32Array[] {
   const count = options.count ?? 100;
   const seed = options.seed ?? 0;
-  const stageCode = set.stage === 'valid' ? 1 : 2;
+  const stageCode = (set.stage === 'valid' ? 1 : 2) + (options.stream === 'uniform' ? 2 : 0);
   return Array.from(set.users, (u, k) => {
     const neg = sampleNegatives(weights, set.numItems, set.interacted[k], set.targets[k], count, new Rng(seed, stageCode, u));
     const out = new Int32Array(neg.length + 1);

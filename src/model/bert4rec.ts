@@ -98,7 +98,7 @@ export class Bert4Rec extends Module {
     const normed = this.embeddings.norm.forward(F.reshape(withPos, [B * L, c.hidden]));
     let x = dropoutAt(normed, c.dropout, this.training, this.seeds, 0);
     const last = this.layers.length - 1;
-    for (let i = 0; i <= last; i++) x = this.layers.get(i).forward(x, keyMask, B, L, c.dropout, this.seeds, i === last ? rows : undefined);
+    for (let i = 0; i <= last; i++) x = this.layers.get(i).forward(x, keyMask, B, L, c.dropout, this.seeds, i === last ? rows : undefined, c.attnDropout ?? c.dropout);
     return last < 0 && rows ? gatherRows(x, rows) : x;
   }
 

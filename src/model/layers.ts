@@ -87,12 +87,12 @@ export class TransformerLayer extends Module {
    * rows only. Attention still reads every position as keys and values, but the output
    * projection, the feed-forward and both layer norms run on the R rows alone (the model's last
    * layer, whose other rows nothing reads). Dropout sites: 3 per layer after the embedding's
-   * site 0.
+   * site 0. `p` drops sub-layer outputs, `attnP` (default p) the attention probabilities.
    */
-  forward(x: Tensor, keyMask: Tensor, batch: number, len: number, p: number, seeds: DropoutSeeds, rows?: Tensor): Tensor {
+  forward(x: Tensor, keyMask: Tensor, batch: number, len: number, p: number, seeds: DropoutSeeds, rows?: Tensor, attnP = p): Tensor {
     const site = 1 + 3 * this.index;
     const training = this.training;
-    const attnDrop = { p: training ? p : 0, seed: training && p > 0 ? seeds.at(site) : 0 };
+    const attnDrop = { p: training ? attnP : 0, seed: training && attnP > 0 ? seeds.at(site) : 0 };
     const a = this.attention.forward(x, keyMask, batch, len, attnDrop, rows);
     const residual = rows ? F.gatherRows(x, rows) : x;
     const x1 = this.attention_norm.forward(dropoutAt(a, p, training, seeds, site + 1), residual);

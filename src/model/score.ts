@@ -1,6 +1,6 @@
 // Scoring for evaluation and recommendation: the model in eval mode (no dropout) under
 // noGrad (no tape), logits of the MASK appended after each user's history.
-import { noGradAsync, scope } from '../../runtime/index.js';
+import { scope } from '../../runtime/index.js';
 import type { EvalBatch } from '../eval/inputs.js';
 import type { Scorer } from '../eval/evaluate.js';
 import type { Bert4Rec } from './bert4rec.js';
@@ -29,7 +29,7 @@ export async function scoreBatch(model: Bert4Rec, batch: EvalBatch, batchSize: n
   model.eval();
   const inputs = evalBatchToDevice(model.rt, batch, batchSize, model.numItems + 1);
   try {
-    return await noGradAsync(async () => {
+    return await model.rt.noGradAsync(async () => {
       const logits = scope(() => model.logits(inputs));
       try {
         return (await logits.data()) as Float32Array;

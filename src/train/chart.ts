@@ -71,3 +71,42 @@ ${polyline(ndcgPts, '#ff7f0e')}
 </svg>
 `;
 }
+
+export interface Series {
+  name: string;
+  color: string;
+  points: Array<[number, number]>;
+}
+
+/** A line chart of one or more series sharing both axes, as an inline <svg> element (no XML prolog). */
+export function lineChartSvg(title: string, xLabel: string, series: Series[], width = 560, height = 260): string {
+  const pad = { left: 64, right: 16, top: 28, bottom: 40 };
+  const all = series.flatMap((s) => s.points).filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y));
+  const xs = all.map(([x]) => x);
+  const ys = all.map(([, y]) => y);
+  const [xMin, xMax] = xs.length ? [Math.min(...xs), Math.max(...xs)] : [0, 1];
+  const [yMin, yMax] = ys.length ? [Math.min(...ys), Math.max(...ys)] : [0, 1];
+  const x0 = pad.left;
+  const x1 = width - pad.right;
+  const y0 = height - pad.bottom;
+  const y1 = pad.top;
+  const fmt = (v: number) => (Math.abs(v) >= 1000 || (v !== 0 && Math.abs(v) < 0.001) ? v.toExponential(2) : v.toPrecision(4));
+  const lines = series
+    .map((s) => {
+      const pts = s.points.filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y)).map(([x, y]) => [scale(x, xMin, xMax, x0, x1), scale(y, yMin, yMax, y0, y1)] as [number, number]);
+      return polyline(pts, s.color);
+    })
+    .join('');
+  const legend = series.map((s, i) => `<text x="${x0 + 8 + i * 150}" y="${y1 - 8}" font-size="11" fill="${s.color}">${escapeXml(s.name)}</text>`).join('');
+  return [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif">`,
+    `<text x="${width / 2}" y="14" font-size="13" text-anchor="middle">${escapeXml(title)}</text>`,
+    `<line x1="${x0}" y1="${y0}" x2="${x1}" y2="${y0}" stroke="#444"/><line x1="${x0}" y1="${y0}" x2="${x0}" y2="${y1}" stroke="#444"/>`,
+    `<text x="${x0 - 4}" y="${y0}" font-size="10" text-anchor="end">${fmt(yMin)}</text><text x="${x0 - 4}" y="${y1 + 8}" font-size="10" text-anchor="end">${fmt(yMax)}</text>`,
+    `<text x="${x0}" y="${y0 + 14}" font-size="10">${fmt(xMin)}</text><text x="${x1}" y="${y0 + 14}" font-size="10" text-anchor="end">${fmt(xMax)}</text>`,
+    `<text x="${(x0 + x1) / 2}" y="${height - 8}" font-size="11" text-anchor="middle">${escapeXml(xLabel)}</text>`,
+    legend,
+    lines,
+    '</svg>',
+  ].join('\n');
+}

@@ -32,3 +32,18 @@ export function formatMetricsTable(r: TestReport, digits = 4): string {
   out.push(line(['users', ...present.map(([, m]) => String(m.users))]));
   return out.join('\n');
 }
+
+/** One row per metric of the plan; per protocol a BERT4Rec and a most-popular column. */
+export function formatProtocolTable(protocols: { protocol: string; bert4rec: Record<string, number>; mostPopular: Record<string, number> | null }[], labels: { key: string; label: string }[], digits = 4): string {
+  const cols: [string, Record<string, number>][] = [];
+  for (const p of protocols) {
+    cols.push([`BERT4Rec ${p.protocol}`, p.bert4rec]);
+    if (p.mostPopular) cols.push([`MostPop ${p.protocol}`, p.mostPopular]);
+  }
+  const w0 = Math.max(6, ...labels.map((l) => l.label.length));
+  const widths = cols.map(([h]) => Math.max(h.length, digits + 2));
+  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(w0) : c.padStart(widths[i - 1]))).join('  ');
+  const out = [line(['metric', ...cols.map(([h]) => h)]), line(['-'.repeat(w0), ...widths.map((w) => '-'.repeat(w))])];
+  for (const l of labels) out.push(line([l.label, ...cols.map(([, m]) => (m[l.key] ?? NaN).toFixed(digits))]));
+  return out.join('\n');
+}

@@ -1,9 +1,10 @@
 // The training loop: epochs of cloze batches, validation each `evalEvery` epochs, the best
-// checkpoint by validation NDCG@10, then test metrics of the best model (full ranking and the
-// sampled protocol) beside the most-popular baseline.
+// checkpoint by the validation metric (train.validMetric, default NDCG@10 on the first protocol),
+// then test metrics of the best model under every protocol beside the most-popular baseline
+// (src/train/evaluation.ts); events.jsonl and report.html record the run.
 import { cp, mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { linearWarmupDecay, type Runtime } from '../../runtime/index.js';
+import { DeviceLostError, linearWarmupDecay, type Runtime } from '../../runtime/index.js';
 import {
   CHECKPOINT_FORMAT,
   CheckpointError,
@@ -13,26 +14,27 @@ import {
   saveCheckpoint,
   saveSequences,
   type CheckpointConfig,
+  type EpochPosition,
   type EpochRecord,
   type OptimizerSnapshot,
+  type ScheduleRecord,
 } from '../checkpoint.js';
 import type { FullConfig } from '../config.js';
-import { batchCount, epochBatches } from '../data/batches.js';
+import { batchCount, epochBatches, epochOrderDigest, type BatchOptions } from '../data/batches.js';
 import { exportIdMaps } from '../data/idmaps.js';
-import { buildSamples } from '../data/samples.js';
-import { trainingSequences } from '../data/split.js';
-import { evaluate, evaluateMostPopular } from '../eval/evaluate.js';
-import { buildEvalSet } from '../eval/inputs.js';
-import { buildSampledCandidates } from '../eval/negatives.js';
-import { itemCounts, mostPopularScores } from '../eval/popularity.js';
+import { protocolName } from '../eval/protocols.js';
 import { Bert4Rec } from '../model/bert4rec.js';
 import { trainBatchToDevice } from '../model/inputs.js';
 import { modelScorer } from '../model/score.js';
 import { trainingCurveSvg } from './chart.js';
-import type { PreparedData } from './data.js';
+import { trainingSamples, type PreparedData } from './data.js';
+import { evalPlan, RunEvaluator, type TestResults } from './evaluation.js';
+import { EventLog, EVENTS_FILE, StepWindow } from './eventlog.js';
+import { writeHtmlReport } from './html-report.js';
+import { keepEpochCheckpoint } from './kept-checkpoints.js';
 import { createOptimizer } from './optimizer.js';
 import { epochProgressBar } from './progress.js';
-import { formatMetricsTable, type TestReport } from './report.js';
+import { formatProtocolTable, type TestReport } from './report.js';
 import { NonFiniteLossError, trainStep } from './step.js';
 
 export interface TrainRunOptions {
@@ -47,20 +49,25 @@ export interface TrainRunOptions {
   progress?: boolean;
   /** Rows per evaluation forward pass (default 128). */
   evalBatchSize?: number;
-  /** Negatives per user in the sampled protocol (default 100). */
-  negatives?: number;
   /** Milliseconds clock (tests). */
   now?: () => number;
   /** Stop (as if interrupted) once this many epochs are complete, before the test evaluation (tests of --resume). */
   stopAfterEpoch?: number;
+  /**
+   * Also save checkpoint-last every this many steps inside an epoch, with the position in the
+   * epoch, so a killed run loses at most that many steps (default 0: at the end of each epoch only).
+   */
+  checkpointEverySteps?: number;
 }
 
 export interface TrainRunResult {
   epochsCompleted: number;
   steps: number;
-  stoppedBy: 'epochs' | 'time-limit' | 'non-finite-loss' | 'interrupted';
+  stoppedBy: 'epochs' | 'time-limit' | 'non-finite-loss' | 'interrupted' | 'patience';
   best: CheckpointConfig['best'];
   test: TestReport | null;
+  /** Test metrics under every protocol of train.evalProtocols. */
+  testProtocols: TestResults['protocols'];
   history: EpochRecord[];
   /** Median milliseconds per training step over the run. */
   medianStepMs: number;
@@ -83,12 +90,20 @@ export async function runTraining(o: TrainRunOptions): Promise<TrainRunResult> {
   const B = tc.batchSize;
   const evalBatch = o.evalBatchSize ?? 128;
 
-  const samples = buildSamples(trainingSequences(split, false), { maxLen: L, maskLastFraction: tc.maskLastFraction });
+  const samples = trainingSamples(split, mc, tc);
   const perEpoch = batchCount(samples, B);
   const totalSteps = tc.epochs * perEpoch;
   const warmupSteps = Math.min(totalSteps, Math.round(tc.warmupFraction * totalSteps));
   const model = new Bert4Rec(rt, V, mc, tc.seed);
-  const opt = createOptimizer(model, tc, linearWarmupDecay({ peakLr: tc.lr, warmupSteps, totalSteps }));
+  const scheduleRecord: ScheduleRecord = { peakLr: tc.lr, warmupSteps, totalSteps };
+  const schedule = linearWarmupDecay(scheduleRecord);
+  const batchOptions = (epoch: number): BatchOptions => ({ batchSize: B, maskProb: mc.maskProb, maskId: dataset.maskId, seed: tc.seed, epoch, lengthBucket: tc.lengthBucket });
+  const checkpointEvery = o.checkpointEverySteps ?? 0;
+  if (!Number.isInteger(checkpointEvery) || checkpointEvery < 0) throw new RangeError(`runTraining: checkpointEverySteps must be a non-negative integer, got ${checkpointEvery}`);
+  const opt = createOptimizer(model, tc, schedule);
+  const plan = evalPlan(tc);
+  // The best checkpoint's metric: validation metric on the first protocol (e.g. 'valid.full.ndcg@10').
+  const bestMetric = `valid.${protocolName(plan.protocols[0])}.${plan.validMetric.key}`;
   log(`model: ${model.parameterCount().toLocaleString('en-US')} parameters (V=${V}, L=${L}, d=${mc.hidden}, ${mc.layers} layers, ${mc.heads} heads)`);
   log(`train: ${samples.count.toLocaleString('en-US')} samples/epoch (${samples.windows.toLocaleString('en-US')} cloze windows + ${samples.maskLastPerEpoch.toLocaleString('en-US')} mask-last), ${perEpoch} steps/epoch of ${B}, ${tc.epochs} epochs (${totalSteps} steps, ${warmupSteps} warm-up)`);
 
@@ -96,6 +111,8 @@ export async function runTraining(o: TrainRunOptions): Promise<TrainRunResult> {
   let step = 0;
   let best: CheckpointConfig['best'] = null;
   let history: EpochRecord[] = [];
+  /** Where inside an epoch the resumed checkpoint was taken (null: at an epoch boundary). */
+  let resumeAt: EpochPosition | null = null;
   if (o.resume) {
     const ck = await readCheckpointConfig(o.resume);
     if (ck.numItems !== V || ck.data.users !== dataset.numUsers || ck.data.interactions !== data.description.interactions) {
@@ -115,12 +132,31 @@ export async function runTraining(o: TrainRunOptions): Promise<TrainRunResult> {
     step = ck.step;
     best = ck.best;
     history = ck.history;
-    log(`resume: ${o.resume} at epoch ${epoch}, step ${step}${best ? `, best valid NDCG@10 ${best.value.toFixed(4)} (epoch ${best.epoch})` : ''}`);
+    if (best && best.metric !== bestMetric && !(best.metric === 'valid.ndcg10' && bestMetric === 'valid.full.ndcg@10')) {
+      log(`resume: the checkpoint's best is by ${best.metric}, this run selects by ${bestMetric}; tracking the best model from this run on`);
+      best = null;
+    }
+    resumeAt = ck.position ?? null;
+    if (resumeAt) {
+      const digest = epochOrderDigest(samples, batchOptions(resumeAt.epoch));
+      if (digest !== resumeAt.orderDigest || resumeAt.batches >= perEpoch) {
+        throw new CheckpointError(
+          `--resume ${o.resume}: the checkpoint stopped after batch ${resumeAt.batches} of epoch ${resumeAt.epoch} (order digest ${resumeAt.orderDigest}), but this run's epoch ${resumeAt.epoch} has ${perEpoch} batches with order digest ${digest}: the data, batch size, length bucketing or seed differ, so it cannot continue that epoch`,
+        );
+      }
+    }
+    const old = ck.schedule;
+    if (old && (old.peakLr !== scheduleRecord.peakLr || old.warmupSteps !== scheduleRecord.warmupSteps || old.totalSteps !== scheduleRecord.totalSteps)) {
+      log(`resume: note: the learning-rate schedule differs from the checkpoint's (${JSON.stringify(old)} -> ${JSON.stringify(scheduleRecord)}); the run continues on the new one, so it will not match an uninterrupted run`);
+    }
+    const where = resumeAt ? `inside epoch ${resumeAt.epoch} after ${resumeAt.batches}/${perEpoch} steps` : `at epoch ${epoch}`;
+    log(`resume: ${o.resume} ${where}, step ${step}${best ? `, best ${best.metric} ${best.value.toFixed(4)} (epoch ${best.epoch})` : ''}`);
   }
 
-  const validSet = buildEvalSet(split, 'valid', L);
-  const testSet = buildEvalSet(split, 'test', L);
+  const evaluator = new RunEvaluator(split, plan, { maxLen: L, seed: tc.seed, batchSize: evalBatch * 4, lengthBucket: tc.lengthBucket });
   await mkdir(o.outDir, { recursive: true });
+  const events = new EventLog(join(o.outDir, EVENTS_FILE));
+  events.write({ type: 'start', backend: rt.name, data: data.description, config, resumedFrom: o.resume ?? null, epoch, step });
   const bestDir = join(o.outDir, BEST_DIR);
   const lastDir = join(o.outDir, LAST_DIR);
   if (o.resume && best) {
@@ -136,6 +172,8 @@ export async function runTraining(o: TrainRunOptions): Promise<TrainRunResult> {
       }
     }
   }
+  /** Set while saving a checkpoint taken inside an epoch. */
+  let position: EpochPosition | null = null;
   const checkpointConfig = (): CheckpointConfig => ({
     format: CHECKPOINT_FORMAT,
     version: 1,
@@ -148,6 +186,8 @@ export async function runTraining(o: TrainRunOptions): Promise<TrainRunResult> {
     best,
     data: { ...data.description, trainSamples: samples.count },
     history,
+    position,
+    schedule: scheduleRecord,
     backend: rt.name,
     savedAt: new Date().toISOString(),
   });
@@ -166,22 +206,31 @@ export async function runTraining(o: TrainRunOptions): Promise<TrainRunResult> {
   let stoppedBy: TrainRunResult['stoppedBy'] = 'epochs';
   const stepMs: number[] = [];
   const scorer = modelScorer(model, evalBatch);
+  const window = new StepWindow(now);
+  // Validations since the best one (for --patience), counted from the history on resume.
+  let sinceBest = best ? history.filter((h) => h.valid && h.epoch > best!.epoch).length : 0;
   try {
     while (epoch < tc.epochs && stoppedBy === 'epochs') {
       const e = epoch + 1;
       const bar = epochProgressBar(e, tc.epochs, perEpoch, o.progress, log);
-      const te = now();
-      let lossSum = 0;
-      let lossCount = 0;
-      let seen = 0;
-      let k = 0;
+      // A resumed position continues this epoch's running sums (the same additions in the same order: bit-identical means).
+      const from = resumeAt?.epoch === e ? resumeAt : null;
+      resumeAt = null;
+      const te = now() - (from ? from.seconds * 1000 : 0);
+      let lossSum = from?.lossSum ?? 0;
+      let lossCount = from?.lossCount ?? 0;
+      let seen = from?.samples ?? 0;
+      let k = from?.batches ?? 0;
+      let digest: string | undefined; // of this epoch's order, computed at its first mid-epoch save
+      const positionHere = (): EpochPosition => ({ epoch: e, batches: k, lossSum, lossCount, samples: seen, seconds: (now() - te) / 1000, orderDigest: (digest ??= epochOrderDigest(samples, batchOptions(e))) });
       try {
-        for (const batch of epochBatches(samples, { batchSize: B, maskProb: mc.maskProb, maskId: dataset.maskId, seed: tc.seed, epoch: e, lengthBucket: tc.lengthBucket })) {
+        for (const batch of epochBatches(samples, { ...batchOptions(e), startBatch: k })) {
           const dev = trainBatchToDevice(rt, batch, B);
           const ts = now();
           try {
             const loss = await trainStep(model, opt, dev, step + 1);
             step++;
+            window.add(loss, batch.size);
             lossSum += loss;
             lossCount++;
           } finally {
@@ -191,12 +240,27 @@ export async function runTraining(o: TrainRunOptions): Promise<TrainRunResult> {
           seen += batch.size;
           k++;
           bar.update(k, { loss: lossSum / lossCount, samplesPerSec: (seen * 1000) / Math.max(1, now() - te) });
+          if (step % tc.logEvery === 0) {
+            const normSq = opt.adamw.lastGradNormSquared;
+            const gradNorm = normSq ? Math.sqrt(await normSq.item()) : null;
+            events.write({ type: 'step', epoch: e, step, ...window.take(), lr: schedule(step), gradNorm, elapsedSeconds: (now() - t0) / 1000 });
+          }
           if (now() - t0 > limitMs) {
             stoppedBy = 'time-limit';
             break;
           }
+          if (checkpointEvery > 0 && step % checkpointEvery === 0 && k < perEpoch) {
+            position = positionHere();
+            await save(lastDir, opt.snapshot());
+            position = null;
+          }
         }
       } catch (err) {
+        if (err instanceof DeviceLostError) {
+          // The device is gone with this epoch's unsaved steps; the checkpoints on disk are whole (saves are transactions).
+          bar.stop();
+          log(`error: ${err.message} during epoch ${e} (step ${step + 1}). The last good checkpoint is ${lastDir}; --resume ${lastDir} continues from it on either backend (e.g. --backend wasm).`);
+        }
         if (!(err instanceof NonFiniteLossError)) throw err;
         bar.stop();
         stoppedBy = 'non-finite-loss';
@@ -204,43 +268,60 @@ export async function runTraining(o: TrainRunOptions): Promise<TrainRunResult> {
         break;
       }
       bar.stop();
+      if (stoppedBy === 'time-limit' && k < perEpoch) {
+        // Stopped inside the epoch: checkpoint-last records the position, so --resume continues
+        // this epoch where it stopped; the partial epoch is neither validated nor a best candidate.
+        position = positionHere();
+        await save(lastDir, opt.snapshot());
+        position = null;
+        log(`epoch ${e}/${tc.epochs}: time limit of ${tc.timeLimitMinutes} min reached after ${k}/${perEpoch} steps; ${lastDir} holds this position (--resume ${lastDir} continues the epoch exactly)`);
+        break;
+      }
       epoch = e;
       const record: EpochRecord = { epoch: e, loss: lossCount ? lossSum / lossCount : NaN, seconds: (now() - te) / 1000 };
       let line = `epoch ${e}/${tc.epochs}: loss ${record.loss.toFixed(4)}, ${k} steps, ${record.seconds.toFixed(1)} s (${((seen / Math.max(record.seconds, 1e-9)) | 0)} samples/s)`;
       history.push(record);
+      events.write({ type: 'epoch', epoch: e, step, loss: record.loss, seconds: record.seconds });
       if (e % tc.evalEvery === 0 || e === tc.epochs || stoppedBy !== 'epochs') {
-        const v = (await evaluate(validSet, scorer, { batchSize: evalBatch * 4, lengthBucket: tc.lengthBucket })).full;
+        const v = await evaluator.validate(scorer);
         record.valid = { ndcg10: v.ndcg10, hr10: v.hr10 };
-        line += `; valid NDCG@10 ${v.ndcg10.toFixed(4)}, HR@10 ${v.hr10.toFixed(4)}`;
-        if (!best || v.ndcg10 > best.value) {
-          best = { metric: 'valid.ndcg10', value: v.ndcg10, epoch: e };
+        line += `; valid ${v.protocol} ${plan.validMetric.label} ${v.value.toFixed(4)}`;
+        if (plan.validMetric.key !== 'ndcg@10') line += `, NDCG@10 ${v.ndcg10.toFixed(4)}`;
+        line += `, HR@10 ${v.hr10.toFixed(4)}`;
+        const improved = !best || v.value > best.value;
+        events.write({ type: 'valid', epoch: e, step, protocol: v.protocol, metric: plan.validMetric.key, value: v.value, best: improved, metrics: v.metrics });
+        if (improved) {
+          best = { metric: bestMetric, value: v.value, epoch: e };
+          sinceBest = 0;
           line += ' (best)';
-          await save(bestDir, null);
+          await save(bestDir, opt.snapshot());
+        } else if (tc.patience > 0 && ++sinceBest >= tc.patience && stoppedBy === 'epochs') {
+          stoppedBy = 'patience';
+          line += ` [no better ${plan.validMetric.label} in ${tc.patience} validations: stopping early]`;
         }
       }
       if (stoppedBy === 'time-limit') line += ` [time limit of ${tc.timeLimitMinutes} min reached]`;
       log(line);
       await save(lastDir, opt.snapshot());
+      if (tc.keepCheckpoints > 0) events.write({ type: 'checkpoint', epoch: e, dir: await keepEpochCheckpoint(o.outDir, lastDir, e, tc.keepCheckpoints) });
       if (o.stopAfterEpoch !== undefined && epoch >= o.stopAfterEpoch && epoch < tc.epochs) stoppedBy = 'interrupted';
     }
   } finally {
     opt.dispose();
   }
 
-  // Test: the best checkpoint (by validation NDCG@10), else the current weights.
-  let test: TestReport | null = null;
+  // Test: the best checkpoint (by the validation metric), else the current weights.
   if (best) {
     await loadModelWeights(bestDir, model);
-    log(`test: best checkpoint (epoch ${best.epoch}, valid NDCG@10 ${best.value.toFixed(4)}) from ${bestDir}`);
+    log(`test: best checkpoint (epoch ${best.epoch}, ${best.metric} ${best.value.toFixed(4)}) from ${bestDir}`);
   } else {
     log('test: no validation was run; testing the current weights');
   }
-  const weights = itemCounts(dataset.sequences, V);
-  const sampled = buildSampledCandidates(testSet, weights, { count: o.negatives ?? 100, seed: tc.seed });
-  const r = await evaluate(testSet, scorer, { batchSize: evalBatch * 4, lengthBucket: tc.lengthBucket, sampled });
-  const pop = evaluateMostPopular(testSet, mostPopularScores(itemCounts(trainingSequences(split, true), V)), { sampled });
-  test = { bert4rec: { full: r.full, sampled: r.sampled }, mostPopular: { full: pop.full, sampled: pop.sampled } };
-  log(`\nTest metrics (${testSet.users.length} users; full ranking over ${V} items without history; sampled: target + ${o.negatives ?? 100} popularity-sampled negatives)\n${formatMetricsTable(test)}`);
+  const results = await evaluator.test(scorer);
+  const test: TestReport = results.legacy;
+  const described = results.protocols.map((p) => `${p.protocol}: ${p.description}`).join('; ');
+  log(`\nTest metrics (${results.protocols[0].users} users; ties ${plan.ties}; ${described})\n${formatProtocolTable(results.protocols, plan.metrics)}`);
+  events.write({ type: 'test', protocols: results.protocols });
   model.dispose();
 
   const sorted = [...stepMs].sort((a, b) => a - b);
@@ -257,11 +338,13 @@ export async function runTraining(o: TrainRunOptions): Promise<TrainRunResult> {
     trainSeconds: (now() - t0) / 1000,
     medianStepMs,
     best,
-    test: { bert4rec: test.bert4rec, mostPopular: test.mostPopular },
+    test: { protocols: results.protocols, bert4rec: test.bert4rec, mostPopular: test.mostPopular },
     history,
   };
   await writeFile(metricsFile, `${JSON.stringify(doc, null, 2)}\n`);
   await writeFile(curveFile, trainingCurveSvg(history.map((h) => ({ epoch: h.epoch, loss: h.loss, ndcg10: h.valid?.ndcg10 })), `BERT4Rec on ${data.description.source}`));
-  log(`wrote ${metricsFile}, ${curveFile}; checkpoints in ${bestDir} and ${lastDir}`);
-  return { epochsCompleted: epoch, steps: step, stoppedBy, best, test, history, medianStepMs, metricsFile, curveFile };
+  events.write({ type: 'end', stoppedBy, epochsCompleted: epoch, steps: step, trainSeconds: doc.trainSeconds });
+  const reportFile = await writeHtmlReport(o.outDir, `BERT4Rec on ${data.description.source}`);
+  log(`wrote ${metricsFile}, ${curveFile}, ${reportFile}, ${events.file}; checkpoints in ${bestDir} and ${lastDir}`);
+  return { epochsCompleted: epoch, steps: step, stoppedBy, best, test, testProtocols: results.protocols, history, medianStepMs, metricsFile, curveFile };
 }

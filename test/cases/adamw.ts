@@ -1,6 +1,6 @@
 // adamW (fused step) on the runtime's backend against a float64 reference Adam
 // (test/reference/adamw.ts) over several steps, with weight decay on/off and a device gradScale.
-import { adamW, clipScale, gradNormSquared, scope, type Runtime, type Tensor } from '../../runtime/index.js';
+import { adamW, clipScale, gradNormSquared, scope, type Runtime, type Tensor } from '../../runtime/internal.js';
 import { refAdamW } from '../reference/adamw.js';
 import { refClipScale, refGradNormSquared } from '../reference/grad_norm.js';
 import { randomArray } from '../reference/random.js';

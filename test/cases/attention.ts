@@ -1,6 +1,6 @@
 // Fused attention (forward, backward) and the unfused path, against the float64 reference.
 // Runs under vitest (test/attention.test.ts), Deno and Chromium (test/portable/).
-import { attention, attentionBackward, attentionUnfused, maskedSoftmax, matmul, transpose, scope, type Runtime, type Tensor } from '../../runtime/index.js';
+import { attention, attentionBackward, attentionUnfused, maskedSoftmax, matmul, transpose, scope, type Runtime, type Tensor } from '../../runtime/internal.js';
 import { numericalGradient, pick, sampleIndices } from '../reference/gradcheck.js';
 import { randomArray, rng } from '../reference/random.js';
 import { refAttention, refAttentionBackward, refMaskedSoftmax, type RefAttentionDims } from '../reference/attention.js';

@@ -1,7 +1,7 @@
 // Autograd cases: gradients of composite graphs built from the differentiable ops
 // (runtime/nn/functional) against central finite differences of a float64 reference of
 // the same graph. Runs under vitest (test/autograd.test.ts), Deno and Chromium.
-import { backward, F, noGrad, scope, tapeLength, type Runtime, type Tensor } from '../../runtime/index.js';
+import { backward, F, scope, type Runtime, type Tensor } from '../../runtime/index.js';
 import { numericalGradient } from '../reference/gradcheck.js';
 import { randomArray } from '../reference/random.js';
 import { refMatmul } from '../reference/ops.js';
@@ -159,7 +159,7 @@ export async function runGradCheck(rt: Runtime, c: GradCheck, seed = 11): Promis
   assertClose([await loss.item()], [c.ref(data)], c.tol, `${c.name}: loss`);
   backward(loss);
   loss.dispose();
-  assertEqual(tapeLength(), 0, `${c.name}: tape length after backward`);
+  assertEqual(rt.tapeLength(), 0, `${c.name}: tape length after backward`);
   const grads: Float32Array[] = [];
   const fn = (inputs: Float64Array[]) => new Float64Array([c.ref(inputs)]);
   for (let i = 0; i < xs.length; i++) {
@@ -506,17 +506,17 @@ const semantics: PortableCase[] = [
       w.requiresGrad = true;
       await rt.sync();
       const before = rt.memory().liveCount;
-      const y = noGrad(() => scope(() => F.sumAll(F.mul(F.matmul(w, w), w))));
-      assertEqual(tapeLength(), 0, 'tape length under noGrad');
+      const y = rt.noGrad(() => scope(() => F.sumAll(F.mul(F.matmul(w, w), w))));
+      assertEqual(rt.tapeLength(), 0, 'tape length under noGrad');
       assertEqual(y.requiresGrad, false, 'output requiresGrad under noGrad');
       assertEqual(rt.memory().liveCount, before + 1, 'live tensors (only the result)');
       assertThrows(() => backward(y), ['backward', 'does not require grad'], 'backward of a noGrad result');
       y.dispose();
       // With grad on, the same graph records (and backward consumes) nodes.
       const z = scope(() => F.sumAll(F.mul(F.matmul(w, w), w)));
-      assert(tapeLength() > 0, 'tape records with grad on');
+      assert(rt.tapeLength() > 0, 'tape records with grad on');
       backward(z);
-      assertEqual(tapeLength(), 0, 'tape consumed');
+      assertEqual(rt.tapeLength(), 0, 'tape consumed');
       z.dispose();
       w.dispose();
     },
@@ -549,7 +549,7 @@ const semantics: PortableCase[] = [
       backward(l1);
       const l2 = F.sumAll(F.mul(h, h));
       assertThrows(() => backward(l2), ['backward', "'scale'", 'already consumed'], 'backward through a consumed graph');
-      assertEqual(tapeLength(), 0, 'tape cleared after the error');
+      assertEqual(rt.tapeLength(), 0, 'tape cleared after the error');
       for (const t of [w, h, l1, l2]) t.dispose();
     },
   },

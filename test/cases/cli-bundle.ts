@@ -3,7 +3,7 @@
 import { join } from 'node:path';
 import { build } from 'esbuild';
 
-export async function buildCliBundles(dir: string, names: ReadonlyArray<'train' | 'recommend'>): Promise<void> {
+export async function buildCliBundles(dir: string, names: ReadonlyArray<'train' | 'recommend' | 'evaluate' | 'compare-runs'>): Promise<void> {
   for (const name of names) {
     await build({
       entryPoints: [join(process.cwd(), 'src/cli', `${name}.ts`)],

@@ -1,6 +1,6 @@
 // Core op cases: each op on the runtime's backend against the float64 reference.
 // Runs under vitest (test/core-ops.test.ts), Deno and Chromium (test/portable/).
-import { add, sub, mul, div, scale, sum, matmul, transpose, scope, type Runtime } from '../../runtime/index.js';
+import { add, sub, mul, div, scale, sum, matmul, transpose, scope, type Runtime } from '../../runtime/internal.js';
 import { randomArray } from '../reference/random.js';
 import { refBinary, refMatmul, refScale, refSum, refTranspose } from '../reference/ops.js';
 import { assertClose, assertEqual, assertThrows } from './assert.js';

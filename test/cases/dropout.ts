@@ -1,6 +1,6 @@
 // Dropout on the runtime's backend: masks bit-exact with the reference RNG (so WebGPU, WASM
 // and test/reference/rng.ts agree), kept fraction, scaling, p = 0 / p = 1, and the backward.
-import { dropout, dropoutBackward, scopeAsync } from '../../runtime/index.js';
+import { dropout, dropoutBackward, scopeAsync } from '../../runtime/internal.js';
 import { randomArray } from '../reference/random.js';
 import { refDropout, refDropoutMask } from '../reference/dropout.js';
 import { numericalGradient } from '../reference/gradcheck.js';

@@ -1,6 +1,6 @@
 // embeddingGather / embeddingScatterAdd on the runtime's backend against the float64
 // reference (test/reference/embedding.ts), plus a finite-difference check of the backward.
-import { embeddingGather, embeddingScatterAdd, scope, type Runtime } from '../../runtime/index.js';
+import { embeddingGather, embeddingScatterAdd, scope, type Runtime } from '../../runtime/internal.js';
 import { refEmbeddingGather, refEmbeddingScatterAdd } from '../reference/embedding.js';
 import { numericalGradient, sampleIndices, pick } from '../reference/gradcheck.js';
 import { randomArray, rng } from '../reference/random.js';

@@ -1,6 +1,6 @@
 // GELU (both forms), biasGelu and geluBackward on the runtime's backend against the float64
 // reference (test/reference/gelu.ts), with finite-difference gradient checks.
-import { gelu, biasGelu, geluBackward, biasGeluBackward, scopeAsync, type GeluApprox } from '../../runtime/index.js';
+import { gelu, biasGelu, geluBackward, biasGeluBackward, scopeAsync, type GeluApprox } from '../../runtime/internal.js';
 import { randomArray } from '../reference/random.js';
 import { erf64, refBiasGelu, refGelu, refGeluBackward } from '../reference/gelu.js';
 import { refSumRows } from '../reference/layernorm.js';

@@ -1,5 +1,5 @@
 // gradNormSquared / clipScale / gradNorm on the runtime's backend against float64 references.
-import { clipScale, gradNorm, gradNormSquared, readGradNorm, scope, type Runtime } from '../../runtime/index.js';
+import { clipScale, gradNorm, gradNormSquared, readGradNorm, scope, type Runtime } from '../../runtime/internal.js';
 import { refClipScale, refGradNormSquared } from '../reference/grad_norm.js';
 import { randomArray } from '../reference/random.js';
 import { assertClose, assertEqual, assertThrows } from './assert.js';

@@ -1,7 +1,7 @@
 // Layer norm (forward with and without residual, backward) and sumRows on the runtime's
 // backend against the float64 reference (test/reference/layernorm.ts), with finite-difference
 // gradient checks. Runs under vitest (test/layernorm.test.ts), Deno and Chromium.
-import { layerNorm, layerNormBackward, sumRows, scopeAsync, type Runtime, type Tensor } from '../../runtime/index.js';
+import { layerNorm, layerNormBackward, sumRows, scopeAsync, type Runtime, type Tensor } from '../../runtime/internal.js';
 import { randomArray } from '../reference/random.js';
 import { refLayerNorm, refLayerNormBackward, refSumRows } from '../reference/layernorm.js';
 import { numericalGradient, pick, sampleIndices } from '../reference/gradcheck.js';

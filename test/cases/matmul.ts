@@ -1,7 +1,7 @@
 // The tiled matmul (matmul, matmulBiasActivation, matmulBackward) on the runtime's backend
 // against the float64 reference (test/reference/matmul.ts), with finite-difference checks
 // of the backward. Runs under vitest (test/matmul.test.ts), Deno and Chromium.
-import { matmul, matmulBiasActivation, matmulBackward, scopeAsync, type Activation, type Runtime } from '../../runtime/index.js';
+import { matmul, matmulBiasActivation, matmulBackward, scopeAsync, type Activation, type Runtime } from '../../runtime/internal.js';
 import { randomArray } from '../reference/random.js';
 import { refMatmul } from '../reference/ops.js';
 import { refActivate, refMatmulBackward, refMatmulEpilogue, type RefMatmulShape } from '../reference/matmul.js';

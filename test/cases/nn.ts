@@ -1,6 +1,6 @@
 // Module, initialiser and LR-schedule cases (no optimizer kernels needed).
 // Runs under vitest (test/nn.test.ts), Deno and Chromium.
-import { backward, Dropout, Embedding, F, AdamW, init, LayerNorm, Linear, linearWarmupDecay, Module, ModuleList, Rng, scope, SGD, tapeLength, type Runtime, type Tensor } from '../../runtime/index.js';
+import { backward, Dropout, Embedding, F, AdamW, init, LayerNorm, Linear, linearWarmupDecay, Module, ModuleList, Rng, scope, SGD, type Runtime, type Tensor } from '../../runtime/index.js';
 import { randomArray } from '../reference/random.js';
 import { assert, assertClose, assertEqual, assertThrows } from './assert.js';
 import type { PortableCase } from './types.js';
@@ -328,7 +328,7 @@ export const nnCases: PortableCase[] = [
         const loss = trainStep(model, opt, x, y);
         losses.push(await loss.item());
         loss.dispose();
-        assertEqual(tapeLength(), 0, 'tape after a step');
+        assertEqual(rt.tapeLength(), 0, 'tape after a step');
         live.push(rt.memory().liveBytes);
         peaks.push(rt.memory().peakLiveBytes);
       }

@@ -1,6 +1,6 @@
 // countNonFinite / nonFiniteCounts / checkFinite on the runtime's backend against a plain
 // TypeScript count (Number.isFinite over the f32 values). Counts are integers: exact.
-import { checkFinite, countNonFinite, nonFiniteCounts, SGD, type Tensor } from '../../runtime/index.js';
+import { checkFinite, countNonFinite, nonFiniteCounts, SGD, type Tensor } from '../../runtime/internal.js';
 import { randomArray, rng } from '../reference/random.js';
 import { assert, assertEqual, assertThrows } from './assert.js';
 import { Mlp, toyData, trainStep } from './nn.js';

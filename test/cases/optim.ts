@@ -1,7 +1,7 @@
 // AdamW cases: one step against a float64 reference (groups, weight decay, clipping),
 // training a toy regression, flat memory, and checkpoint resume through the state dicts.
 // Runs under vitest (test/nn-optim.test.ts), Deno and Chromium.
-import { AdamW, linearWarmupDecay, tapeLength, type Runtime, type Tensor } from '../../runtime/index.js';
+import { AdamW, linearWarmupDecay, type Runtime, type Tensor } from '../../runtime/index.js';
 import { randomArray } from '../reference/random.js';
 import { assert, assertClose, assertEqual, assertThrows } from './assert.js';
 import { Mlp, toyData, trainStep } from './nn.js';
@@ -149,7 +149,7 @@ export const optimCases: PortableCase[] = [
         const loss = trainStep(model, opt, x, y);
         losses.push(await loss.item());
         loss.dispose();
-        assertEqual(tapeLength(), 0, 'tape after a step');
+        assertEqual(rt.tapeLength(), 0, 'tape after a step');
         live.push(rt.memory().liveBytes);
         peaks.push(rt.memory().peakLiveBytes);
       }

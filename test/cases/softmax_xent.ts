@@ -1,6 +1,6 @@
 // softmaxCrossEntropy on the runtime's backend against the float64 reference
 // (test/reference/softmax_xent.ts), plus finite differences of the reference loss.
-import { scope, softmaxCrossEntropy, type Runtime, type Tensor } from '../../runtime/index.js';
+import { scope, softmaxCrossEntropy, type Runtime, type Tensor } from '../../runtime/internal.js';
 import { numericalGradient, pick, sampleIndices } from '../reference/gradcheck.js';
 import { randomArray, rng } from '../reference/random.js';
 import { refSoftmaxXent } from '../reference/softmax_xent.js';

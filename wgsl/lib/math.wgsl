@@ -1,5 +1,7 @@
-// GELU and its derivative, both forms (prepended to the gelu kernels; usable by any kernel,
-// e.g. a matmul epilogue, that must match them exactly). approx: 0 = tanh, 1 = erf.
+// The kernels' math library (WGSL twin of kernels/math.ts): erf, GELU in both forms and its
+// derivative. Prepended to every kernel that needs one of them (the gelu kernels, the matmul
+// epilogue), so fused and unfused GELU are the same function. exp is WGSL's builtin.
+// approx: 0 = tanh, 1 = erf.
 //   tanh: gelu(x) = 0.5 x (1 + tanh(u)),  u = sqrt(2/pi) (x + 0.044715 x^3)
 //         gelu'(x) = 0.5 (1 + tanh(u)) + 0.5 x (1 - tanh(u)^2) sqrt(2/pi) (1 + 3 * 0.044715 x^2)
 //   erf:  gelu(x) = x Phi(x),  Phi(x) = 0.5 (1 + erf(x / sqrt(2))),  gelu'(x) = Phi(x) + x phi(x),

@@ -1,0 +1,124 @@
+// The kernels' math library (AssemblyScript twin of wgsl/lib/math.wgsl): exp, erf, GELU in
+// both forms and its derivative, on 4 lanes, plus scalar forms through lane 0 (so tails match
+// the SIMD body exactly). Every kernel that needs one of these imports it from here.
+//
+// GELU forms (approx 0 = tanh, 1 = erf):
+//   tanh: gelu(x) = 0.5 x (1 + tanh(u)),  u = sqrt(2/pi) (x + 0.044715 x^3)
+//         gelu'(x) = 0.5 (1 + tanh(u)) + 0.5 x (1 - tanh(u)^2) sqrt(2/pi) (1 + 3 * 0.044715 x^2)
+//   erf:  gelu(x) = x Phi(x),  Phi(x) = 0.5 (1 + erf(x / sqrt(2))),  gelu'(x) = Phi(x) + x phi(x)
+// evaluated without cancellation or overflow: 0.5 (1 + tanh(u)) = sigmoid(2u) from e = exp(-2|u|),
+// Phi from erfc = poly * exp(-a^2) (A&S 7.1.26) as q or 1 - q; x clamped to [-15, 15], |u| to 30.
+
+const K0: f32 = 0.7978845608028654; // sqrt(2 / pi)
+const GC: f32 = 0.044715;
+const INV_SQRT2: f32 = 0.7071067811865476;
+const INV_SQRT_2PI: f32 = 0.3989422804014327;
+
+@inline function splat(v: f32): v128 {
+  return f32x4.splat(v);
+}
+
+@inline function clamp4(x: v128, lo: f32, hi: f32): v128 {
+  return f32x4.min(f32x4.max(x, splat(lo)), splat(hi));
+}
+
+// e^x (Cephes expf: x = n ln2 + r, |r| <= ln2 / 2, degree-6 polynomial, ~1 ulp). Below
+// -87.34 (results under FLT_MIN) gives 0, above 88.72 +Inf; NaN propagates.
+// f32x4.pmax/pmin (one instruction each) rather than max/min (IEEE NaN/-0 handling, several):
+// pmax(x, lo) keeps a NaN x.
+@inline export function exp4(x: v128): v128 {
+  const lo = splat(-87.33654);
+  const hi = splat(88.72283);
+  const under = f32x4.lt(x, lo);
+  const over = f32x4.gt(x, hi);
+  const xc = f32x4.pmin(f32x4.pmax(x, lo), hi);
+  // Round-to-nearest through the f32 mantissa: t = x log2e + 1.5 * 2^23 holds round(x log2e)
+  // in its low bits (|x log2e| < 2^22), so n = t - 1.5 * 2^23 and 2^n needs no conversion.
+  const t = f32x4.add(f32x4.mul(xc, splat(1.44269504088896341)), splat(12582912.0));
+  const n = f32x4.sub(t, splat(12582912.0));
+  let r = f32x4.sub(xc, f32x4.mul(n, splat(0.693359375)));
+  r = f32x4.add(r, f32x4.mul(n, splat(2.12194440e-4)));
+  let y = splat(1.9875691500e-4);
+  y = f32x4.add(f32x4.mul(y, r), splat(1.3981999507e-3));
+  y = f32x4.add(f32x4.mul(y, r), splat(8.3334519073e-3));
+  y = f32x4.add(f32x4.mul(y, r), splat(4.1665795894e-2));
+  y = f32x4.add(f32x4.mul(y, r), splat(1.6666665459e-1));
+  y = f32x4.add(f32x4.mul(y, r), splat(5.0000001201e-1));
+  y = f32x4.add(f32x4.add(f32x4.mul(f32x4.mul(y, r), r), r), splat(1));
+  // 2^n in two factors: n reaches 128 at the top of the range, past the largest f32 exponent.
+  const half = i32x4.shr_s(i32x4.sub(t, i32x4.splat(0x4b400000)), 1);
+  const p1 = i32x4.shl(i32x4.add(half, i32x4.splat(127)), 23);
+  const p2 = i32x4.shl(i32x4.add(i32x4.sub(i32x4.sub(t, i32x4.splat(0x4b400000)), half), i32x4.splat(127)), 23);
+  const e = f32x4.mul(f32x4.mul(y, p1), p2);
+  return v128.bitselect(splat(<f32>Infinity), v128.andnot(e, under), over);
+}
+
+@inline export function exp1(x: f32): f32 {
+  return f32x4.extract_lane(exp4(f32x4.splat(x)), 0);
+}
+
+// 0.5 * erfc(a) for a >= 0 by Abramowitz & Stegun 7.1.26 (erf to |error| <= 1.5e-7).
+@inline function halfErfc4(a: v128): v128 {
+  const t = f32x4.div(splat(1), f32x4.add(splat(1), f32x4.mul(splat(0.3275911), a)));
+  let poly = f32x4.add(splat(-1.453152027), f32x4.mul(t, splat(1.061405429)));
+  poly = f32x4.add(splat(1.421413741), f32x4.mul(t, poly));
+  poly = f32x4.add(splat(-0.284496736), f32x4.mul(t, poly));
+  poly = f32x4.add(splat(0.254829592), f32x4.mul(t, poly));
+  poly = f32x4.mul(t, poly);
+  return f32x4.mul(f32x4.mul(splat(0.5), poly), exp4(f32x4.neg(f32x4.mul(a, a))));
+}
+
+// erf(x), as erf_f32 in wgsl/lib/math.wgsl.
+@inline export function erf4(x: v128): v128 {
+  const r = f32x4.sub(splat(1), f32x4.mul(splat(2), halfErfc4(f32x4.abs(x))));
+  return v128.bitselect(f32x4.neg(r), r, f32x4.lt(x, splat(0)));
+}
+
+// Phi(x) = 0.5 (1 + erf(x / sqrt(2))) as q or 1 - q (no cancellation for x < 0); x clamped.
+@inline function phiCdf4(xs: v128): v128 {
+  const q = halfErfc4(f32x4.mul(f32x4.abs(xs), splat(INV_SQRT2)));
+  return v128.bitselect(q, f32x4.sub(splat(1), q), f32x4.lt(xs, splat(0)));
+}
+
+// e = exp(-2|u|) and r = 1 / (1 + e) for the tanh form, x clamped.
+@inline function tanhE4(xs: v128): v128 {
+  const u = f32x4.mul(splat(K0), f32x4.add(xs, f32x4.mul(splat(GC), f32x4.mul(xs, f32x4.mul(xs, xs)))));
+  return exp4(f32x4.mul(splat(-2), f32x4.min(f32x4.abs(u), splat(30))));
+}
+
+// sigmoid(2u) = 0.5 (1 + tanh(u)): r for u >= 0, e r for u < 0 (the sign of u is the sign of x).
+@inline function tanhSig4(xs: v128): v128 {
+  const e = tanhE4(xs);
+  const r = f32x4.div(splat(1), f32x4.add(splat(1), e));
+  return v128.bitselect(f32x4.mul(e, r), r, f32x4.lt(xs, splat(0)));
+}
+
+// gelu(x); approx 0 = tanh form, 1 = erf form. x < -15 uses the clamped value (result ~0).
+@inline export function gelu4(x: v128, approx: u32): v128 {
+  const xs = clamp4(x, -15.0, 15.0);
+  const xm = v128.bitselect(xs, x, f32x4.lt(x, splat(0)));
+  return f32x4.mul(xm, approx == 0 ? tanhSig4(xs) : phiCdf4(xs));
+}
+
+// gelu'(x); approx 0 = tanh form, 1 = erf form.
+@inline export function geluGrad4(x: v128, approx: u32): v128 {
+  const xs = clamp4(x, -15.0, 15.0);
+  if (approx == 0) {
+    const e = tanhE4(xs);
+    const r = f32x4.div(splat(1), f32x4.add(splat(1), e));
+    const sig = v128.bitselect(f32x4.mul(e, r), r, f32x4.lt(xs, splat(0)));
+    const sech = f32x4.mul(f32x4.mul(splat(2), e), f32x4.mul(r, r)); // 0.5 (1 - tanh(u)^2)
+    const dU = f32x4.mul(splat(K0), f32x4.add(splat(1), f32x4.mul(splat(3 * GC), f32x4.mul(xs, xs))));
+    return f32x4.add(sig, f32x4.mul(f32x4.mul(xs, sech), dU));
+  }
+  const phi = f32x4.mul(splat(INV_SQRT_2PI), exp4(f32x4.mul(splat(-0.5), f32x4.mul(xs, xs))));
+  return f32x4.add(phiCdf4(xs), f32x4.mul(xs, phi));
+}
+
+@inline export function gelu1(x: f32, approx: u32): f32 {
+  return f32x4.extract_lane(gelu4(f32x4.splat(x), approx), 0);
+}
+
+@inline export function geluGrad1(x: f32, approx: u32): f32 {
+  return f32x4.extract_lane(geluGrad4(f32x4.splat(x), approx), 0);
+}

@@ -1,0 +1,92 @@
+// CLI flags that set config values (src/config.ts): one table for `train` and `evaluate`,
+// each flag validated by the config's own checks, errors naming the flag.
+import { ConfigError, resolveConfig, type Bert4RecConfig, type FullConfig, type TrainConfig } from '../config.js';
+import { UsageError } from './common.js';
+
+interface ConfigFlag {
+  flag: string;
+  section: 'model' | 'train';
+  key: keyof Bert4RecConfig | keyof TrainConfig;
+  kind: 'int' | 'number' | 'text';
+  help: string;
+}
+
+const m = (flag: string, key: keyof Bert4RecConfig, kind: ConfigFlag['kind'], help: string): ConfigFlag => ({ flag, section: 'model', key, kind, help });
+const t = (flag: string, key: keyof TrainConfig, kind: ConfigFlag['kind'], help: string): ConfigFlag => ({ flag, section: 'train', key, kind, help });
+
+export const MODEL_FLAGS: ConfigFlag[] = [
+  m('max-len', 'maxLen', 'int', 'maximum sequence length L'),
+  m('hidden', 'hidden', 'int', 'hidden size d (TorchRec emb_dim)'),
+  m('layers', 'layers', 'int', 'transformer layers'),
+  m('heads', 'heads', 'int', 'attention heads (must divide --hidden)'),
+  m('ffn', 'ffn', 'int', 'feed-forward width'),
+  m('dropout', 'dropout', 'number', 'dropout on embeddings, sub-layer outputs and (unless --attn-dropout) attention probabilities'),
+  m('attn-dropout', 'attnDropout', 'number', 'dropout on attention probabilities'),
+  m('mask-prob', 'maskProb', 'number', 'cloze mask probability'),
+];
+
+export const TRAIN_FLAGS: ConfigFlag[] = [
+  t('epochs', 'epochs', 'int', 'training epochs'),
+  t('batch', 'batchSize', 'int', 'batch size'),
+  t('lr', 'lr', 'number', 'peak learning rate'),
+  t('weight-decay', 'weightDecay', 'number', 'AdamW weight decay (not on biases and layer norms)'),
+  t('warmup', 'warmupFraction', 'number', 'linear warm-up, as a fraction of all steps (then linear decay)'),
+  t('window-stride', 'windowStride', 'int', 'step between sliding windows over long histories (0: L/2)'),
+  t('dupe-factor', 'dupeFactor', 'int', 'cloze copies of each window per epoch, each masked anew (TorchRec dupe_factor)'),
+  t('seed', 'seed', 'int', 'seed for initialisation, masks, dropout, shuffling and sampled negatives'),
+  t('time-limit', 'timeLimitMinutes', 'number', 'stop training after MIN minutes, then test (0: none)'),
+  t('eval-every', 'evalEvery', 'int', 'validate every N epochs'),
+  t('keep-checkpoints', 'keepCheckpoints', 'int', 'keep resumable checkpoint-epoch-E/ of the last N epochs (0: none)'),
+  t('log-every', 'logEvery', 'int', 'write a step event (loss, lr, gradient norm, samples/s) every N steps'),
+];
+
+export const EVAL_FLAGS: ConfigFlag[] = [
+  t('eval', 'evalProtocols', 'text', 'protocols: full, popularity:N, uniform:N (comma-separated; each reported)'),
+  t('metrics', 'metrics', 'text', 'metrics: hr, recall, precision, ndcg, mrr, map (RecBole definitions)'),
+  t('ks', 'ks', 'text', 'cut-offs k, e.g. 1,5,10,20'),
+  t('valid-metric', 'validMetric', 'text', 'metric@k that picks the best checkpoint, on the first --eval protocol'),
+  t('patience', 'patience', 'int', 'stop after N validations without a better --valid-metric (0: never)'),
+  t('ties', 'ties', 'text', 'pessimistic (target ranked below equal scores) or optimistic'),
+];
+
+/** parseArgs option definitions for a list of flags. */
+export function parseArgsOptions(flags: ConfigFlag[]): Record<string, { type: 'string' }> {
+  return Object.fromEntries(flags.map((f) => [f.flag, { type: 'string' as const }]));
+}
+
+/** Help lines "  --flag VALUE   help (default X)" for a list of flags. */
+export function flagHelp(flags: ConfigFlag[], defaults: FullConfig): string {
+  return flags
+    .map((f) => {
+      const arg = f.kind === 'text' ? 'LIST' : f.kind === 'int' ? 'N' : 'X';
+      const def = (defaults[f.section] as unknown as Record<string, unknown>)[f.key];
+      return `  ${`--${f.flag} ${arg}`.padEnd(21)}${f.help} (default ${def ?? (f.key === 'attnDropout' ? 'as --dropout' : 'none')})`;
+    })
+    .join('\n');
+}
+
+/** Applies the flags present in `values` over `config`; an error names the flag (config keys are shown as flags). */
+export function applyConfigFlags(config: FullConfig, flags: ConfigFlag[], values: Record<string, unknown>): FullConfig {
+  const patch: { model: Record<string, unknown>; train: Record<string, unknown> } = { model: {}, train: {} };
+  for (const f of flags) {
+    const raw = values[f.flag];
+    if (raw === undefined) continue;
+    const text = String(raw);
+    let value: string | number = text;
+    if (f.kind !== 'text') {
+      value = Number(text);
+      if (text.trim() === '' || !Number.isFinite(value)) throw new UsageError(`--${f.flag}: expected ${f.kind === 'int' ? 'an integer' : 'a number'}, got '${text}'`);
+      if (f.kind === 'int' && !Number.isInteger(value)) throw new UsageError(`--${f.flag}: expected an integer, got '${text}'`);
+    }
+    patch[f.section][f.key] = value;
+  }
+  try {
+    return resolveConfig(patch, config);
+  } catch (e) {
+    if (!(e instanceof ConfigError)) throw e;
+    // "train.lr: expected > 0 ..." -> "--lr: expected > 0 ..."; keys without a flag stay as they are.
+    let message = e.message;
+    for (const f of flags) message = message.split(`${f.section}.${f.key}`).join(`--${f.flag}`);
+    throw new UsageError(message);
+  }
+}
