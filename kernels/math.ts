@@ -80,7 +80,7 @@ const INV_SQRT_2PI: f32 = 0.3989422804014327;
   return v128.bitselect(q, f32x4.sub(splat(1), q), f32x4.lt(xs, splat(0)));
 }
 
-// e = exp(-2|u|) and r = 1 / (1 + e) for the tanh form, x clamped.
+// e = exp(-2|u|) for the tanh form, u clamped to |u| <= 30.
 @inline function tanhE4(xs: v128): v128 {
   const u = f32x4.mul(splat(K0), f32x4.add(xs, f32x4.mul(splat(GC), f32x4.mul(xs, f32x4.mul(xs, xs)))));
   return exp4(f32x4.mul(splat(-2), f32x4.min(f32x4.abs(u), splat(30))));

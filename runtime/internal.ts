@@ -12,4 +12,3 @@ export { record, needsGrad, producerOf, type BackwardFn, type TapeNode } from '.
 // The raw ops flat (also at the top level as `ops`), with their kernel-level helpers.
 export * from './ops/index.js';
 export { matmulTile } from './ops/matmul.js';
-export { GELU_LIB_WGSL } from './ops/gelu.js';

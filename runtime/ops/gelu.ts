@@ -20,8 +20,6 @@ import { vec4Variant } from './variants.js';
 export type GeluApprox = 'tanh' | 'erf';
 /** Override-constant value of each form (APPROX in the WGSL, `approx` in the AS kernels). */
 export const GELU_APPROX = { tanh: 0, erf: 1 } as const;
-/** wgsl/lib/math.wgsl: erf_f32(x), gelu_fn(x, approx), gelu_grad(x, approx), for kernels that fuse GELU. */
-export const GELU_LIB_WGSL = mathWgsl;
 
 export const geluKernel = defineKernel({
   name: 'gelu',

@@ -26,8 +26,3 @@ export function vec4Variant(kernel: KernelDef, sizeParams: readonly number[] = [
     adapt: (params, constants) => ({ params: params.map((p, i) => (sizeParams.includes(i) ? p / 4 : p)), constants }),
   };
 }
-
-/** A kernel with its WebGPU variants attached. */
-export function withVariants<K extends KernelDef>(kernel: K, variants: readonly KernelVariant[]): K {
-  return { ...kernel, variants };
-}

@@ -33,11 +33,14 @@ export function relaxedSimdFlagSet(): boolean {
  * In Node, when it does not and `setV8Flag` is true, turns on V8's relaxed-SIMD flag for the
  * process and asks again.
  */
+/** Whether a relaxed build has validated in this process (a yes stays a yes; a no is asked again, as setV8Flag may differ). */
+let validated = false;
+
 export function relaxedSimdAvailable(relaxedModule: Uint8Array<ArrayBuffer>, setV8Flag: boolean): boolean {
-  if (WebAssembly.validate(relaxedModule)) return true;
+  if (validated || WebAssembly.validate(relaxedModule)) return (validated = true);
   const v8 = setV8Flag ? nodeV8() : null;
   if (!v8) return false;
   v8.setFlagsFromString(RELAXED_SIMD_FLAG);
   flagSet = true;
-  return WebAssembly.validate(relaxedModule);
+  return (validated = WebAssembly.validate(relaxedModule));
 }

@@ -218,7 +218,7 @@ export class WebGPUBackend implements Backend, DeviceCapabilities {
     this.validateCall(requested.kernel, requested);
     const call = selectVariant(requested, this);
     const { kernel } = call;
-    this.validateCall(kernel, call);
+    if (call !== requested) this.validateCall(kernel, call); // the variant's own bindings and params
     const [x, y = 1, z = 1] = kernel.workgroups(call.params, call.constants ?? []);
     if (x === 0 || y === 0 || z === 0) return;
     if (x > this.device.limits.maxComputeWorkgroupsPerDimension || y > this.device.limits.maxComputeWorkgroupsPerDimension || z > this.device.limits.maxComputeWorkgroupsPerDimension) {

@@ -96,13 +96,7 @@ export function rankProtocolsShared(set: EvalSet, scores: Float32Array, protocol
 
 /** The most-popular baseline on the same protocols: the same score row for every user. */
 export function evaluateMostPopular(set: EvalSet, scores: Float32Array, options: Omit<EvaluateOptions, 'batchSize' | 'onProgress'> = {}): EvaluationResult {
-  const n = set.users.length;
   const sampled = options.sampled ?? null;
-  const fullRanks = new Int32Array(n);
-  const sampledRanks = sampled ? new Int32Array(n) : null;
-  for (let k = 0; k < n; k++) {
-    fullRanks[k] = rankFull(scores, 0, set.targets[k], set.numItems, set.exclude[k], options.ties);
-    if (sampled && sampledRanks) sampledRanks[k] = rankSampled(scores, 0, sampled[k], options.ties);
-  }
-  return { stage: set.stage, full: metricsFromRanks(fullRanks), sampled: sampledRanks ? metricsFromRanks(sampledRanks) : null, fullRanks, sampledRanks };
+  const [fullRanks, sampledRanks] = rankProtocolsShared(set, scores, sampled ? [null, sampled] : [null], options.ties);
+  return { stage: set.stage, full: metricsFromRanks(fullRanks), sampled: sampledRanks ? metricsFromRanks(sampledRanks) : null, fullRanks, sampledRanks: sampledRanks ?? null };
 }

@@ -7,6 +7,7 @@
 //   mrr@k       = 1 / r if r <= k, else 0            (RecBole truncates MRR at k)
 //   map@k       = sum_{i<=k} rel_i * P@i / min(|relevant|, k) = 1 / r if r <= k  (= mrr@k here)
 // Ranks come from rank.ts, which states the tie rule.
+import { hitAt, ndcgAt } from './metrics.js';
 
 export const METRIC_NAMES = ['hr', 'recall', 'precision', 'ndcg', 'mrr', 'map'] as const;
 export type MetricName = (typeof METRIC_NAMES)[number];
@@ -36,11 +37,11 @@ export function metricValue(name: MetricName, rank: number, k: number): number {
   switch (name) {
     case 'hr':
     case 'recall':
-      return 1;
+      return hitAt(rank, k);
     case 'precision':
       return 1 / k;
     case 'ndcg':
-      return 1 / Math.log2(rank + 1);
+      return ndcgAt(rank, k);
     case 'mrr':
     case 'map':
       return 1 / rank;

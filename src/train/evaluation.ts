@@ -93,7 +93,8 @@ export class RunEvaluator {
     const first = this.plan.protocols[0];
     const { set, candidates } = this.stage('valid', [first]);
     const [ranks] = await rankProtocols(set, scorer, candidates, this.scoreOptions());
-    const metrics = computeMetrics(ranks, [...this.plan.metrics, this.plan.validMetric, metricAtK('ndcg', 10), metricAtK('hr', 10)]);
+    const wanted = [...this.plan.metrics, this.plan.validMetric, metricAtK('ndcg', 10), metricAtK('hr', 10)];
+    const metrics = computeMetrics(ranks, wanted.filter((m, i) => wanted.findIndex((x) => x.key === m.key) === i));
     return { value: metrics[this.plan.validMetric.key], protocol: protocolName(first), metrics, ndcg10: metrics['ndcg@10'], hr10: metrics['hr@10'] };
   }
 

@@ -223,6 +223,15 @@ export async function runTraining(o: TrainRunOptions): Promise<TrainRunResult> {
       let k = from?.batches ?? 0;
       let digest: string | undefined; // of this epoch's order, computed at its first mid-epoch save
       const positionHere = (): EpochPosition => ({ epoch: e, batches: k, lossSum, lossCount, samples: seen, seconds: (now() - te) / 1000, orderDigest: (digest ??= epochOrderDigest(samples, batchOptions(e))) });
+      /** checkpoint-last at this point inside the epoch (its config carries the position). */
+      const saveInsideEpoch = async () => {
+        position = positionHere();
+        try {
+          await save(lastDir, opt.snapshot());
+        } finally {
+          position = null;
+        }
+      };
       try {
         for (const batch of epochBatches(samples, { ...batchOptions(e), startBatch: k })) {
           const dev = trainBatchToDevice(rt, batch, B);
@@ -249,11 +258,7 @@ export async function runTraining(o: TrainRunOptions): Promise<TrainRunResult> {
             stoppedBy = 'time-limit';
             break;
           }
-          if (checkpointEvery > 0 && step % checkpointEvery === 0 && k < perEpoch) {
-            position = positionHere();
-            await save(lastDir, opt.snapshot());
-            position = null;
-          }
+          if (checkpointEvery > 0 && step % checkpointEvery === 0 && k < perEpoch) await saveInsideEpoch();
         }
       } catch (err) {
         if (err instanceof DeviceLostError) {
@@ -271,9 +276,7 @@ export async function runTraining(o: TrainRunOptions): Promise<TrainRunResult> {
       if (stoppedBy === 'time-limit' && k < perEpoch) {
         // Stopped inside the epoch: checkpoint-last records the position, so --resume continues
         // this epoch where it stopped; the partial epoch is neither validated nor a best candidate.
-        position = positionHere();
-        await save(lastDir, opt.snapshot());
-        position = null;
+        await saveInsideEpoch();
         log(`epoch ${e}/${tc.epochs}: time limit of ${tc.timeLimitMinutes} min reached after ${k}/${perEpoch} steps; ${lastDir} holds this position (--resume ${lastDir} continues the epoch exactly)`);
         break;
       }
