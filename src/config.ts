@@ -2,7 +2,15 @@
 import { EvalSpecError, parseKs, parseMetricAtK, parseMetricNames } from './eval/metric-defs.js';
 import { parseProtocols } from './eval/protocols.js';
 
+/** The model: BERT4Rec (bidirectional, cloze) or SASRec (causal, next item at every position). */
+export type Architecture = 'bert4rec' | 'sasrec';
+
+/** Training objective's loss over the catalogue (src/model/loss.ts). */
+export type LossKind = 'ce' | 'sampled' | 'bce';
+
 export interface Bert4RecConfig {
+  /** The architecture (absent: 'bert4rec', as in every config written before SASRec existed). */
+  architecture?: Architecture;
   /** Maximum sequence length L. */
   maxLen: number;
   /** Hidden size d. */
@@ -17,7 +25,7 @@ export interface Bert4RecConfig {
   dropout: number;
   /** Dropout on attention probabilities (absent: the same as dropout). */
   attnDropout?: number;
-  /** Cloze mask probability. */
+  /** Cloze mask probability (BERT4Rec; SASRec ignores it). */
   maskProb: number;
   /** GELU form in the feed-forward and output head. */
   gelu: 'erf' | 'tanh';
@@ -77,6 +85,14 @@ export interface TrainConfig {
   keepCheckpoints: number;
   /** Write a step event to events.jsonl every N steps. */
   logEvery: number;
+  /**
+   * The loss (absent: 'ce'): 'ce' full softmax cross-entropy over every item; 'sampled' softmax
+   * over the batch's target items plus `negatives` items drawn uniformly, shared by the batch;
+   * 'bce' binary cross-entropy of each target against one uniformly drawn negative (SASRec's original).
+   */
+  loss?: LossKind;
+  /** Uniform negatives per batch for loss 'sampled'. */
+  negatives?: number;
 }
 
 export interface FullConfig {
@@ -84,7 +100,7 @@ export interface FullConfig {
   train: TrainConfig;
 }
 
-/** The paper's ML-1M configuration. */
+/** The BERT4Rec paper's ML-1M configuration. */
 export const DEFAULT_MODEL: Bert4RecConfig = {
   maxLen: 200,
   hidden: 64,
@@ -124,7 +140,33 @@ export const DEFAULT_TRAIN: TrainConfig = {
   patience: 0,
   keepCheckpoints: 0,
   logEvery: 50,
+  loss: 'ce',
+  negatives: 256,
 };
+
+/**
+ * SASRec's defaults (--model sasrec): the SASRec paper's ML-1M shape (L 200, 2 layers, 1 head,
+ * dropout 0.2) at d = 64, trained with full cross-entropy as SASRec+ (Klenitskiy & Vasilev 2023).
+ */
+export const DEFAULT_SASREC_MODEL: Bert4RecConfig = {
+  ...DEFAULT_MODEL,
+  architecture: 'sasrec',
+  heads: 1,
+  dropout: 0.2,
+};
+
+export const DEFAULT_SASREC_TRAIN: TrainConfig = {
+  ...DEFAULT_TRAIN,
+  epochs: 40,
+  batchSize: 64,
+  lr: 1e-3,
+  maskLastFraction: 0,
+};
+
+/** The defaults of an architecture. */
+export function defaultConfig(architecture: Architecture = 'bert4rec'): FullConfig {
+  return architecture === 'sasrec' ? { model: DEFAULT_SASREC_MODEL, train: DEFAULT_SASREC_TRAIN } : { model: DEFAULT_MODEL, train: DEFAULT_TRAIN };
+}
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -136,6 +178,7 @@ type Spec =
   | { kind: 'text'; parse: (s: string) => unknown };
 
 const MODEL_SPEC: Record<keyof Bert4RecConfig, Spec> = {
+  architecture: { kind: 'enum', values: ['bert4rec', 'sasrec'] },
   maxLen: { kind: 'int', min: 1, max: 4096 },
   hidden: { kind: 'int', min: 1, max: 4096 },
   layers: { kind: 'int', min: 1, max: 64 },
@@ -175,6 +218,8 @@ const TRAIN_SPEC: Record<keyof TrainConfig, Spec> = {
   patience: { kind: 'int', min: 0, max: 1e6 },
   keepCheckpoints: { kind: 'int', min: 0, max: 1e6 },
   logEvery: { kind: 'int', min: 1, max: 1e9 },
+  loss: { kind: 'enum', values: ['ce', 'sampled', 'bce'] },
+  negatives: { kind: 'int', min: 1, max: 1 << 24 },
 };
 
 function checkValue(where: string, key: string, value: unknown, spec: Spec): unknown {

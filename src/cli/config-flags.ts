@@ -33,6 +33,8 @@ export const TRAIN_FLAGS: ConfigFlag[] = [
   t('warmup', 'warmupFraction', 'number', 'linear warm-up, as a fraction of all steps (then linear decay)'),
   t('window-stride', 'windowStride', 'int', 'step between sliding windows over long histories (0: L/2)'),
   t('dupe-factor', 'dupeFactor', 'int', 'cloze copies of each window per epoch, each masked anew (TorchRec dupe_factor)'),
+  t('loss', 'loss', 'text', 'ce (full softmax over every item), sampled (softmax over the batch targets + --negatives uniform items) or bce (one negative per target)'),
+  t('negatives', 'negatives', 'int', 'uniform negatives per batch for --loss sampled'),
   t('seed', 'seed', 'int', 'seed for initialisation, masks, dropout, shuffling and sampled negatives'),
   t('time-limit', 'timeLimitMinutes', 'number', 'stop training after MIN minutes, then test (0: none)'),
   t('eval-every', 'evalEvery', 'int', 'validate every N epochs'),

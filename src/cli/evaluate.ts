@@ -10,7 +10,7 @@ import { CheckpointError, loadModelWeights, loadSequences, readCheckpointConfig 
 import { DEFAULT_MODEL, DEFAULT_TRAIN } from '../config.js';
 import type { Dataset } from '../data/preprocess.js';
 import { leaveOneOut } from '../data/split.js';
-import { Bert4Rec } from '../model/bert4rec.js';
+import { createModel } from '../model/create.js';
 import { modelScorer } from '../model/score.js';
 import { DEFAULT_PREPROCESS, defaultCacheDir, loadTrainingData, type PreprocessSettings } from '../train/data.js';
 import { evalPlan, RunEvaluator } from '../train/evaluation.js';
@@ -24,7 +24,7 @@ const EVALUATE_FLAGS = EVAL_FLAGS.filter((f) => f.flag !== 'patience' && f.flag 
 
 const HELP = `Usage: npm run evaluate -- --checkpoint DIR [options]
 
-Test metrics of a checkpoint (BERT4Rec beside the most-popular baseline). Without options it
+Test metrics of a checkpoint (BERT4Rec or SASRec beside the most-popular baseline). Without options it
 repeats the run's own test: same protocols, metrics, seed (sampled negatives) and users, so
 out/checkpoint-best reproduces the figures the training run printed.
 
@@ -102,14 +102,14 @@ async function main(argv: string[]): Promise<number> {
   let rt: Runtime | null = null;
   try {
     rt = await createCliRuntime(backend, { log, verbose: a.verbose });
-    const model = new Bert4Rec(rt, ck.numItems, ck.model, 0);
+    const model = createModel(rt, ck.numItems, ck.model, 0);
     await loadModelWeights(a.checkpoint, model, ck.step);
     const t0 = performance.now();
     const results = await evaluator.test(modelScorer(model, evalBatch));
     model.dispose();
     const described = results.protocols.map((p) => `${p.protocol}: ${p.description}`).join('; ');
     log(`checkpoint: ${a.checkpoint} (epoch ${ck.epoch}, step ${ck.step}${ck.best ? `, best ${ck.best.metric} ${ck.best.value.toFixed(4)} at epoch ${ck.best.epoch}` : ''})`);
-    log(`\nTest metrics (${results.protocols[0].users} users; ties ${plan.ties}; seed ${config.train.seed}; ${described}; ${((performance.now() - t0) / 1000).toFixed(1)} s)\n${formatProtocolTable(results.protocols, plan.metrics)}`);
+    log(`\nTest metrics (${results.protocols[0].users} users; ties ${plan.ties}; seed ${config.train.seed}; ${described}; ${((performance.now() - t0) / 1000).toFixed(1)} s)\n${formatProtocolTable(results.protocols, plan.metrics, 4, model.displayName)}`);
     if (a.json) {
       await writeFile(a.json, `${JSON.stringify({ checkpoint: a.checkpoint, epoch: ck.epoch, step: ck.step, backend: rt.name, seed: config.train.seed, ties: plan.ties, test: { protocols: results.protocols, ...results.legacy } }, null, 2)}\n`);
       log(`wrote ${a.json}`);

@@ -14,7 +14,7 @@ import { parseMoviesAny } from '../data/movies.js';
 import { GROUPLENS } from '../data/node/grouplens.js';
 import { modelScorer } from '../model/score.js';
 import { recommendAllUsers } from './recommend-all.js';
-import { Bert4Rec } from '../model/bert4rec.js';
+import { createModel } from '../model/create.js';
 import { recommendTopK } from '../model/recommend.js';
 import { choiceFlag, createCliRuntime, intFlag, runMain, UsageError } from './common.js';
 import { readFile } from 'node:fs/promises';
@@ -104,7 +104,7 @@ async function main(argv: string[]): Promise<number> {
   let rt: Runtime | null = null;
   try {
     rt = await createCliRuntime(backend, { log: (m) => console.error(m), verbose: a.verbose });
-    const model = new Bert4Rec(rt, ck.numItems, ck.model, 0);
+    const model = createModel(rt, ck.numItems, ck.model, 0);
     await loadModelWeights(a.checkpoint, model, ck.step);
     const top = await recommendTopK(model, Int32Array.from(history), k);
     model.dispose();
@@ -137,7 +137,7 @@ async function allUsers(checkpoint: string, k: number, backend: BackendChoice, a
   let rt: Runtime | null = null;
   try {
     rt = await createCliRuntime(backend, { log: (m) => console.error(m), verbose: a.verbose });
-    const model = new Bert4Rec(rt, ck.numItems, ck.model, 0);
+    const model = createModel(rt, ck.numItems, ck.model, 0);
     await loadModelWeights(checkpoint, model, ck.step);
     const t0 = performance.now();
     let last = 0;

@@ -5,7 +5,8 @@ import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import type { BackendChoice, Runtime } from '../../runtime/index.js';
 import { readCheckpointConfig } from '../checkpoint.js';
-import { ConfigError, DEFAULT_MODEL, DEFAULT_TRAIN, resolveConfig, type FullConfig } from '../config.js';
+import { ConfigError, DEFAULT_MODEL, DEFAULT_SASREC_MODEL, DEFAULT_SASREC_TRAIN, DEFAULT_TRAIN, defaultConfig, resolveConfig, type Architecture, type FullConfig } from '../config.js';
+import { architectureOf } from '../model/create.js';
 import { defaultCacheDir, loadTrainingData } from '../train/data.js';
 import { runTraining } from '../train/trainer.js';
 import { choiceFlag, createCliRuntime, intFlag, runMain, UsageError } from './common.js';
@@ -17,10 +18,12 @@ const CONFIG_FLAGS = [...MODEL_FLAGS, ...TRAIN_FLAGS, ...EVAL_FLAGS];
 
 const HELP = `Usage: npm run train -- [options]
 
-Trains BERT4Rec on a ratings file (or a MovieLens data set) and reports test metrics.
+Trains BERT4Rec or SASRec on a ratings file (or a MovieLens data set) and reports test metrics.
 
 ${DATA_HELP}
-Model (defaults: the paper's ML-1M model; see src/config.ts)
+Model (defaults: the BERT4Rec paper's ML-1M model; see src/config.ts)
+  --model NAME         bert4rec (default: bidirectional, cloze) or sasrec (causal, next item at
+                       every position); sasrec's defaults differ: ${sasrecDefaults()}
   --config FILE        JSON {"model": {...}, "train": {...}} over the defaults (flags win)
 ${flagHelp(MODEL_FLAGS, DEFAULTS)}
 
@@ -44,6 +47,17 @@ Run
   --help               this text
 `;
 
+/** The SASRec defaults that differ from BERT4Rec's, as flags. */
+function sasrecDefaults(): string {
+  const out: string[] = [];
+  for (const f of CONFIG_FLAGS) {
+    const pick = (c: FullConfig) => (c[f.section] as unknown as Record<string, unknown>)[f.key];
+    const v = pick({ model: DEFAULT_SASREC_MODEL, train: DEFAULT_SASREC_TRAIN });
+    if (v !== undefined && v !== pick(DEFAULTS)) out.push(`--${f.flag} ${v}`);
+  }
+  return `${out.join(', ')}, --window-stride L (no cloze masking)`;
+}
+
 async function main(argv: string[]): Promise<number> {
   const { values: a, positionals } = parseArgs({
     args: argv,
@@ -52,6 +66,7 @@ async function main(argv: string[]): Promise<number> {
       ...DATA_OPTIONS,
       ...parseArgsOptions(CONFIG_FLAGS),
       backend: { type: 'string' },
+      model: { type: 'string' },
       config: { type: 'string' },
       out: { type: 'string' },
       resume: { type: 'string' },
@@ -70,9 +85,11 @@ async function main(argv: string[]): Promise<number> {
   const backend = (choiceFlag('backend', a.backend, ['auto', 'webgpu', 'wasm'] as const) ?? 'auto') as BackendChoice;
 
   // Config: defaults (or the checkpoint's when resuming) <- --config file <- flags.
-  let base: FullConfig | undefined;
+  const architecture = choiceFlag('model', a.model, ['bert4rec', 'sasrec'] as const) as Architecture | undefined;
+  let base: FullConfig = defaultConfig(architecture);
   if (a.resume) {
     const ck = await readCheckpointConfig(a.resume);
+    if (architecture && architecture !== architectureOf(ck.model)) throw new UsageError(`--model ${architecture}: the checkpoint ${a.resume} is a ${architectureOf(ck.model)} model`);
     base = { model: ck.model, train: ck.train };
   }
   let patch: unknown = {};

@@ -1,5 +1,6 @@
 // Epoch batching: shuffled samples, masks drawn afresh per epoch, model-ready Int32Arrays.
 import { maskRow } from './masking.js';
+import { nextItemRow } from './next-item.js';
 import { mixSeeds, Rng } from './rng.js';
 import { sampleWindow, type TrainingSamples } from './samples.js';
 
@@ -25,6 +26,12 @@ export interface BatchOptions {
   lengthBucket?: number;
   /** Skip this many batches of the epoch's order (resuming inside an epoch; default 0). */
   startBatch?: number;
+  /**
+   * 'cloze' (default, BERT4Rec): masked positions predict their own item. 'next-item' (SASRec):
+   * the samples' windows are of up to L + 1 items (buildSamples with maxLen L + 1), every input
+   * position predicts the item after it (src/data/next-item.ts), and a batch is at most L wide.
+   */
+  objective?: 'cloze' | 'next-item';
 }
 
 /** Batches per chunk sorted by length when bucketing: enough to find similar lengths, small enough to keep the order random. */
@@ -61,12 +68,13 @@ export function* epochBatches(samples: TrainingSamples, o: BatchOptions): Genera
   const B = o.batchSize;
   const p = o.maskProb ?? 0.2;
   if (!(p > 0 && p <= 1)) throw new RangeError(`epochBatches: maskProb must be in (0, 1], got ${p}`);
-  const { order, batchOrder, windowOf, len, bucket } = epochPlan(samples, o);
+  const { order, batchOrder, windowOf, len, bucket, width } = epochPlan(samples, o);
+  const nextItem = o.objective === 'next-item';
   const startBatch = o.startBatch ?? 0;
   if (!Number.isInteger(startBatch) || startBatch < 0 || startBatch > batchOrder.length) throw new RangeError(`epochBatches: startBatch must be an integer in [0, ${batchOrder.length}], got ${startBatch}`);
   for (const b of batchOrder.subarray(startBatch)) {
     const rows = Math.min(B, samples.count - b * B);
-    let L = samples.maxLen;
+    let L = width;
     if (bucket > 0) {
       let longest = 1;
       for (let r = 0; r < rows; r++) longest = Math.max(longest, len(order[b * B + r]));
@@ -83,8 +91,9 @@ export function* epochBatches(samples: TrainingSamples, o: BatchOptions): Genera
       const w = windowOf[s];
       const u = samples.user[w];
       users[r] = u;
-      const rng = new Rng(o.seed, o.epoch, s);
-      const masked = maskRow(samples.sequences[u], samples.start[w], samples.length[w], L, s >= samples.windows, p, o.maskId, rng, ids, targets, keyMask, r * L);
+      const masked = nextItem
+        ? nextItemRow(samples.sequences[u], samples.start[w], samples.length[w], L, ids, targets, keyMask, r * L)
+        : maskRow(samples.sequences[u], samples.start[w], samples.length[w], L, s >= samples.windows, p, o.maskId, new Rng(o.seed, o.epoch, s), ids, targets, keyMask, r * L);
       for (const t of masked) {
         maskedRows.push(r * L + t);
         maskedTargets.push(targets[r * L + t]);
@@ -107,7 +116,10 @@ function epochPlan(samples: TrainingSamples, o: BatchOptions) {
   // This epoch's window of every sample (samples from samples.windows on are mask-last).
   const windowOf = new Int32Array(samples.count);
   for (let s = 0; s < samples.count; s++) windowOf[s] = sampleWindow(samples, o.epoch, s).window;
-  const len = (s: number): number => samples.length[windowOf[s]];
+  // A next-item window of n items is n - 1 inputs wide.
+  const inputs = o.objective === 'next-item' ? 1 : 0;
+  const width = samples.maxLen - inputs;
+  const len = (s: number): number => Math.max(1, samples.length[windowOf[s]] - inputs);
   const nb = batchCount(samples, B, o.dropLast);
   const batchOrder = new Int32Array(nb);
   for (let b = 0; b < nb; b++) batchOrder[b] = b;
@@ -125,7 +137,7 @@ function epochPlan(samples: TrainingSamples, o: BatchOptions) {
     }
     if (shuffle) new Rng(o.seed, o.epoch, 0xfffffffe).shuffle(batchOrder);
   }
-  return { order, batchOrder, windowOf, len, bucket };
+  return { order, batchOrder, windowOf, len, bucket, width };
 }
 
 /**

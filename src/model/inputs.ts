@@ -5,10 +5,14 @@
 //   - the number of gathered rows R is rounded up to a multiple of ROW_MULTIPLE; padding rows
 //     point at row 0 and have target -1 (ignored by the loss).
 import type { Runtime, Tensor } from '../../runtime/index.js';
+import type { LossKind } from '../config.js';
 import type { TrainBatch } from '../data/batches.js';
+import { bceNegatives, sampledCandidates } from '../data/loss-samples.js';
 import { IGNORE_INDEX } from '../data/masking.js';
+import type { Rng } from '../data/rng.js';
 import type { EvalBatch } from '../eval/inputs.js';
-import type { ModelInputs } from './bert4rec.js';
+import type { LossInputs } from './loss.js';
+import type { ModelInputs } from './recommender.js';
 
 export const ROW_MULTIPLE = 256;
 
@@ -18,8 +22,10 @@ export function roundUp(n: number, multiple: number): number {
 
 export interface DeviceBatch {
   inputs: ModelInputs;
-  /** [R] i32 targets, -1 on padding rows. */
+  /** [R] i32 targets, -1 on padding rows (for 'sampled' and 'bce': see LossInputs). */
   targets: Tensor;
+  /** What the loss reads besides the model's outputs (targets included). */
+  loss: LossInputs;
   /** Real sequences in the batch (before padding). */
   size: number;
   /** Real masked positions (before padding). */
@@ -35,8 +41,17 @@ function upload(rt: Runtime, ids: Int32Array, keyMask: Int32Array, rows: Int32Ar
   };
 }
 
+/** How a sampled loss draws its items (absent: the full cross-entropy). */
+export interface LossSampling {
+  kind: LossKind;
+  numItems: number;
+  /** Uniform negatives per batch ('sampled'). */
+  negatives: number;
+  rng: Rng;
+}
+
 /** A training batch on the device, padded to batchSize rows and R rounded up to ROW_MULTIPLE. */
-export function trainBatchToDevice(rt: Runtime, batch: TrainBatch, batchSize: number, rowMultiple = ROW_MULTIPLE): DeviceBatch {
+export function trainBatchToDevice(rt: Runtime, batch: TrainBatch, batchSize: number, rowMultiple = ROW_MULTIPLE, sampling?: LossSampling): DeviceBatch {
   const L = batch.maxLen;
   if (batch.size > batchSize) throw new RangeError(`trainBatchToDevice: batch of ${batch.size} exceeds batchSize ${batchSize}`);
   const n = batchSize * L;
@@ -48,19 +63,43 @@ export function trainBatchToDevice(rt: Runtime, batch: TrainBatch, batchSize: nu
   const rows = new Int32Array(R); // padding rows: 0
   const targets = new Int32Array(R).fill(IGNORE_INDEX);
   rows.set(batch.maskedRows);
-  targets.set(batch.maskedTargets);
+  const extra: Tensor[] = [];
+  const i32 = (a: Int32Array) => {
+    const x = rt.tensor(a, [a.length], 'i32');
+    extra.push(x);
+    return x;
+  };
+  const kind = sampling?.kind ?? 'ce';
+  let loss: LossInputs;
+  if (kind === 'sampled') {
+    const s = sampledCandidates(batch.maskedTargets, sampling!.numItems, sampling!.negatives, sampling!.rng);
+    targets.set(s.targets);
+    loss = { targets: i32(targets), candidates: i32(s.candidates) };
+  } else if (kind === 'bce') {
+    const negatives = new Int32Array(R);
+    const positives = new Int32Array(R);
+    const negativeTargets = new Int32Array(R).fill(IGNORE_INDEX);
+    negatives.set(bceNegatives(batch.ids, L, batch.maskedRows, batch.maskedTargets, sampling!.numItems, sampling!.rng));
+    positives.set(batch.maskedTargets);
+    targets.fill(0, 0, batch.maskedRows.length);
+    negativeTargets.fill(1, 0, batch.maskedRows.length);
+    loss = { targets: i32(targets), positives: i32(positives), negatives: i32(negatives), negativeTargets: i32(negativeTargets) };
+  } else {
+    targets.set(batch.maskedTargets);
+    loss = { targets: i32(targets) };
+  }
   const inputs = upload(rt, ids, keyMask, rows, batchSize, L);
-  const t = rt.tensor(targets, [R], 'i32');
   return {
     inputs,
-    targets: t,
+    targets: loss.targets,
+    loss,
     size: batch.size,
     maskedCount: batch.maskedRows.length,
     dispose() {
       inputs.ids.dispose();
       inputs.keyMask.dispose();
       inputs.rows.dispose();
-      t.dispose();
+      for (const x of extra) x.dispose();
     },
   };
 }

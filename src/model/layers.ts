@@ -1,5 +1,6 @@
-// Transformer encoder layer of BERT4Rec (post-LN, as BERT):
-//   a = Attention(x)            multi-head bidirectional self-attention, key padding mask
+// Transformer encoder layer of BERT4Rec and SASRec (post-LN, as BERT):
+//   a = Attention(x)            multi-head self-attention, key padding mask (bidirectional,
+//                               or causal for SASRec: position i reads positions <= i)
 //   x = LayerNorm(x + Dropout(a W_o + b_o))
 //   f = GELU(x W_1 + b_1) W_2 + b_2      (d -> ffn -> d)
 //   x = LayerNorm(x + Dropout(f))
@@ -28,7 +29,8 @@ export class SelfAttention extends Module {
   readonly value: Linear;
   readonly output: Linear;
 
-  constructor(rt: Runtime, d: number, readonly heads: number, rng: Rng, weightInit: DenseInit) {
+  /** causal: position i attends to positions <= i only (SASRec); else every real position (BERT4Rec). */
+  constructor(rt: Runtime, d: number, readonly heads: number, rng: Rng, weightInit: DenseInit, readonly causal = false) {
     super();
     const opts = { rng, init: weightInit(d) };
     this.query = this.registerModule('query', new Linear(rt, d, d, opts));
@@ -46,7 +48,7 @@ export class SelfAttention extends Module {
     const q = F.reshape(this.query.forward(x), [batch, len, d]);
     const k = F.reshape(this.key.forward(x), [batch, len, d]);
     const v = F.reshape(this.value.forward(x), [batch, len, d]);
-    const a = F.reshape(attention(q, k, v, keyMask, { heads: this.heads, dropout }), [batch * len, d]);
+    const a = F.reshape(attention(q, k, v, keyMask, { heads: this.heads, dropout, causal: this.causal }), [batch * len, d]);
     return this.output.forward(rows ? F.gatherRows(a, rows) : a);
   }
 }
@@ -74,9 +76,9 @@ export class TransformerLayer extends Module {
   readonly ffn: FeedForward;
   readonly ffn_norm: LayerNorm;
 
-  constructor(rt: Runtime, c: Bert4RecConfig, rng: Rng, readonly index: number) {
+  constructor(rt: Runtime, c: Bert4RecConfig, rng: Rng, readonly index: number, causal = false) {
     super();
-    this.attention = this.registerModule('attention', new SelfAttention(rt, c.hidden, c.heads, rng, denseInit(c)));
+    this.attention = this.registerModule('attention', new SelfAttention(rt, c.hidden, c.heads, rng, denseInit(c), causal));
     this.attention_norm = this.registerModule('attention_norm', new LayerNorm(rt, c.hidden, { eps: c.layerNormEps }));
     this.ffn = this.registerModule('ffn', new FeedForward(rt, c.hidden, c.ffn, c.gelu, rng, denseInit(c)));
     this.ffn_norm = this.registerModule('ffn_norm', new LayerNorm(rt, c.hidden, { eps: c.layerNormEps }));

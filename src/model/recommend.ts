@@ -1,7 +1,7 @@
 // Top-k next items for one history: score the MASK appended after the last L-1 items,
 // rank items 1..V without the history's items.
 import type { EvalBatch } from '../eval/inputs.js';
-import type { Bert4Rec } from './bert4rec.js';
+import type { SequenceRecommender } from './recommender.js';
 import { scoreBatch } from './score.js';
 
 export interface Recommendation {
@@ -10,7 +10,7 @@ export interface Recommendation {
   score: number;
 }
 
-export async function recommendTopK(model: Bert4Rec, history: Int32Array, k: number): Promise<Recommendation[]> {
+export async function recommendTopK(model: SequenceRecommender, history: Int32Array, k: number): Promise<Recommendation[]> {
   const L = model.config.maxLen;
   const V = model.numItems;
   const h = history.subarray(Math.max(0, history.length - (L - 1)));

@@ -3,7 +3,7 @@
 import { scope } from '../../runtime/index.js';
 import type { EvalBatch } from '../eval/inputs.js';
 import type { Scorer } from '../eval/evaluate.js';
-import type { Bert4Rec } from './bert4rec.js';
+import type { SequenceRecommender } from './recommender.js';
 import { evalBatchToDevice } from './inputs.js';
 
 /**
@@ -11,7 +11,7 @@ import { evalBatchToDevice } from './inputs.js';
  * ignored by the ranking). Every device batch has `batchSize` rows (padded), so the shapes
  * and pooled buffers are the same for every call.
  */
-export function modelScorer(model: Bert4Rec, batchSize: number): Scorer {
+export function modelScorer(model: SequenceRecommender, batchSize: number): Scorer {
   return async (batch: EvalBatch) => {
     const out = new Float32Array(batch.size * model.vocab);
     for (let from = 0; from < batch.size; from += batchSize) {
@@ -24,10 +24,10 @@ export function modelScorer(model: Bert4Rec, batchSize: number): Scorer {
 }
 
 /** Logits [batchSize * (V+2)] for a batch of at most batchSize rows. */
-export async function scoreBatch(model: Bert4Rec, batch: EvalBatch, batchSize: number): Promise<Float32Array> {
+export async function scoreBatch(model: SequenceRecommender, batch: EvalBatch, batchSize: number): Promise<Float32Array> {
   const wasTraining = model.training;
   model.eval();
-  const inputs = evalBatchToDevice(model.rt, batch, batchSize, model.numItems + 1);
+  const inputs = evalBatchToDevice(model.rt, model.scoringInput(batch), batchSize, model.numItems + 1);
   try {
     return await model.rt.noGradAsync(async () => {
       const logits = scope(() => model.logits(inputs));

@@ -109,13 +109,18 @@ export async function loadTrainingData(o: DataOptions = {}): Promise<PreparedDat
 }
 
 /**
- * This run's training samples: the training prefixes in sliding windows (stride
- * train.windowStride, 0 = floor(L/2)), each window `train.dupeFactor` times as a cloze sample
+ * This run's training samples. SASRec: next-item windows (below). BERT4Rec: the training
+ * prefixes in sliding windows (stride train.windowStride, 0 = floor(L/2)), each window `train.dupeFactor` times as a cloze sample
  * (every copy is a separate sample index, so it gets its own mask), plus the mask-last samples
  * (train.maskLastFraction of all cloze samples).
  */
 export function trainingSamples(split: LeaveOneOutSplit, mc: Bert4RecConfig, tc: TrainConfig): TrainingSamples {
   const prefixes = trainingSequences(split, false);
   const sequences = tc.dupeFactor > 1 ? Array.from({ length: tc.dupeFactor }, () => prefixes).flat() : prefixes;
+  if (mc.architecture === 'sasrec') {
+    // Next-item windows of L + 1 items (L inputs, each with the next item as its target),
+    // stepping back by L by default, so each training item is a target once per epoch.
+    return buildSamples(sequences, { maxLen: mc.maxLen + 1, stride: tc.windowStride > 0 ? tc.windowStride : mc.maxLen, maskLastFraction: 0 });
+  }
   return buildSamples(sequences, { maxLen: mc.maxLen, stride: tc.windowStride > 0 ? tc.windowStride : undefined, maskLastFraction: tc.maskLastFraction });
 }

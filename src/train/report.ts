@@ -33,11 +33,11 @@ export function formatMetricsTable(r: TestReport, digits = 4): string {
   return out.join('\n');
 }
 
-/** One row per metric of the plan; per protocol a BERT4Rec and a most-popular column. */
-export function formatProtocolTable(protocols: { protocol: string; bert4rec: Record<string, number>; mostPopular: Record<string, number> | null }[], labels: { key: string; label: string }[], digits = 4): string {
+/** One row per metric of the plan; per protocol a model column (`bert4rec` holds the model's metrics, whichever it is) and a most-popular column. */
+export function formatProtocolTable(protocols: { protocol: string; bert4rec: Record<string, number>; mostPopular: Record<string, number> | null }[], labels: { key: string; label: string }[], digits = 4, modelName = 'BERT4Rec'): string {
   const cols: [string, Record<string, number>][] = [];
   for (const p of protocols) {
-    cols.push([`BERT4Rec ${p.protocol}`, p.bert4rec]);
+    cols.push([`${modelName} ${p.protocol}`, p.bert4rec]);
     if (p.mostPopular) cols.push([`MostPop ${p.protocol}`, p.mostPopular]);
   }
   const w0 = Math.max(6, ...labels.map((l) => l.label.length));

@@ -1,8 +1,10 @@
 // One optimisation step: forward (recorded), backward, read the loss back, and only when it
 // is finite: clip + AdamW update. A NaN/Inf loss leaves the parameters untouched.
 import { backward, scope } from '../../runtime/index.js';
-import type { Bert4Rec } from '../model/bert4rec.js';
+import type { LossKind } from '../config.js';
 import type { DeviceBatch } from '../model/inputs.js';
+import { recommendationLoss } from '../model/loss.js';
+import type { SequenceRecommender } from '../model/recommender.js';
 import type { TrainOptimizer } from './optimizer.js';
 
 export class NonFiniteLossError extends Error {
@@ -16,11 +18,11 @@ export class NonFiniteLossError extends Error {
 }
 
 /** Runs step `step` (1-based) on `batch`; returns the loss. Throws NonFiniteLossError on NaN/Inf. */
-export async function trainStep(model: Bert4Rec, opt: TrainOptimizer, batch: DeviceBatch, step: number): Promise<number> {
+export async function trainStep(model: SequenceRecommender, opt: TrainOptimizer, batch: DeviceBatch, step: number, lossKind: LossKind = 'ce'): Promise<number> {
   model.train();
   model.seeds.setStep(step);
   opt.zeroGrad();
-  const loss = scope(() => model.loss(batch.inputs, batch.targets));
+  const loss = scope(() => recommendationLoss(model, batch.inputs, batch.loss, lossKind));
   try {
     backward(loss);
     const value = await loss.item();

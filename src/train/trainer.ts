@@ -23,8 +23,9 @@ import type { FullConfig } from '../config.js';
 import { batchCount, epochBatches, epochOrderDigest, type BatchOptions } from '../data/batches.js';
 import { exportIdMaps } from '../data/idmaps.js';
 import { protocolName } from '../eval/protocols.js';
-import { Bert4Rec } from '../model/bert4rec.js';
-import { trainBatchToDevice } from '../model/inputs.js';
+import { Rng } from '../data/rng.js';
+import { createModel } from '../model/create.js';
+import { trainBatchToDevice, type LossSampling } from '../model/inputs.js';
 import { modelScorer } from '../model/score.js';
 import { trainingCurveSvg } from './chart.js';
 import { trainingSamples, type PreparedData } from './data.js';
@@ -94,18 +95,25 @@ export async function runTraining(o: TrainRunOptions): Promise<TrainRunResult> {
   const perEpoch = batchCount(samples, B);
   const totalSteps = tc.epochs * perEpoch;
   const warmupSteps = Math.min(totalSteps, Math.round(tc.warmupFraction * totalSteps));
-  const model = new Bert4Rec(rt, V, mc, tc.seed);
+  const model = createModel(rt, V, mc, tc.seed);
+  const lossKind = tc.loss ?? 'ce';
+  const objective = model.architecture === 'sasrec' ? 'next-item' : 'cloze';
+  /** The sampled loss's draws of step k of epoch e: their own stream, seeded by (seed, epoch, k). */
+  const lossSampling = (e: number, k: number): LossSampling | undefined =>
+    lossKind === 'ce' ? undefined : { kind: lossKind, numItems: V, negatives: tc.negatives ?? 256, rng: new Rng(tc.seed, e, 0x80000000 + k) };
   const scheduleRecord: ScheduleRecord = { peakLr: tc.lr, warmupSteps, totalSteps };
   const schedule = linearWarmupDecay(scheduleRecord);
-  const batchOptions = (epoch: number): BatchOptions => ({ batchSize: B, maskProb: mc.maskProb, maskId: dataset.maskId, seed: tc.seed, epoch, lengthBucket: tc.lengthBucket });
+  const batchOptions = (epoch: number): BatchOptions => ({ batchSize: B, maskProb: mc.maskProb, maskId: dataset.maskId, seed: tc.seed, epoch, lengthBucket: tc.lengthBucket, objective });
   const checkpointEvery = o.checkpointEverySteps ?? 0;
   if (!Number.isInteger(checkpointEvery) || checkpointEvery < 0) throw new RangeError(`runTraining: checkpointEverySteps must be a non-negative integer, got ${checkpointEvery}`);
   const opt = createOptimizer(model, tc, schedule);
   const plan = evalPlan(tc);
   // The best checkpoint's metric: validation metric on the first protocol (e.g. 'valid.full.ndcg@10').
   const bestMetric = `valid.${protocolName(plan.protocols[0])}.${plan.validMetric.key}`;
-  log(`model: ${model.parameterCount().toLocaleString('en-US')} parameters (V=${V}, L=${L}, d=${mc.hidden}, ${mc.layers} layers, ${mc.heads} heads)`);
-  log(`train: ${samples.count.toLocaleString('en-US')} samples/epoch (${samples.windows.toLocaleString('en-US')} cloze windows + ${samples.maskLastPerEpoch.toLocaleString('en-US')} mask-last), ${perEpoch} steps/epoch of ${B}, ${tc.epochs} epochs (${totalSteps} steps, ${warmupSteps} warm-up)`);
+  const lossName = lossKind === 'ce' ? 'full softmax cross-entropy' : lossKind === 'sampled' ? `sampled softmax (batch targets + ${tc.negatives ?? 256} uniform negatives)` : 'binary cross-entropy, one negative per target';
+  log(`model: ${model.displayName}, ${model.parameterCount().toLocaleString('en-US')} parameters (V=${V}, L=${L}, d=${mc.hidden}, ${mc.layers} layers, ${mc.heads} heads), loss: ${lossName}`);
+  const sampleKinds = objective === 'cloze' ? `${samples.windows.toLocaleString('en-US')} cloze windows + ${samples.maskLastPerEpoch.toLocaleString('en-US')} mask-last` : `next-item windows of up to ${L} inputs`;
+  log(`train: ${samples.count.toLocaleString('en-US')} samples/epoch (${sampleKinds}), ${perEpoch} steps/epoch of ${B}, ${tc.epochs} epochs (${totalSteps} steps, ${warmupSteps} warm-up)`);
 
   let epoch = 0;
   let step = 0;
@@ -234,10 +242,10 @@ export async function runTraining(o: TrainRunOptions): Promise<TrainRunResult> {
       };
       try {
         for (const batch of epochBatches(samples, { ...batchOptions(e), startBatch: k })) {
-          const dev = trainBatchToDevice(rt, batch, B);
+          const dev = trainBatchToDevice(rt, batch, B, undefined, lossSampling(e, k));
           const ts = now();
           try {
-            const loss = await trainStep(model, opt, dev, step + 1);
+            const loss = await trainStep(model, opt, dev, step + 1, lossKind);
             step++;
             window.add(loss, batch.size);
             lossSum += loss;
@@ -323,7 +331,7 @@ export async function runTraining(o: TrainRunOptions): Promise<TrainRunResult> {
   const results = await evaluator.test(scorer);
   const test: TestReport = results.legacy;
   const described = results.protocols.map((p) => `${p.protocol}: ${p.description}`).join('; ');
-  log(`\nTest metrics (${results.protocols[0].users} users; ties ${plan.ties}; ${described})\n${formatProtocolTable(results.protocols, plan.metrics)}`);
+  log(`\nTest metrics (${results.protocols[0].users} users; ties ${plan.ties}; ${described})\n${formatProtocolTable(results.protocols, plan.metrics, 4, model.displayName)}`);
   events.write({ type: 'test', protocols: results.protocols });
   model.dispose();
 
@@ -345,9 +353,9 @@ export async function runTraining(o: TrainRunOptions): Promise<TrainRunResult> {
     history,
   };
   await writeFile(metricsFile, `${JSON.stringify(doc, null, 2)}\n`);
-  await writeFile(curveFile, trainingCurveSvg(history.map((h) => ({ epoch: h.epoch, loss: h.loss, ndcg10: h.valid?.ndcg10 })), `BERT4Rec on ${data.description.source}`));
+  await writeFile(curveFile, trainingCurveSvg(history.map((h) => ({ epoch: h.epoch, loss: h.loss, ndcg10: h.valid?.ndcg10 })), `${model.displayName} on ${data.description.source}`));
   events.write({ type: 'end', stoppedBy, epochsCompleted: epoch, steps: step, trainSeconds: doc.trainSeconds });
-  const reportFile = await writeHtmlReport(o.outDir, `BERT4Rec on ${data.description.source}`);
+  const reportFile = await writeHtmlReport(o.outDir, `${model.displayName} on ${data.description.source}`);
   log(`wrote ${metricsFile}, ${curveFile}, ${reportFile}, ${events.file}; checkpoints in ${bestDir} and ${lastDir}`);
   return { epochsCompleted: epoch, steps: step, stoppedBy, best, test, testProtocols: results.protocols, history, medianStepMs, metricsFile, curveFile };
 }

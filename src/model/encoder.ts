@@ -1,0 +1,91 @@
+// The transformer encoder both recommenders share (parameter names 'embeddings.*', 'layers.N.*'):
+//   ids [B, L] -> item embedding [V+2, d] + positional [L, d] -> LayerNorm -> Dropout
+//   -> N transformer layers (bidirectional for BERT4Rec, causal for SASRec)  [B*L, d] or [R, d]
+import { F, init, keep, LayerNorm, Module, ModuleList, Rng, type Runtime, type Tensor } from '../../runtime/index.js';
+import type { Bert4RecConfig } from '../config.js';
+import { dropoutAt, TransformerLayer } from './layers.js';
+import { embedding, gatherRows } from './ops.js';
+import { SequenceRecommender } from './recommender.js';
+import { DropoutSeeds } from './seeds.js';
+
+/** Embedding tables and the embedding layer norm (names 'embeddings.*'). */
+export class Embeddings extends Module {
+  readonly item: Tensor;
+  readonly position: Tensor;
+  readonly norm: LayerNorm;
+
+  constructor(rt: Runtime, vocab: number, c: Bert4RecConfig, rng: Rng) {
+    super();
+    this.item = this.createParameter(rt, 'item', [vocab, c.hidden], init.truncatedNormal(c.initStd), rng);
+    this.position = this.createParameter(rt, 'position', [c.maxLen, c.hidden], init.truncatedNormal(c.initStd), rng);
+    this.norm = this.registerModule('norm', new LayerNorm(rt, c.hidden, { eps: c.layerNormEps }));
+  }
+}
+
+export abstract class TransformerRecommender extends SequenceRecommender {
+  readonly embeddings: Embeddings;
+  readonly layers: ModuleList<TransformerLayer>;
+  readonly vocab: number;
+  readonly seeds: DropoutSeeds;
+  /** The host generator the parameters are drawn from (subclasses draw theirs after the encoder's). */
+  protected readonly initRng: Rng;
+
+  /** numItems V: real items are 1..V; parameters come from a host generator seeded by `seed`. */
+  constructor(
+    readonly rt: Runtime,
+    readonly numItems: number,
+    readonly config: Bert4RecConfig,
+    seed: number,
+    readonly causal: boolean,
+  ) {
+    super();
+    this.vocab = numItems + 2;
+    this.initRng = new Rng(seed);
+    this.seeds = new DropoutSeeds(seed);
+    this.embeddings = this.registerModule('embeddings', new Embeddings(rt, this.vocab, config, this.initRng));
+    this.layers = this.registerModule('layers', new ModuleList<TransformerLayer>());
+    for (let i = 0; i < config.layers; i++) this.layers.push(new TransformerLayer(rt, config, this.initRng, i, causal));
+  }
+
+  /**
+   * Encoder output [B*L, d], or with `rows` (i32 [R] flat indices b * L + t) only those rows,
+   * [R, d]: the last layer then computes its output projection, feed-forward and layer norms
+   * at those rows alone (TransformerLayer.forward). L may be shorter than maxLen: sequences
+   * are left-padded, so column j of a width-L batch is position maxLen - L + j (the last item
+   * is always at position maxLen - 1, as at evaluation time); short batches skip the
+   * all-padding columns.
+   */
+  encode(ids: Tensor, keyMask: Tensor, rows?: Tensor): Tensor {
+    const [B, L] = ids.shape;
+    const c = this.config;
+    if (!(L >= 1 && L <= c.maxLen)) throw new RangeError(`${this.displayName}: sequence length ${L} must be in [1, maxLen ${c.maxLen}]`);
+    const e = embedding(this.embeddings.item, ids); // [B, L, d]
+    const position = L === c.maxLen ? this.embeddings.position : gatherRows(this.embeddings.position, this.positionIds(L)); // [L, d]
+    const withPos = F.add(e, position); // position [L, d] repeats over B
+    const normed = this.embeddings.norm.forward(F.reshape(withPos, [B * L, c.hidden]));
+    let x = dropoutAt(normed, c.dropout, this.training, this.seeds, 0);
+    const last = this.layers.length - 1;
+    for (let i = 0; i <= last; i++) x = this.layers.get(i).forward(x, keyMask, B, L, c.dropout, this.seeds, i === last ? rows : undefined, c.attnDropout ?? c.dropout);
+    return last < 0 && rows ? gatherRows(x, rows) : x;
+  }
+
+  private readonly positionIdCache = new Map<number, Tensor>();
+
+  /** i32 [L]: maxLen - L .. maxLen - 1, cached per width (owned by the model). */
+  private positionIds(L: number): Tensor {
+    let t = this.positionIdCache.get(L);
+    if (!t) {
+      const ids = new Int32Array(L);
+      for (let j = 0; j < L; j++) ids[j] = this.config.maxLen - L + j;
+      t = keep(this.rt.tensor(ids, [L], 'i32'));
+      this.positionIdCache.set(L, t);
+    }
+    return t;
+  }
+
+  override dispose(): void {
+    for (const t of this.positionIdCache.values()) t.dispose();
+    this.positionIdCache.clear();
+    super.dispose();
+  }
+}
