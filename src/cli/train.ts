@@ -55,7 +55,7 @@ function sasrecDefaults(): string {
     const v = pick({ model: DEFAULT_SASREC_MODEL, train: DEFAULT_SASREC_TRAIN });
     if (v !== undefined && v !== pick(DEFAULTS)) out.push(`--${f.flag} ${v}`);
   }
-  return `${out.join(', ')}, --window-stride L (no cloze masking)`;
+  return `${out.join(', ')}; next-item windows of L + 1 items (--window-stride and --mask-prob do not apply)`;
 }
 
 async function main(argv: string[]): Promise<number> {

@@ -18,6 +18,12 @@ export interface SampleOptions {
   stride?: number;
   /** Mask-last samples per epoch as a fraction of the windows, in [0, 1] (default 1: one per window). */
   maskLastFraction?: number;
+  /**
+   * Next-item windows (SASRec) instead of the sliding ones: windows of up to maxLen items ending
+   * at the sequence's end and stepping back by maxLen - 1, so consecutive windows share one item
+   * and every item but the first is a next-item target exactly once (stride is ignored).
+   */
+  nextItem?: boolean;
 }
 
 export const DEFAULT_MASK_LAST_FRACTION = 1;
@@ -47,6 +53,14 @@ export function windowStarts(n: number, maxLen: number, stride: number): number[
   return starts.reverse();
 }
 
+/** Next-item window starts for n items, ascending: windows [b, min(b + L, n)) overlapping by one item. */
+export function nextItemWindowStarts(n: number, maxLen: number): number[] {
+  if (maxLen < 2) throw new RangeError(`nextItemWindowStarts: windows need at least 2 items, got maxLen ${maxLen}`);
+  const starts: number[] = [];
+  for (let end = n; end > 1; end -= maxLen - 1) starts.push(Math.max(0, end - maxLen));
+  return starts.reverse();
+}
+
 export function buildSamples(sequences: Int32Array[], options: SampleOptions): TrainingSamples {
   const L = options.maxLen;
   if (!Number.isInteger(L) || L < 1) throw new RangeError(`buildSamples: maxLen must be a positive integer, got ${L}`);
@@ -59,11 +73,13 @@ export function buildSamples(sequences: Int32Array[], options: SampleOptions): T
   const length: number[] = [];
   for (let u = 0; u < sequences.length; u++) {
     const n = sequences[u].length;
-    for (const b of windowStarts(n, L, stride)) {
+    const starts = options.nextItem ? nextItemWindowStarts(n, L) : windowStarts(n, L, stride);
+    starts.forEach((b, i) => {
       user.push(u);
       start.push(b);
-      length.push(Math.min(L, n - b));
-    }
+      // A next-item window ends one item after the next window's start (they share that item).
+      length.push(options.nextItem && i + 1 < starts.length ? starts[i + 1] + 1 - b : Math.min(L, n - b));
+    });
   }
   const windows = user.length;
   const maskLastPerEpoch = Math.min(windows, Math.ceil(windows * fraction));

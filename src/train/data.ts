@@ -118,9 +118,9 @@ export function trainingSamples(split: LeaveOneOutSplit, mc: Bert4RecConfig, tc:
   const prefixes = trainingSequences(split, false);
   const sequences = tc.dupeFactor > 1 ? Array.from({ length: tc.dupeFactor }, () => prefixes).flat() : prefixes;
   if (mc.architecture === 'sasrec') {
-    // Next-item windows of L + 1 items (L inputs, each with the next item as its target),
-    // stepping back by L by default, so each training item is a target once per epoch.
-    return buildSamples(sequences, { maxLen: mc.maxLen + 1, stride: tc.windowStride > 0 ? tc.windowStride : mc.maxLen, maskLastFraction: 0 });
+    // Next-item windows of L + 1 items (L inputs, each with the next item as its target) that
+    // overlap by one item, so each training item but a user's first is a target once per epoch.
+    return buildSamples(sequences, { maxLen: mc.maxLen + 1, maskLastFraction: 0, nextItem: true });
   }
   return buildSamples(sequences, { maxLen: mc.maxLen, stride: tc.windowStride > 0 ? tc.windowStride : undefined, maskLastFraction: tc.maskLastFraction });
 }
