@@ -5,7 +5,8 @@
 import { loadSafetensorsInto, stateDictToSafetensors, type Runtime } from '../runtime/index.js';
 import { CHECKPOINT_FORMAT, parseCheckpointConfig, type CheckpointConfig } from '../src/checkpoint-config.js';
 import { exportIdMaps, type IdMaps } from '../src/data/idmaps.js';
-import { Bert4Rec } from '../src/model/bert4rec.js';
+import { createModel } from '../src/model/create.js';
+import type { SequenceRecommender } from '../src/model/recommender.js';
 import type { DemoTrainer } from './train.js';
 
 export interface CheckpointFiles {
@@ -43,7 +44,7 @@ export class DemoCheckpointError extends Error {
 }
 
 /** A model rebuilt from a checkpoint's two files (validated: config, id maps, names, shapes, checksum). */
-export async function decodeCheckpoint(rt: Runtime, files: CheckpointFiles): Promise<{ model: Bert4Rec; config: CheckpointConfig; ids: IdMaps }> {
+export async function decodeCheckpoint(rt: Runtime, files: CheckpointFiles): Promise<{ model: SequenceRecommender; config: CheckpointConfig; ids: IdMaps }> {
   let parsed: CheckpointConfig & { ids: IdMaps };
   try {
     parsed = parseCheckpointConfig(files.config, 'config.json');
@@ -51,7 +52,7 @@ export async function decodeCheckpoint(rt: Runtime, files: CheckpointFiles): Pro
     throw new DemoCheckpointError((e as Error).message.startsWith('config.json') ? (e as Error).message : `config.json: ${(e as Error).message}`);
   }
   const { ids, ...json } = parsed;
-  const model = new Bert4Rec(rt, json.numItems, json.model, json.train.seed);
+  const model = createModel(rt, json.numItems, json.model, json.train.seed);
   try {
     await loadSafetensorsInto(model.stateDict(), files.model, { strict: true, checksum: 'require' });
   } catch (e) {

@@ -2,7 +2,7 @@
 // there is no adapter), watch loss and validation NDCG@10, recommend, save/load checkpoints.
 // State for tests and the curious: window.__demo.
 import { createRuntime, type BackendChoice, type Runtime } from '../runtime/index.js';
-import type { Bert4Rec } from '../src/model/bert4rec.js';
+import type { SequenceRecommender } from '../src/model/recommender.js';
 import { recommendTopK } from '../src/model/recommend.js';
 import { drawChart } from './chart.js';
 import { decodeCheckpoint, encodeCheckpoint } from './checkpoint.js';
@@ -42,7 +42,7 @@ let rt: Runtime | null = null;
 let data: DemoData | null = null;
 let trainer: DemoTrainer | null = null;
 /** The model recommendations come from, with its item id maps (original <-> dense). */
-let current: { model: Bert4Rec; itemIndex: Map<number, number>; itemIds: Int32Array; owned: boolean } | null = null;
+let current: { model: SequenceRecommender; itemIndex: Map<number, number>; itemIds: Int32Array; owned: boolean } | null = null;
 let stopRequested = false;
 
 const logEl = $<HTMLPreElement>('log');
@@ -61,6 +61,7 @@ function setStatus(s: DemoState['status'], detail = ''): void {
   $<HTMLButtonElement>('save').disabled = busy || !trainer;
   $<HTMLButtonElement>('synthetic').disabled = busy;
   $<HTMLSelectElement>('backend-select').disabled = busy;
+  $<HTMLSelectElement>('model-select').disabled = busy;
 }
 
 function fail(e: unknown): void {
@@ -130,6 +131,7 @@ function useData(d: DemoData): void {
 
 function trainOptions() {
   return {
+    model: $<HTMLSelectElement>('model-select').value as 'bert4rec' | 'sasrec',
     epochs: numberInput('epochs'),
     batchSize: numberInput('batch'),
     maxLen: numberInput('maxlen'),
@@ -153,7 +155,7 @@ async function train(): Promise<void> {
   stopRequested = false;
   const chart = $<SVGSVGElement & HTMLElement>('chart');
   const c = t.config.model;
-  log(`model: ${t.model.parameterCount().toLocaleString('en-US')} parameters (V=${data.dataset.numItems}, L=${c.maxLen}, d=${c.hidden}, ${c.layers} layer(s), ${c.heads} heads) on ${rt.name}`);
+  log(`model: ${t.model.displayName}, ${t.model.parameterCount().toLocaleString('en-US')} parameters (V=${data.dataset.numItems}, L=${c.maxLen}, d=${c.hidden}, ${c.layers} layer(s), ${c.heads} heads) on ${rt.name}`);
   log(`train: ${t.samples.count} samples, ${t.stepsPerEpoch} steps/epoch, ${t.totalSteps} steps`);
   setStatus('training', `0/${t.totalSteps}`);
   const t0 = performance.now();

@@ -2,21 +2,24 @@
 // optimizer and step as the CLI (src/model, src/train/step.ts), driven step by step with
 // callbacks so a page can draw progress, and stoppable between steps.
 import { linearWarmupDecay, type Runtime } from '../runtime/index.js';
-import { resolveConfig, type FullConfig } from '../src/config.js';
+import { defaultConfig, resolveConfig, type Architecture, type FullConfig } from '../src/config.js';
 import { batchCount, epochBatches } from '../src/data/batches.js';
-import { buildSamples, type TrainingSamples } from '../src/data/samples.js';
-import { trainingSequences } from '../src/data/split.js';
+import type { TrainingSamples } from '../src/data/samples.js';
 import { evaluate } from '../src/eval/evaluate.js';
 import { buildEvalSet, type EvalSet } from '../src/eval/inputs.js';
-import { Bert4Rec } from '../src/model/bert4rec.js';
+import { createModel } from '../src/model/create.js';
 import { trainBatchToDevice } from '../src/model/inputs.js';
 import { recommendTopK, type Recommendation } from '../src/model/recommend.js';
+import type { SequenceRecommender } from '../src/model/recommender.js';
 import { modelScorer } from '../src/model/score.js';
 import { createOptimizer, type TrainOptimizer } from '../src/train/optimizer.js';
+import { objectiveOf, trainingSamples } from '../src/train/samples.js';
 import { trainStep } from '../src/train/step.js';
 import type { DemoData } from './data.js';
 
 export interface DemoTrainOptions {
+  /** 'bert4rec' (default) or 'sasrec'. */
+  model?: Architecture;
   epochs: number;
   batchSize: number;
   maxLen: number;
@@ -60,14 +63,17 @@ const ROW_MULTIPLE = 64;
 /** The demo's FullConfig (validated by src/config.ts). */
 export function demoConfig(o: DemoTrainOptions): FullConfig {
   const hidden = o.hidden;
-  return resolveConfig({
-    model: { maxLen: o.maxLen, hidden, layers: o.layers ?? 1, heads: o.heads ?? (hidden % 2 === 0 ? 2 : 1), ffn: 4 * hidden, dropout: o.dropout ?? 0.1 },
-    train: { epochs: o.epochs, batchSize: o.batchSize, lr: o.lr ?? 2e-3, seed: o.seed ?? 42, warmupFraction: 0.05 },
-  });
+  return resolveConfig(
+    {
+      model: { maxLen: o.maxLen, hidden, layers: o.layers ?? 1, heads: o.heads ?? (hidden % 2 === 0 ? 2 : 1), ffn: 4 * hidden, dropout: o.dropout ?? 0.1 },
+      train: { epochs: o.epochs, batchSize: o.batchSize, lr: o.lr ?? 2e-3, seed: o.seed ?? 42, warmupFraction: 0.05 },
+    },
+    defaultConfig(o.model),
+  );
 }
 
 export class DemoTrainer {
-  readonly model: Bert4Rec;
+  readonly model: SequenceRecommender;
   readonly config: FullConfig;
   readonly samples: TrainingSamples;
   readonly stepsPerEpoch: number;
@@ -84,11 +90,11 @@ export class DemoTrainer {
   ) {
     this.config = demoConfig(options);
     const { model: mc, train: tc } = this.config;
-    this.samples = buildSamples(trainingSequences(data.split, false), { maxLen: mc.maxLen, maskLastFraction: tc.maskLastFraction });
+    this.samples = trainingSamples(data.split, mc, tc);
     this.stepsPerEpoch = batchCount(this.samples, tc.batchSize);
     const all = tc.epochs * this.stepsPerEpoch;
     this.totalSteps = options.maxSteps ? Math.min(all, options.maxSteps) : all;
-    this.model = new Bert4Rec(rt, data.dataset.numItems, mc, tc.seed);
+    this.model = createModel(rt, data.dataset.numItems, mc, tc.seed);
     const warmupSteps = Math.min(this.totalSteps, Math.round(tc.warmupFraction * this.totalSteps));
     this.opt = createOptimizer(this.model, tc, linearWarmupDecay({ peakLr: tc.lr, warmupSteps, totalSteps: this.totalSteps }));
     this.validSet = buildEvalSet(data.split, 'valid', mc.maxLen);
@@ -106,7 +112,7 @@ export class DemoTrainer {
       const e = this.epoch + 1;
       let sum = 0;
       let n = 0;
-      for (const batch of epochBatches(this.samples, { batchSize: B, maskProb: mc.maskProb, maskId: this.data.dataset.maskId, seed: tc.seed, epoch: e })) {
+      for (const batch of epochBatches(this.samples, { batchSize: B, maskProb: mc.maskProb, maskId: this.data.dataset.maskId, seed: tc.seed, epoch: e, objective: objectiveOf(mc) })) {
         if (this.step >= this.totalSteps || cb.shouldStop?.()) {
           stopped = this.step < this.totalSteps;
           break;

@@ -1,5 +1,5 @@
 // The demo page in headless Chromium (WebGPU on SwiftShader): synthetic data, 200
-// training steps of a small BERT4Rec, falling loss, top-10 recommendations, a screenshot in
+// training steps of a small BERT4Rec (and 120 of a SASRec, the page's model choice), falling loss, top-10 recommendations, a screenshot in
 // test-artifacts/demo.png, and a checkpoint download + load round trip that recommends the
 // same items (on WebGPU, then on the WASM backend). Needs `npm run build` first (npm test
 // does it). Fails, never skips, without an adapter.
@@ -120,5 +120,55 @@ it('trains BERT4Rec on WebGPU in the browser, recommends, and round-trips a chec
   const onWasm = await loadAndRecommend(page);
   expect(onWasm.map((r) => r.item)).toEqual(recs.map((r) => r.item));
   for (let k = 0; k < 10; k++) expect(onWasm[k].score).toBeCloseTo(recs[k].score, 3);
+  expect(errors).toEqual([]);
+}, 360_000);
+
+it('trains SASRec in the browser (model choice), recommends, and round-trips its checkpoint', async () => {
+  const page = await session.browser.newPage({ acceptDownloads: true, viewport: { width: 1000, height: 1100 } });
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(`${session.url}/demo/index.html`);
+  await page.waitForFunction(() => window.__demo && window.__demo.status !== 'starting', null, { timeout: 60_000 });
+  expect((await demo(page)).backend).toBe('webgpu');
+  await page.click('#synthetic');
+  await page.waitForFunction(() => window.__demo.status === 'data loaded');
+  await page.selectOption('#model-select', 'sasrec');
+  await page.fill('#epochs', '30');
+  await page.fill('#max-steps', '120');
+  await page.fill('#hidden', '16');
+  await page.fill('#maxlen', '20');
+  await page.fill('#layers', '1');
+  await page.fill('#batch', '32');
+  await page.fill('#lr', '0.01');
+  await page.click('#train');
+  await page.waitForFunction(() => ['trained', 'stopped', 'error'].includes(window.__demo.status), null, { timeout: 300_000 });
+  const trained = await demo(page);
+  expect(trained.error, 'training failed').toBeNull();
+  expect(trained.losses).toHaveLength(120);
+  const first = mean(trained.losses.slice(0, 15));
+  const last = mean(trained.losses.slice(-15));
+  console.log(`demo SASRec: loss ${first.toFixed(3)} -> ${last.toFixed(3)}; valid NDCG@10 ${trained.epochs.map((e) => e.ndcg10?.toFixed(3)).join(' ')}`);
+  expect(last, `loss did not fall: first 15 steps ${first}, last 15 ${last}`).toBeLessThan(first - 0.5);
+  // Random ranking of 60 items gives NDCG@10 ~ 0.07.
+  expect(trained.epochs.at(-1)!.ndcg10!).toBeGreaterThan(0.3);
+  await page.selectOption('#user-select', '0');
+  await page.click('#recommend');
+  await page.waitForFunction(() => window.__demo.recommendations.length > 0);
+  const recs = (await demo(page)).recommendations;
+  expect(recs).toHaveLength(10);
+  await page.click('#save');
+  await page.waitForSelector('#download-config:not([hidden])');
+  const files: Record<string, string> = {};
+  for (const id of ['download-model', 'download-config']) {
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click(`#${id}`)]);
+    const path = `test-artifacts/sasrec-${download.suggestedFilename()}`;
+    await download.saveAs(path);
+    files[id] = path;
+  }
+  expect(JSON.parse(readFileSync(files['download-config'], 'utf8')).model.architecture).toBe('sasrec');
+  await page.setInputFiles('#load-model', files['download-model']);
+  await page.setInputFiles('#load-config', files['download-config']);
+  const again = await loadAndRecommend(page);
+  expect(again.map((r) => r.item)).toEqual(recs.map((r) => r.item));
   expect(errors).toEqual([]);
 }, 360_000);

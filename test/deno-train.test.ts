@@ -15,7 +15,7 @@ interface BackendResult {
   error?: string;
 }
 
-it('BERT4Rec trains under Deno on WebGPU and WASM (loss falls, both agree, checkpoint round trip)', () => {
+it('BERT4Rec and SASRec train under Deno on WebGPU and WASM (loss falls, both agree, checkpoint round trip)', () => {
   const { summary, out, status } = runDenoScript<{ items: number; backends: Record<string, BackendResult> }>('dist/test/deno-train.js', 'DENO_TRAIN_SUMMARY', 300_000);
   const gpu = summary.backends.webgpu;
   const cpu = summary.backends.wasm;
@@ -33,5 +33,16 @@ it('BERT4Rec trains under Deno on WebGPU and WASM (loss falls, both agree, check
   }
   // Same seeds and counter-based dropout: the backends follow the same trajectory (f32 rounding apart).
   expect(Math.abs(gpu.meanLast10! - cpu.meanLast10!)).toBeLessThan(1e-2);
+  // SASRec, the same way.
+  const sGpu = summary.backends['webgpu-sasrec'];
+  const sCpu = summary.backends['wasm-sasrec'];
+  for (const [name, b] of [['webgpu-sasrec', sGpu], ['wasm-sasrec', sCpu]] as const) {
+    expect(b?.error, `${name} run failed`).toBeUndefined();
+    expect(b.steps, name).toBe(100);
+    expect(b.meanFirst10!, name).toBeGreaterThan(b.meanLast10! + 0.15);
+    expect(b.ndcg10!, name).toBeGreaterThan(0.3);
+    expect(b.reloadedMatches, `${name}: the reloaded checkpoint recommends other items`).toBe(true);
+  }
+  expect(Math.abs(sGpu.meanLast10! - sCpu.meanLast10!)).toBeLessThan(1e-2);
   expect(status).toBe(0);
 });

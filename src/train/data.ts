@@ -11,9 +11,7 @@ import { loadInteractionsFile, loadMovieLens1M } from '../data/node/files.js';
 import { ensureGroupLens, GROUPLENS, readGroupLens, type DatasetName } from '../data/node/grouplens.js';
 import { downloadProgressBar } from '../data/node/progress.js';
 import { formatStats, preprocess, type Dataset } from '../data/preprocess.js';
-import { buildSamples, type TrainingSamples } from '../data/samples.js';
-import { leaveOneOut, trainingSequences, type LeaveOneOutSplit } from '../data/split.js';
-import type { Bert4RecConfig, TrainConfig } from '../config.js';
+import { leaveOneOut, type LeaveOneOutSplit } from '../data/split.js';
 import type { DataDescription } from '../checkpoint.js';
 
 export interface DataOptions {
@@ -108,19 +106,4 @@ export async function loadTrainingData(o: DataOptions = {}): Promise<PreparedDat
   };
 }
 
-/**
- * This run's training samples. SASRec: next-item windows (below). BERT4Rec: the training
- * prefixes in sliding windows (stride train.windowStride, 0 = floor(L/2)), each window `train.dupeFactor` times as a cloze sample
- * (every copy is a separate sample index, so it gets its own mask), plus the mask-last samples
- * (train.maskLastFraction of all cloze samples).
- */
-export function trainingSamples(split: LeaveOneOutSplit, mc: Bert4RecConfig, tc: TrainConfig): TrainingSamples {
-  const prefixes = trainingSequences(split, false);
-  const sequences = tc.dupeFactor > 1 ? Array.from({ length: tc.dupeFactor }, () => prefixes).flat() : prefixes;
-  if (mc.architecture === 'sasrec') {
-    // Next-item windows of L + 1 items (L inputs, each with the next item as its target) that
-    // overlap by one item, so each training item but a user's first is a target once per epoch.
-    return buildSamples(sequences, { maxLen: mc.maxLen + 1, maskLastFraction: 0, nextItem: true });
-  }
-  return buildSamples(sequences, { maxLen: mc.maxLen, stride: tc.windowStride > 0 ? tc.windowStride : undefined, maskLastFraction: tc.maskLastFraction });
-}
+export { trainingSamples } from './samples.js';

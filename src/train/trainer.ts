@@ -28,7 +28,8 @@ import { createModel } from '../model/create.js';
 import { trainBatchToDevice, type LossSampling } from '../model/inputs.js';
 import { modelScorer } from '../model/score.js';
 import { trainingCurveSvg } from './chart.js';
-import { trainingSamples, type PreparedData } from './data.js';
+import type { PreparedData } from './data.js';
+import { objectiveOf, trainingSamples } from './samples.js';
 import { evalPlan, RunEvaluator, type TestResults } from './evaluation.js';
 import { EventLog, EVENTS_FILE, StepWindow } from './eventlog.js';
 import { writeHtmlReport } from './html-report.js';
@@ -97,7 +98,7 @@ export async function runTraining(o: TrainRunOptions): Promise<TrainRunResult> {
   const warmupSteps = Math.min(totalSteps, Math.round(tc.warmupFraction * totalSteps));
   const model = createModel(rt, V, mc, tc.seed);
   const lossKind = tc.loss ?? 'ce';
-  const objective = model.architecture === 'sasrec' ? 'next-item' : 'cloze';
+  const objective = objectiveOf(mc);
   /** The sampled loss's draws of step k of epoch e: their own stream, seeded by (seed, epoch, k). */
   const lossSampling = (e: number, k: number): LossSampling | undefined =>
     lossKind === 'ce' ? undefined : { kind: lossKind, numItems: V, negatives: tc.negatives ?? 256, rng: new Rng(tc.seed, e, 0x80000000 + k) };

@@ -1,4 +1,4 @@
-// Entry for `deno run`: a short BERT4Rec training run on synthetic data, on WebGPU
+// Entry for `deno run`: short BERT4Rec and SASRec training runs on synthetic data, on WebGPU
 // (navigator.gpu) and on WASM, with the demo's platform-neutral trainer. Prints one line
 // DENO_TRAIN_SUMMARY {json} with per-backend losses (100 steps), validation NDCG@10, a
 // recommendation and whether a checkpoint reloaded in memory recommends the same items.
@@ -27,12 +27,13 @@ interface BackendResult {
 const mean = (a: number[]) => a.reduce((s, x) => s + x, 0) / a.length;
 const data = syntheticData({ users: 120, clusters: 4, clusterSize: 8, minLen: 10, maxLen: 20, seed: 3 });
 const results: Record<string, BackendResult> = {};
-for (const backend of ['webgpu', 'wasm'] as BackendName[]) {
+for (const [backend, model] of [['webgpu', 'bert4rec'], ['wasm', 'bert4rec'], ['webgpu', 'sasrec'], ['wasm', 'sasrec']] as [BackendName, 'bert4rec' | 'sasrec'][]) {
   const t0 = performance.now();
+  const key = model === 'bert4rec' ? backend : `${backend}-${model}`;
   try {
     const rt = await createRuntime({ backend });
-    results[backend] = { description: rt.backend.description };
-    const trainer = new DemoTrainer(rt, data, { epochs: 100, maxSteps: 100, batchSize: 32, maxLen: 16, hidden: 16, layers: 1, lr: 1e-2, dropout: 0, evalEvery: 0 });
+    results[key] = { description: rt.backend.description };
+    const trainer = new DemoTrainer(rt, data, { model, epochs: 100, maxSteps: 100, batchSize: 32, maxLen: 16, hidden: 16, layers: 1, lr: 1e-2, dropout: 0, evalEvery: 0 });
     const run = await trainer.run();
     const v = await trainer.validate();
     const history = data.dataset.sequences[0];
@@ -44,7 +45,7 @@ for (const backend of ['webgpu', 'wasm'] as BackendName[]) {
     loaded.model.dispose();
     trainer.dispose();
     rt.destroy();
-    Object.assign(results[backend], {
+    Object.assign(results[key], {
       steps: run.steps,
       firstLoss: run.losses[0],
       lastLoss: run.losses[run.losses.length - 1],
@@ -55,10 +56,10 @@ for (const backend of ['webgpu', 'wasm'] as BackendName[]) {
       reloadedMatches: JSON.stringify(recs.map((r) => r.item)) === JSON.stringify(recs2.map((r) => r.item)),
       seconds: (performance.now() - t0) / 1000,
     });
-    console.log(`${backend}: ${run.steps} steps, loss ${run.losses[0].toFixed(3)} -> ${run.losses[run.losses.length - 1].toFixed(3)}, valid NDCG@10 ${v.ndcg10.toFixed(3)}, ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    console.log(`${key}: ${run.steps} steps, loss ${run.losses[0].toFixed(3)} -> ${run.losses[run.losses.length - 1].toFixed(3)}, valid NDCG@10 ${v.ndcg10.toFixed(3)}, ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   } catch (e) {
-    results[backend] = { ...results[backend], error: e instanceof Error ? (e.stack ?? e.message) : String(e) };
-    console.log(`${backend}: FAILED ${results[backend].error}`);
+    results[key] = { ...results[key], error: e instanceof Error ? (e.stack ?? e.message) : String(e) };
+    console.log(`${key}: FAILED ${results[key].error}`);
   }
 }
 console.log(`DENO_TRAIN_SUMMARY ${JSON.stringify({ items: data.dataset.numItems, users: data.dataset.numUsers, backends: results })}`);
