@@ -13,3 +13,4 @@ export * from './idmaps.js';
 export * from './samples.js';
 export * from './masking.js';
 export * from './batches.js';
+export * from './item-embeddings.js';
