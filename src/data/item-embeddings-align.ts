@@ -142,7 +142,7 @@ export function alignItemEmbeddings(vectors: ItemEmbeddings, options: AlignItemE
 
   const unusedVectors = vectors.count - c;
   const pct = ((100 * c) / numItems).toFixed(1);
-  const unused = unusedVectors > 0 ? `, ${thousands(unusedVectors)} of its ${plural(vectors.count, 'vector', 'vectors')} for items not in the data set` : '';
+  const unused = unusedVectors > 0 ? ` (${thousands(unusedVectors)} of its ${plural(vectors.count, 'vector', 'vectors')} unused: items not in the data set)` : '';
   const scaled = std > 0 ? `scaled to std ${targetStd}` : 'no spread to scale (rows left at 0)';
   const report = `item embeddings: ${thousands(c)} of ${plural(numItems, 'item', 'items')} covered (${pct}%) from ${file}${unused}, ${how}, ${scaled}`;
   return { table, outDim: hidden, covered, coveredCount: c, sourceDim: D, unusedVectors, explainedVariance, scale, report };

@@ -2,7 +2,9 @@
 // ORIGINAL item ids, read from safetensors, .npy (+ an ids file) or text lines, then aligned to
 // the dense item ids and projected to the model's width (./item-embeddings-align.ts; both re-exported by ./item-embeddings.ts).
 // Platform-neutral: bytes or text in, typed arrays out (the file reader is ./node/item-embeddings-file.ts).
-import { decodeSafetensors, SafetensorsError, type SafetensorsTensor } from '../../runtime/index.js';
+// The safetensors codec module itself (re-exported by runtime/index.ts), not the runtime's index:
+// it has no imports, so the data pipeline does not pull in the backends and their WGSL assets.
+import { decodeSafetensors, SafetensorsError, type SafetensorsTensor } from '../../runtime/io/safetensors.js';
 import { decodeText, isGzip, maybeGunzip, stripGz } from './bytes.js';
 import { DataFormatError, quoteLine } from './errors.js';
 import { MAX_ID } from './fields.js';
