@@ -362,7 +362,7 @@ function main() {
   }
   const ids = Int32Array.from(movies, (m) => m.id);
   const metadata = {
-    source: basename(o.movies),
+    source: basename(o.movies).replace(/\.gz$/i, ''), // the content's name: the same bytes for NAME and NAME.gz
     generator: 'scripts/movie-embeddings.mjs',
     features: `tfidf title words (${blocks.words}, min-df ${o.minDf}) x ${o.titleWeight} + genres (${blocks.genres}) x ${o.genreWeight} + decades (${blocks.decades}) x ${o.decadeWeight}`,
     reduction: `truncated SVD to ${d} (subspace iteration, ${o.iterations} iterations, seed ${o.seed}), L2-normalised rows`,

@@ -292,7 +292,7 @@ export function parseNpy(input: Uint8Array, file: string): NpyArray {
   if (bytes.length < 8 + lenBytes) throw new ItemEmbeddingsError(file, 0, 'truncated .npy header');
   const headerLen = major === 1 ? dv.getUint16(8, true) : dv.getUint32(8, true);
   const dataStart = 8 + lenBytes + headerLen;
-  if (dataStart > bytes.length) throw new ItemEmbeddingsError(file, 0, `.npy header length ${headerLen} runs past the end of the file`);
+  if (dataStart > bytes.length) throw new ItemEmbeddingsError(file, 0, `.npy header length ${headerLen} runs past the end of the file (truncated file?)`);
   const header = new TextDecoder('latin1').decode(bytes.subarray(8 + lenBytes, dataStart));
   const descr = /['"]descr['"]\s*:\s*['"]([^'"]*)['"]/.exec(header)?.[1];
   const fortran = /['"]fortran_order['"]\s*:\s*(True|False)/.exec(header)?.[1];
