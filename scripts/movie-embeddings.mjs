@@ -92,8 +92,19 @@ function csvFields(line) {
 
 /** [{ id, title, genres, year }] in file order. */
 export function readMovies(path) {
-  let bytes = readFileSync(path);
-  if (bytes[0] === 0x1f && bytes[1] === 0x8b) bytes = gunzipSync(bytes);
+  let bytes;
+  try {
+    bytes = readFileSync(path);
+  } catch (e) {
+    fail(`${path}: ${e.code === 'ENOENT' ? 'no such file' : `cannot read the file (${e.code ?? e.message})`}`);
+  }
+  if (bytes[0] === 0x1f && bytes[1] === 0x8b) {
+    try {
+      bytes = gunzipSync(bytes);
+    } catch (e) {
+      fail(`${path}: corrupt gzip data (${e.message})`);
+    }
+  }
   const name = basename(path).replace(/\.gz$/i, '').toLowerCase();
   const utf8 = name.endsWith('.csv');
   const text = utf8 ? bytes.toString('utf8').replace(/^\uFEFF/, '') : bytes.toString('latin1');

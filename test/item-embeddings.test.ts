@@ -448,4 +448,26 @@ describe('scripts/movie-embeddings.mjs', () => {
     const aligned = alignItemEmbeddings(e, { itemIds: Int32Array.from([-1, 21, 1, 999]), numItems: 3, hidden: 2, projection: 'pca', targetStd: 0.02 });
     expect(Array.from(aligned.covered)).toEqual([1, 1, 0]);
   });
+
+  it('reads ML-20M movies.csv (quoted titles, "(no genres listed)") and ML-100K u.item; a missing file is a clear error', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'movie-emb-'));
+    const script = new URL('../scripts/movie-embeddings.mjs', import.meta.url).pathname;
+    writeFileSync(join(dir, 'movies.csv'), 'movieId,title,genres\n1,Toy Story (1995),Adventure|Animation|Children\n5,"American President, The (1995)",Comedy|Drama\n9,Toy Story 2 (1999),Animation|Children\n12,Unknown (2015),(no genres listed)\n');
+    const uItem = (id: number, title: string, flags: number[]) => `${id}|${title}|01-Jan-1995||http://x|${Array.from({ length: 19 }, (_, g) => (flags.includes(g) ? 1 : 0)).join('|')}`;
+    writeFileSync(join(dir, 'u.item'), Buffer.from(`${[uItem(1, 'Toy Story (1995)', [3, 4, 5]), uItem(2, 'GoldenEye (1995)', [1, 2, 16]), uItem(4, 'Four Rooms', [16])].join('\n')}\n`, 'latin1'));
+    for (const [name, ids] of [['movies.csv', [1, 5, 9, 12]], ['u.item', [1, 2, 4]]] as const) {
+      const out = join(dir, `${name}.safetensors`);
+      execFileSync(process.execPath, [script, '--movies', join(dir, name), '--dim', '2', '--min-df', '1', '--out', out]);
+      const e = await readItemEmbeddingsFile(out);
+      expect(Array.from(e.ids)).toEqual(ids);
+      expect(e.dim).toBe(2);
+    }
+    let stderr = '';
+    try {
+      execFileSync(process.execPath, [script, '--movies', join(dir, 'none.dat'), '--out', join(dir, 'x')], { stdio: 'pipe' });
+    } catch (err) {
+      stderr = String((err as { stderr: Buffer }).stderr);
+    }
+    expect(stderr).toBe(`movie-embeddings: ${join(dir, 'none.dat')}: no such file\n`);
+  });
 });
