@@ -38,6 +38,12 @@ export interface Bert4RecConfig {
    * with initStd (BERT's 0.02); 'fan-in' = truncated normal with std 1/sqrt(fan_in).
    */
   linearInit: 'fixed' | 'fan-in';
+  /**
+   * Width D of pre-trained item vectors fed through a trainable linear projection
+   * (train.itemEmbeddingsProjection 'linear'): the item table is then
+   * item + item_vectors [V+2, D] . item_projection [D, d], item_vectors fixed. Absent: no projection.
+   */
+  itemVectorDim?: number;
 }
 
 export interface TrainConfig {
@@ -93,6 +99,17 @@ export interface TrainConfig {
   loss?: LossKind;
   /** Uniform negatives per batch for loss 'sampled'. */
   negatives?: number;
+  /** Pre-trained item vectors to initialise the item embeddings from (src/train/item-init.ts). */
+  itemEmbeddings?: string;
+  /** The ids file of a .npy itemEmbeddings file. */
+  itemEmbeddingsIds?: string;
+  /**
+   * How the vectors reach the hidden size d (absent: 'pca'): 'pca' their top d principal
+   * components, 'none' as they are (width d), 'linear' a trainable projection (model.itemVectorDim).
+   */
+  itemEmbeddingsProjection?: 'pca' | 'none' | 'linear';
+  /** Keep the pre-trained rows fixed for the first N epochs (absent: 0). */
+  freezeItemEmbeddings?: number;
 }
 
 export interface FullConfig {
@@ -191,6 +208,7 @@ const MODEL_SPEC: Record<keyof Bert4RecConfig, Spec> = {
   layerNormEps: { kind: 'number', min: 0, max: 1, exclusiveMin: true },
   initStd: { kind: 'number', min: 0, max: 10, exclusiveMin: true },
   linearInit: { kind: 'enum', values: ['fixed', 'fan-in'] },
+  itemVectorDim: { kind: 'int', min: 1, max: 65536 },
 };
 
 const TRAIN_SPEC: Record<keyof TrainConfig, Spec> = {
@@ -220,7 +238,16 @@ const TRAIN_SPEC: Record<keyof TrainConfig, Spec> = {
   logEvery: { kind: 'int', min: 1, max: 1e9 },
   loss: { kind: 'enum', values: ['ce', 'sampled', 'bce'] },
   negatives: { kind: 'int', min: 1, max: 1 << 24 },
+  itemEmbeddings: { kind: 'text', parse: nonEmpty },
+  itemEmbeddingsIds: { kind: 'text', parse: nonEmpty },
+  itemEmbeddingsProjection: { kind: 'enum', values: ['pca', 'none', 'linear'] },
+  freezeItemEmbeddings: { kind: 'int', min: 0, max: 1e6 },
 };
+
+function nonEmpty(s: string): string {
+  if (!s.trim()) throw new EvalSpecError('expected a file path');
+  return s;
+}
 
 function checkValue(where: string, key: string, value: unknown, spec: Spec): unknown {
   if (spec.kind === 'text') {

@@ -57,7 +57,7 @@ export class Bert4Rec extends TransformerRecommender {
 
   // Tied output: logits = n E^T + b with E the item embedding [V+2, d] (a linear layer with weight E).
   get outputWeight(): Tensor {
-    return this.embeddings.item;
+    return this.embeddings.table();
   }
 
   get outputBias(): Tensor {
@@ -75,11 +75,12 @@ export class Bert4Rec extends TransformerRecommender {
   }
 }
 
-/** Parameter groups: weight decay on weights and embeddings, none on biases and LayerNorm. */
+/** Parameter groups: weight decay on weights and embeddings, none on biases and LayerNorm; fixed tensors (no gradient) in neither. */
 export function decayGroups(model: Module): { decay: Tensor[]; noDecay: Tensor[] } {
   const decay: Tensor[] = [];
   const noDecay: Tensor[] = [];
   for (const [name, p] of model.namedParameters()) {
+    if (!p.requiresGrad) continue;
     if (isNoDecay(name)) noDecay.push(p);
     else decay.push(p);
   }

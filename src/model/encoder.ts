@@ -3,22 +3,39 @@
 //   -> N transformer layers (bidirectional for BERT4Rec, causal for SASRec)  [B*L, d] or [R, d]
 import { F, init, keep, LayerNorm, Module, ModuleList, Rng, type Runtime, type Tensor } from '../../runtime/index.js';
 import type { Bert4RecConfig } from '../config.js';
-import { dropoutAt, TransformerLayer } from './layers.js';
+import { denseInit, dropoutAt, TransformerLayer } from './layers.js';
 import { embedding, gatherRows } from './ops.js';
 import { SequenceRecommender } from './recommender.js';
 import { DropoutSeeds } from './seeds.js';
 
-/** Embedding tables and the embedding layer norm (names 'embeddings.*'). */
+/**
+ * Embedding tables and the embedding layer norm (names 'embeddings.*'). With
+ * config.itemVectorDim D, also fixed pre-trained item vectors [V+2, D] ('item_vectors', no
+ * gradient, never updated) and a trainable projection [D, d] ('item_projection'): the item table
+ * is then item + item_vectors . item_projection (`table()`), 'item' acting as a residual.
+ */
 export class Embeddings extends Module {
   readonly item: Tensor;
   readonly position: Tensor;
   readonly norm: LayerNorm;
+  readonly item_vectors: Tensor | null = null;
+  readonly item_projection: Tensor | null = null;
 
   constructor(rt: Runtime, vocab: number, c: Bert4RecConfig, rng: Rng) {
     super();
     this.item = this.createParameter(rt, 'item', [vocab, c.hidden], init.truncatedNormal(c.initStd), rng);
     this.position = this.createParameter(rt, 'position', [c.maxLen, c.hidden], init.truncatedNormal(c.initStd), rng);
     this.norm = this.registerModule('norm', new LayerNorm(rt, c.hidden, { eps: c.layerNormEps }));
+    if (c.itemVectorDim) {
+      this.item_vectors = this.createParameter(rt, 'item_vectors', [vocab, c.itemVectorDim], init.zeros, rng);
+      this.item_vectors.requiresGrad = false; // fixed: no gradient, left out of the optimizer
+      this.item_projection = this.createParameter(rt, 'item_projection', [c.itemVectorDim, c.hidden], denseInit(c)(c.itemVectorDim), rng);
+    }
+  }
+
+  /** The item table [V+2, d] the model reads and its output layer is tied to. */
+  table(): Tensor {
+    return this.item_vectors && this.item_projection ? F.add(this.item, F.matmul(this.item_vectors, this.item_projection)) : this.item;
   }
 }
 
@@ -59,7 +76,7 @@ export abstract class TransformerRecommender extends SequenceRecommender {
     const [B, L] = ids.shape;
     const c = this.config;
     if (!(L >= 1 && L <= c.maxLen)) throw new RangeError(`${this.displayName}: sequence length ${L} must be in [1, maxLen ${c.maxLen}]`);
-    const e = embedding(this.embeddings.item, ids); // [B, L, d]
+    const e = embedding(this.embeddings.table(), ids); // [B, L, d]
     const position = L === c.maxLen ? this.embeddings.position : gatherRows(this.embeddings.position, this.positionIds(L)); // [L, d]
     const withPos = F.add(e, position); // position [L, d] repeats over B
     const normed = this.embeddings.norm.forward(F.reshape(withPos, [B * L, c.hidden]));

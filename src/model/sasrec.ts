@@ -29,7 +29,7 @@ export class SasRec extends TransformerRecommender {
   }
 
   get outputWeight(): Tensor {
-    return this.embeddings.item;
+    return this.embeddings.table();
   }
 
   get outputBias(): null {

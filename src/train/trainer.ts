@@ -24,6 +24,7 @@ import { batchCount, epochBatches, epochOrderDigest, type BatchOptions } from '.
 import { exportIdMaps } from '../data/idmaps.js';
 import { protocolName } from '../eval/protocols.js';
 import { Rng } from '../data/rng.js';
+import { loadPretrainedItems, PretrainedPin, withItemVectors, writePretrainedItems } from './item-init.js';
 import { createModel } from '../model/create.js';
 import { trainBatchToDevice, type LossSampling } from '../model/inputs.js';
 import { modelScorer } from '../model/score.js';
@@ -85,8 +86,11 @@ export async function runTraining(o: TrainRunOptions): Promise<TrainRunResult> {
   const log = o.log ?? (() => {});
   const now = o.now ?? (() => performance.now());
   const { dataset, split } = data;
-  const mc = config.model;
   const tc = config.train;
+  const pretrained = await loadPretrainedItems(tc, config.model, dataset);
+  const mc = withItemVectors(config.model, pretrained);
+  /** The run's config as recorded (the model config with what the item vectors add). */
+  const runConfig: FullConfig = { model: mc, train: tc };
   const V = dataset.numItems;
   const L = mc.maxLen;
   const B = tc.batchSize;
@@ -115,6 +119,13 @@ export async function runTraining(o: TrainRunOptions): Promise<TrainRunResult> {
   log(`model: ${model.displayName}, ${model.parameterCount().toLocaleString('en-US')} parameters (V=${V}, L=${L}, d=${mc.hidden}, ${mc.layers} layers, ${mc.heads} heads), loss: ${lossName}`);
   const sampleKinds = objective === 'cloze' ? `${samples.windows.toLocaleString('en-US')} cloze windows + ${samples.maskLastPerEpoch.toLocaleString('en-US')} mask-last` : `next-item windows of up to ${L} inputs`;
   log(`train: ${samples.count.toLocaleString('en-US')} samples/epoch (${sampleKinds}), ${perEpoch} steps/epoch of ${B}, ${tc.epochs} epochs (${totalSteps} steps, ${warmupSteps} warm-up)`);
+
+  const freezeEpochs = pretrained ? (tc.freezeItemEmbeddings ?? 0) : 0;
+  if (pretrained) {
+    log(pretrained.report);
+    if (!o.resume) await writePretrainedItems(model, pretrained);
+    if (freezeEpochs > 0) log(`item embeddings: what came from ${tc.itemEmbeddings} stays fixed for epochs 1-${freezeEpochs}`);
+  }
 
   let epoch = 0;
   let step = 0;
@@ -165,7 +176,7 @@ export async function runTraining(o: TrainRunOptions): Promise<TrainRunResult> {
   const evaluator = new RunEvaluator(split, plan, { maxLen: L, seed: tc.seed, batchSize: evalBatch * 4, lengthBucket: tc.lengthBucket });
   await mkdir(o.outDir, { recursive: true });
   const events = new EventLog(join(o.outDir, EVENTS_FILE));
-  events.write({ type: 'start', backend: rt.name, data: data.description, config, resumedFrom: o.resume ?? null, epoch, step });
+  events.write({ type: 'start', backend: rt.name, data: data.description, config: runConfig, resumedFrom: o.resume ?? null, epoch, step });
   const bestDir = join(o.outDir, BEST_DIR);
   const lastDir = join(o.outDir, LAST_DIR);
   if (o.resume && best) {
@@ -210,6 +221,8 @@ export async function runTraining(o: TrainRunOptions): Promise<TrainRunResult> {
     }
   };
 
+  // The frozen values, taken after the initial write or the resumed weights.
+  const pin = pretrained && freezeEpochs > epoch ? await PretrainedPin.create(model, pretrained) : null;
   const t0 = now();
   const limitMs = tc.timeLimitMinutes > 0 ? tc.timeLimitMinutes * 60_000 : Infinity;
   let stoppedBy: TrainRunResult['stoppedBy'] = 'epochs';
@@ -247,6 +260,7 @@ export async function runTraining(o: TrainRunOptions): Promise<TrainRunResult> {
           const ts = now();
           try {
             const loss = await trainStep(model, opt, dev, step + 1, lossKind);
+            if (pin && e <= freezeEpochs) await pin.pin();
             step++;
             window.add(loss, batch.size);
             lossSum += loss;
@@ -343,7 +357,7 @@ export async function runTraining(o: TrainRunOptions): Promise<TrainRunResult> {
   const doc = {
     backend: rt.name,
     data: data.description,
-    config,
+    config: runConfig,
     epochsCompleted: epoch,
     steps: step,
     stoppedBy,
