@@ -245,6 +245,27 @@ describe('item embeddings: bad files name the file and the line / row', () => {
       { seed: 20261204, numRuns: 400 },
     );
   });
+
+  it('property: random and mutated safetensors / .npy bytes give a result or an ItemEmbeddingsError', () => {
+    const good = [st({ embeddings: f32(VECS), item_ids: i32(IDS) }), npy('<f4', [4, 3], VECS.flat())];
+    const mutated = fc.tuple(fc.constantFrom(0, 1), fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { maxLength: 6 }), fc.nat()).map(([k, edits, cut]) => {
+      const b = good[k].slice(0, good[k].length - (cut % 3 === 0 ? cut % 40 : 0));
+      for (const [at, v] of edits) b[at % b.length] = v;
+      return b;
+    });
+    fc.assert(
+      fc.property(fc.oneof(mutated, fc.uint8Array({ maxLength: 200 })), fc.constantFrom('safetensors', 'npy', undefined), (bytes, format) => {
+        try {
+          const r = parseItemEmbeddings(bytes, { file: 'fz.bin', format, ids: '10\n20\n30\n40\n', idsFile: 'ids.txt' });
+          expect(r.vectors.every(Number.isFinite)).toBe(true);
+        } catch (e) {
+          if (!(e instanceof ItemEmbeddingsError)) throw e;
+          expect(['fz.bin', 'ids.txt']).toContain(e.file);
+        }
+      }),
+      { seed: 20261204, numRuns: 400 },
+    );
+  });
 });
 
 // ---- float64 references ----
