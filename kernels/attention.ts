@@ -189,6 +189,12 @@ function packTransposed(dst: usize, src: usize, b: u32, L: u32, i0: u32, n: u32,
   return i32x4.ge_u(pcg_hash4(v128.xor(idx, i32x4.splat(hs))), i32x4.splat(threshold));
 }
 
+// Causal lane masks: all ones where j0 + lane <= limit (keys j0.. of a query that may read keys
+// up to `limit`, relative to the block), else 0.
+@inline function upTo4(j0: i32, limit: i32): v128 {
+  return i32x4.le_s(i32x4.add(i32x4.splat(j0), i32x4(0, 1, 2, 3)), i32x4.splat(limit));
+}
+
 @inline function hmax4(v: v128): f32 {
   return max(max(f32x4.extract_lane(v, 0), f32x4.extract_lane(v, 1)), max(f32x4.extract_lane(v, 2), f32x4.extract_lane(v, 3)));
 }
@@ -213,7 +219,7 @@ function packRows(dst: usize, src: usize, b: u32, L: u32, i0: u32, n: u32, npad:
 
 export function attention_fwd(
   q: usize, k: usize, v: usize, mask: usize, out: usize, lse: usize,
-  B: u32, L: u32, d: u32, heads: u32, dh: u32, scale: f32, dropout: u32, threshold: u32, seed: u32, invKeep: f32,
+  B: u32, L: u32, d: u32, heads: u32, dh: u32, scale: f32, dropout: u32, threshold: u32, seed: u32, invKeep: f32, causal: u32,
   itemStart: u32, itemEnd: u32, scratch: usize,
 ): void {
   const dpad = (dh + 7) & ~7;
@@ -233,21 +239,25 @@ export function attention_fwd(
         store<f32>(vecL + ((<usize>ii) << 2), 0);
       }
       zeroRows(bufA, 0, nq4, rb);
-      for (let k0: u32 = 0; k0 < L; k0 += KB) {
+      // causal: key blocks after this query block are skipped; the diagonal block is masked per query
+      const kEnd = causal ? min(L, q0 + nq) : L;
+      for (let k0: u32 = 0; k0 < kEnd; k0 += KB) {
         const nk = min(KB, L - k0);
         const nk8 = (nk + 7) & ~7;
         if (loadFlags(mask, b, L, k0, nk) == 0) continue;
+        const diagonal = causal != 0 && k0 + nk > q0;
         packTransposed(bufT1, k, b, L, k0, nk, nk8, d, col, dh, dpad, 1);
         packRows(bufV, v, b, L, k0, nk, nk, d, col, dh, dpad, 1);
         gemmBlock(nq4, nk8, dpad, bufQ, rb, bufT1, BLK_ROW, blkS, BLK_ROW, false); // S = (scale Q) K^T
         for (let ii: u32 = 0; ii < nq; ii++) {
           const rowS = blkS + (<usize>ii) * BLK_ROW;
           const rowW = blkP + (<usize>ii) * BLK_ROW;
+          const limit = diagonal ? <i32>(q0 + ii) - <i32>k0 : <i32>KB;
           // max over the valid keys, four at a time (invalid and padding lanes read as NEG)
           let m4 = f32x4.splat(NEG);
           for (let j: u32 = 0; j < nk; j += 4) {
             const o = (<usize>j) << 2;
-            m4 = f32x4.max(m4, v128.bitselect(v128.load(rowS + o), f32x4.splat(NEG), v128.load(vecF + o)));
+            m4 = f32x4.max(m4, v128.bitselect(v128.load(rowS + o), f32x4.splat(NEG), v128.and(v128.load(vecF + o), upTo4(<i32>j, limit))));
           }
           const mOld = load<f32>(vecM + ((<usize>ii) << 2));
           const mNew = max(mOld, hmax4(m4));
@@ -259,7 +269,7 @@ export function attention_fwd(
           let l4 = f32x4.splat(0);
           for (let j: u32 = 0; j < nk; j += 4) {
             const o = (<usize>j) << 2;
-            const p4 = v128.and(exp4(f32x4.sub(v128.load(rowS + o), m4New)), v128.load(vecF + o));
+            const p4 = v128.and(exp4(f32x4.sub(v128.load(rowS + o), m4New)), v128.and(v128.load(vecF + o), upTo4(<i32>j, limit)));
             l4 = f32x4.add(l4, p4);
             v128.store(rowW + o, dropout ? v128.and(f32x4.mul(p4, f32x4.splat(invKeep)), keep4(rng0 + j, 1, hs, threshold)) : p4);
           }
@@ -299,7 +309,7 @@ export function attention_bwd_prep(dOut: usize, out: usize, lse: usize, stats: u
 // dq_i = scale * sum_j P_ij (f_ij dO_i.v_j - D_i) k_j.
 export function attention_bwd_q(
   q: usize, k: usize, v: usize, mask: usize, dOut: usize, stats: usize, dq: usize,
-  B: u32, L: u32, d: u32, heads: u32, dh: u32, scale: f32, dropout: u32, threshold: u32, seed: u32, invKeep: f32,
+  B: u32, L: u32, d: u32, heads: u32, dh: u32, scale: f32, dropout: u32, threshold: u32, seed: u32, invKeep: f32, causal: u32,
   itemStart: u32, itemEnd: u32, scratch: usize,
 ): void {
   const dpad = (dh + 7) & ~7;
@@ -317,10 +327,12 @@ export function attention_bwd_q(
       packRows(bufQ, q, b, L, q0, nq, nq4, d, col, dh, dpad, scale);
       packRows(bufO, dOut, b, L, q0, nq, nq4, d, col, dh, dpad, 1);
       zeroRows(bufA, 0, nq4, rb);
-      for (let k0: u32 = 0; k0 < L; k0 += KB) {
+      const kEnd = causal ? min(L, q0 + nq) : L; // causal: as the forward
+      for (let k0: u32 = 0; k0 < kEnd; k0 += KB) {
         const nk = min(KB, L - k0);
         const nk8 = (nk + 7) & ~7;
         if (loadFlags(mask, b, L, k0, nk) == 0) continue;
+        const diagonal = causal != 0 && k0 + nk > q0;
         packTransposed(bufT1, k, b, L, k0, nk, nk8, d, col, dh, dpad, 1);
         packTransposed(bufT2, v, b, L, k0, nk, nk8, d, col, dh, dpad, 1);
         packRows(bufK, k, b, L, k0, nk, nk, d, col, dh, dpad, 1);
@@ -333,13 +345,14 @@ export function attention_bwd_q(
           const rowS = blkS + (<usize>ii) * BLK_ROW;
           const rowP = blkP + (<usize>ii) * BLK_ROW;
           const rng0 = r * L + k0;
+          const limit = diagonal ? <i32>(q0 + ii) - <i32>k0 : <i32>KB;
           // dS_ij = P_ij (f_ij dP_ij - D_i) for the valid keys, 0 elsewhere, four at a time (into blkS)
           for (let j: u32 = 0; j < nk; j += 4) {
             const o = (<usize>j) << 2;
             const p4 = exp4(f32x4.sub(v128.load(rowS + o), lse4));
             let dp4 = v128.load(rowP + o);
             if (dropout) dp4 = v128.and(f32x4.mul(dp4, f32x4.splat(invKeep)), keep4(rng0 + j, 1, hs, threshold));
-            v128.store(rowS + o, v128.and(f32x4.mul(p4, f32x4.sub(dp4, dI4)), v128.load(vecF + o)));
+            v128.store(rowS + o, v128.and(f32x4.mul(p4, f32x4.sub(dp4, dI4)), v128.and(v128.load(vecF + o), upTo4(<i32>j, limit))));
           }
         }
         zeroRows(blkS, nq, nq4, BLK_ROW);
@@ -353,7 +366,7 @@ export function attention_bwd_q(
 // dv_j = sum_i P_ij f_ij dO_i;  dk_j = scale * sum_i P_ij (f_ij dO_i.v_j - D_i) q_i.
 export function attention_bwd_kv(
   q: usize, k: usize, v: usize, mask: usize, dOut: usize, stats: usize, dk: usize, dv: usize,
-  B: u32, L: u32, d: u32, heads: u32, dh: u32, scale: f32, dropout: u32, threshold: u32, seed: u32, invKeep: f32,
+  B: u32, L: u32, d: u32, heads: u32, dh: u32, scale: f32, dropout: u32, threshold: u32, seed: u32, invKeep: f32, causal: u32,
   itemStart: u32, itemEnd: u32, scratch: usize,
 ): void {
   const dpad = (dh + 7) & ~7;
@@ -373,9 +386,11 @@ export function attention_bwd_kv(
       packRows(bufV, v, b, L, k0, nk, nk4, d, col, dh, dpad, 1);
       zeroRows(bufA, 0, nk4, rb);
       zeroRows(bufB, 0, nk4, rb);
-      for (let q0: u32 = 0; nValid > 0 && q0 < L; q0 += QB) {
+      // causal: query blocks before this key block are skipped (QB == KB: they start at k0)
+      for (let q0: u32 = causal ? k0 : 0; nValid > 0 && q0 < L; q0 += QB) {
         const nq = min(QB, L - q0);
         const nq8 = (nq + 7) & ~7;
+        const diagonal = causal != 0 && q0 < k0 + nk;
         packTransposed(bufT1, q, b, L, q0, nq, nq8, d, col, dh, dpad, scale);
         packTransposed(bufT2, dOut, b, L, q0, nq, nq8, d, col, dh, dpad, 1);
         packRows(bufQ, q, b, L, q0, nq, nq, d, col, dh, dpad, scale);
@@ -402,9 +417,12 @@ export function attention_bwd_kv(
             continue;
           }
           const rng0 = (r0 + q0) * L + k0 + j;
+          // causal: query q0 + i reads key k0 + j when i >= k0 + j - q0, i.e. not when i < that
+          const first = diagonal ? <i32>(k0 + j) - <i32>q0 : 0;
           for (let i: u32 = 0; i < nq; i += 4) {
             const o = (<usize>i) << 2;
-            const p4 = exp4(f32x4.sub(v128.load(rowS + o), v128.load(vecLse + o)));
+            let p4 = exp4(f32x4.sub(v128.load(rowS + o), v128.load(vecLse + o)));
+            if (diagonal) p4 = v128.andnot(p4, upTo4(<i32>i, first - 1));
             const f4 = dropout ? v128.and(f32x4.splat(invKeep), keep4(rng0 + i * L, L, hs, threshold)) : f32x4.splat(1);
             v128.store(rowS + o, f32x4.mul(p4, f32x4.sub(f32x4.mul(f4, v128.load(rowP + o)), v128.load(vecD + o))));
             v128.store(rowP + o, f32x4.mul(p4, f4));

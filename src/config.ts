@@ -176,7 +176,7 @@ export const DEFAULT_SASREC_TRAIN: TrainConfig = {
   ...DEFAULT_TRAIN,
   epochs: 40,
   batchSize: 64,
-  lr: 1e-3,
+  lr: 2e-3,
   maskLastFraction: 0,
 };
 

@@ -37,7 +37,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) t: u
     dva[c] = vec4f(0.0);
   }
 
-  for (var i0 = 0u; i0 < L; i0 += BK) {
+  // causal: no query before the workgroup's first key
+  for (var i0 = select(0u, wid.x * BQ, p.causal != 0u); i0 < L; i0 += BK) {
     let ni = min(BK, L - i0);
     workgroupBarrier();
     for (var e = t; e < ni * DHP; e += BQ) {
@@ -52,6 +53,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) t: u
     workgroupBarrier();
     if (keyOk) {
       for (var ii = 0u; ii < ni; ii++) {
+        if (p.causal != 0u && i0 + ii < j) { continue; }
         var sv = vec4f(0.0);
         var dpv = vec4f(0.0);
         for (var c = 0u; c < DHP; c++) {

@@ -38,7 +38,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) t: u
     dva[c] = vec4f(0.0);
   }
 
-  for (var i0 = 0u; i0 < L; i0 += QB) {
+  // causal: no query before the workgroup's first key (a uniform bound)
+  for (var i0 = select(0u, wid.x * BQ, p.causal != 0u); i0 < L; i0 += QB) {
     let ir = min(i0 + lane, L - 1u);
     let qoff = (b * L + ir) * p.d + col0;
     for (var c = 0u; c < DHP; c++) {
@@ -62,7 +63,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) t: u
       }
       let lseI = subgroupShuffle(lseL, ii);
       let dI = subgroupShuffle(dL, ii);
-      if (keyOk) {
+      if (keyOk && (p.causal == 0u || i0 + ii >= j)) {
         let pij = exp(sv.x + sv.y + sv.z + sv.w - lseI);
         var f = 1.0;
         if (p.dropout != 0u) {

@@ -36,8 +36,10 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) t: u
     acc[c] = vec4f(0.0);
   }
 
-  for (var k0 = 0u; k0 < L; k0 += BK) {
-    let nk = min(BK, L - k0);
+  // causal: no key after the workgroup's last query
+  let kEnd = select(L, min(L, (wid.x + 1u) * BQ), p.causal != 0u);
+  for (var k0 = 0u; k0 < kEnd; k0 += BK) {
+    let nk = min(BK, kEnd - k0);
     workgroupBarrier();
     for (var e = t; e < nk * DHP; e += BQ) {
       let koff = (b * L + k0 + e / DHP) * p.d + col0;
@@ -47,7 +49,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) t: u
     if (t < nk) { validT[t] = mask[b * L + k0 + t]; }
     workgroupBarrier();
     for (var j = 0u; j < nk; j++) {
-      if (validT[j] == 0u) { continue; }
+      if (validT[j] == 0u || (p.causal != 0u && k0 + j > i)) { continue; }
       var sv = vec4f(0.0);
       var dpv = vec4f(0.0);
       for (var c = 0u; c < DHP; c++) {

@@ -38,14 +38,16 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) t: u
     acc[c] = vec4f(0.0);
   }
 
-  for (var k0 = 0u; k0 < L; k0 += KB) {
+  // causal: no key after the workgroup's last query (a uniform bound)
+  let kEnd = select(L, min(L, (wid.x + 1u) * BQ), p.causal != 0u);
+  for (var k0 = 0u; k0 < kEnd; k0 += KB) {
     let kr = min(k0 + lane, L - 1u);
     let koff = (b * L + kr) * p.d + col0;
     for (var c = 0u; c < DHP; c++) {
       kl[c] = ldK(koff, c);
       vl[c] = ldV(koff, c);
     }
-    let valid = select(0u, mask[b * L + kr], k0 + lane < L);
+    let valid = select(0u, mask[b * L + kr], k0 + lane < kEnd);
     for (var jj = 0u; jj < KB; jj++) {
       // uniform over the subgroup: every lane sees the same key
       if (subgroupShuffle(valid, jj) == 0u) { continue; }
@@ -57,7 +59,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) t: u
         sv = fma(qv[c], kj[c], sv);
         dpv = fma(dov[c], subgroupShuffle(vl[c], jj), dpv);
       }
-      let pij = exp(sv.x + sv.y + sv.z + sv.w - lseI);
+      // causal: a key after this query adds nothing (masked here, after the shuffles)
+      let pij = select(0.0, exp(sv.x + sv.y + sv.z + sv.w - lseI), p.causal == 0u || k0 + jj <= i);
       var dp = dpv.x + dpv.y + dpv.z + dpv.w;
       if (p.dropout != 0u) {
         dp = select(0.0, dp * p.invKeep, pcg_hash((rngRow + k0 + jj) ^ hs) >= p.threshold);

@@ -13,7 +13,10 @@ const NEG: f32 = -1e30; // finite "minus infinity" (running-max sentinel)
 
 struct Params {
   B: u32, L: u32, d: u32, heads: u32, dh: u32,
-  scale: f32, dropout: u32, threshold: u32, seed: u32, invKeep: f32,
+  scale: f32, dropout: u32, threshold: u32, seed: u32, invKeep: f32, causal: u32,
 }
+// causal != 0: query i reads keys j <= i only. The kernels skip the tiles past the diagonal
+// (forward, dQ: keys after their block's last query; dK/dV: queries before their block's first
+// key) and mask per element in the tiles that straddle it.
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(4) var<storage, read> mask: array<u32>;

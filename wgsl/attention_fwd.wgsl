@@ -45,8 +45,10 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) t: u
     l[r] = 0.0;
   }
 
-  for (var k0 = 0u; k0 < L; k0 += BK) {
-    let nk = min(BK, L - k0);
+  // causal: no key after the workgroup's last query
+  let kEnd = select(L, min(L, (wid.x + 1u) * QPT * BQ), p.causal != 0u);
+  for (var k0 = 0u; k0 < kEnd; k0 += BK) {
+    let nk = min(BK, kEnd - k0);
     workgroupBarrier(); // the previous tile is consumed
     for (var e = t; e < nk * DHP; e += BQ) {
       let j = e / DHP;
@@ -71,8 +73,9 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) t: u
       }
       for (var r = 0u; r < QPT; r++) {
         let sj = dv[r].x + dv[r].y + dv[r].z + dv[r].w;
+        let ok = p.causal == 0u || k0 + j <= (wid.x * QPT + r) * BQ + t;
         s[r][j] = sj;
-        tmax[r] = max(tmax[r], sj);
+        if (ok) { tmax[r] = max(tmax[r], sj); }
       }
       seen = true;
     }
@@ -90,7 +93,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) t: u
       for (var j = 0u; j < nk; j++) {
         if (validT[j] == 0u) { continue; }
         for (var r = 0u; r < QPT; r++) {
-          let pj = exp(s[r][j] - m[r]);
+          let ok = p.causal == 0u || k0 + j <= (wid.x * QPT + r) * BQ + t;
+          let pj = select(0.0, exp(s[r][j] - m[r]), ok);
           l[r] += pj;
           w[r] = pj;
           if (p.dropout != 0u) {

@@ -40,14 +40,16 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) t: u
     l[r] = 0.0;
   }
 
-  for (var k0 = 0u; k0 < L; k0 += KB) {
+  // causal: no key after the workgroup's last query (a uniform bound)
+  let kEnd = select(L, min(L, (wid.x + 1u) * QPT * BQ), p.causal != 0u);
+  for (var k0 = 0u; k0 < kEnd; k0 += KB) {
     let kr = min(k0 + lane, L - 1u);
     let koff = (b * L + kr) * p.d + col0;
     for (var c = 0u; c < DHP; c++) {
       kl[c] = ldK(koff, c);
       vl[c] = ldV(koff, c);
     }
-    let valid = select(0u, mask[b * L + kr], k0 + lane < L);
+    let valid = select(0u, mask[b * L + kr], k0 + lane < kEnd);
     let anyValid = subgroupAny(valid != 0u);
     if (!anyValid) { continue; }
 
@@ -64,8 +66,9 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) t: u
       }
       for (var r = 0u; r < QPT; r++) {
         let sj = dv[r].x + dv[r].y + dv[r].z + dv[r].w;
+        let ok = p.causal == 0u || k0 + jj <= (wid.x * QPT + r) * BQ + t;
         s[r][jj] = sj;
-        tmax[r] = max(tmax[r], sj);
+        tmax[r] = select(tmax[r], max(tmax[r], sj), ok);
       }
     }
     var w: array<f32, 4>;
@@ -79,7 +82,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) t: u
     for (var jj = 0u; jj < KB; jj++) {
       if (subgroupShuffle(valid, jj) == 0u) { continue; }
       for (var r = 0u; r < QPT; r++) {
-        let pj = exp(s[r][jj] - m[r]);
+        let ok = p.causal == 0u || k0 + jj <= (wid.x * QPT + r) * BQ + t;
+        let pj = select(0.0, exp(s[r][jj] - m[r]), ok);
         l[r] += pj;
         w[r] = pj;
         if (p.dropout != 0u) {

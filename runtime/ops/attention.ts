@@ -28,8 +28,8 @@ export const ATTENTION_MAX_HEAD_DIM = 128;
 /** Queries (forward, dQ) or keys (dK/dV) per WebGPU workgroup; wgsl/attention_common.wgsl BQ. */
 const BLOCK = 64;
 
-// Params of the fused kernels: B, L, d, heads, dh, scale, dropout, threshold, seed, invKeep.
-const PARAMS = ['u32', 'u32', 'u32', 'u32', 'u32', 'f32', 'u32', 'u32', 'u32', 'f32'] as const;
+// Params of the fused kernels: B, L, d, heads, dh, scale, dropout, threshold, seed, invKeep, causal.
+const PARAMS = ['u32', 'u32', 'u32', 'u32', 'u32', 'f32', 'u32', 'u32', 'u32', 'f32', 'u32'] as const;
 const blocks = ([B, L, , heads]: readonly number[]) => [Math.ceil(L / BLOCK), heads, B] as const;
 const fwdWorkgroups = ([B, L, , heads]: readonly number[], [, qpt]: readonly number[]) => [Math.ceil(L / (BLOCK * qpt)), heads, B] as const;
 // Shader text: [subgroup prelude] + rng + common + row loads (f32 or vec4) [+ dOut loads] + kernel.
@@ -113,6 +113,12 @@ export interface AttentionOptions {
   heads: number;
   /** Dropout on the attention probabilities (the shared counter RNG; index ((b*heads+head)*L+i)*L+j). */
   dropout?: DropoutOptions;
+  /**
+   * Causal attention: query i reads keys j <= i only (SASRec). The kernels skip the key blocks
+   * past each query block (and, backward, the query blocks before each key block) and mask
+   * within the diagonal block.
+   */
+  causal?: boolean;
 }
 
 export interface AttentionResult {
@@ -159,12 +165,13 @@ function checkQkv(op: string, q: Tensor, k: Tensor, v: Tensor, keyMask: Tensor, 
   return { B, L, d, heads, dh };
 }
 
-function fusedParams(op: string, s: Dims, dropout: DropoutOptions | undefined): number[] {
-  return [s.B, s.L, s.d, s.heads, s.dh, 1 / Math.sqrt(s.dh), ...dropoutParams(op, dropout)];
+function fusedParams(op: string, s: Dims, options: AttentionOptions): number[] {
+  return [s.B, s.L, s.d, s.heads, s.dh, 1 / Math.sqrt(s.dh), ...dropoutParams(op, options.dropout), options.causal ? 1 : 0];
 }
 
 /**
- * Fused multi-head scaled-dot-product attention (bidirectional, key padding mask).
+ * Fused multi-head scaled-dot-product attention (bidirectional, or causal with
+ * options.causal; key padding mask).
  * q, k, v: [B, L, d] f32 (head j = columns j*dh..j*dh+dh-1, dh = d / heads); keyMask [B, L] u32
  * (1 = a real token that may be attended to). out_i = sum_j softmax_j(q_i.k_j / sqrt(dh)) v_j
  * per head, over valid keys only; rows with no valid key give zeros. The L x L scores are
@@ -173,7 +180,7 @@ function fusedParams(op: string, s: Dims, dropout: DropoutOptions | undefined): 
 export function attention(q: Tensor, k: Tensor, v: Tensor, keyMask: Tensor, options: AttentionOptions): AttentionResult {
   const op = 'attention';
   const s = checkQkv(op, q, k, v, keyMask, options.heads);
-  const params = fusedParams(op, s, options.dropout);
+  const params = fusedParams(op, s, options);
   const backend = q.backend;
   const out = emptyTensor(backend, [s.B, s.L, s.d], 'f32');
   const lse = emptyTensor(backend, [s.B, s.heads, s.L], 'f32');
@@ -202,7 +209,7 @@ export function attentionBackward(
     if (t.shape.join() !== q.shape.join()) throw new OpArgumentError(op, `${name} must have q's shape [B, L, d] (${args()})`);
   }
   if (lse.shape.join() !== [s.B, s.heads, s.L].join()) throw new OpArgumentError(op, `lse must be [B, heads, L] = [${s.B},${s.heads},${s.L}] (${args()})`);
-  const params = fusedParams(op, s, options.dropout);
+  const params = fusedParams(op, s, options);
   const backend = q.backend;
   const shape = [s.B, s.L, s.d];
   const dq = emptyTensor(backend, shape, 'f32');
@@ -240,7 +247,7 @@ export function attentionUnfused(q: Tensor, k: Tensor, v: Tensor, keyMask: Tenso
   return scope(() => {
     const headsT = (x: Tensor) => transpose(x).view([B * heads, dh, L]); // x_h^T per (b, head)
     const scores = matmul(headsT(q), headsT(k), { transA: true }); // [B*heads, L, L] = Q_h K_h^T
-    const p = maskedSoftmax(scores, keyMask, { heads, scale: 1 / Math.sqrt(dh), dropout: options.dropout });
+    const p = maskedSoftmax(scores, keyMask, { heads, scale: 1 / Math.sqrt(dh), dropout: options.dropout, causal: options.causal });
     const outT = matmul(headsT(v), p, { transB: true }); // [B*heads, dh, L] = (P V_h)^T
     return transpose(outT.view([B, d, L]));
   });

@@ -11,8 +11,8 @@ export const maskedSoftmaxKernel = defineKernel({
   wgsl: rngWgsl + maskedSoftmaxWgsl,
   inputs: 2,
   outputs: 1,
-  // rows, L, heads, scale, dropout, threshold, seed, invKeep
-  params: ['u32', 'u32', 'u32', 'f32', 'u32', 'u32', 'u32', 'f32'],
+  // rows, L, heads, scale, dropout, threshold, seed, invKeep, causal
+  params: ['u32', 'u32', 'u32', 'f32', 'u32', 'u32', 'u32', 'f32', 'u32'],
   // One workgroup per row, folded into 2D above 65535 rows.
   workgroups: ([rows]) => (rows <= 65535 ? [rows, 1] : [65535, Math.ceil(rows / 65535)]),
 });
@@ -38,6 +38,8 @@ export interface MaskedSoftmaxOptions {
   /** Multiplies the scores before the softmax (default 1). */
   scale?: number;
   dropout?: DropoutOptions;
+  /** Also mask the keys after each query (j > i): causal attention. */
+  causal?: boolean;
 }
 
 /**
@@ -66,7 +68,7 @@ export function maskedSoftmax(x: Tensor, keyMask: Tensor, options: MaskedSoftmax
     kernel: maskedSoftmaxKernel,
     inputs: [x.storage(op), keyMask.storage(op)],
     outputs: [out.storage(op)],
-    params: [B * heads * L, L, heads, scale, ...dropoutParams(op, options.dropout)],
+    params: [B * heads * L, L, heads, scale, ...dropoutParams(op, options.dropout), options.causal ? 1 : 0],
   });
   return out;
 }

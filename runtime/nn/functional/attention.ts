@@ -1,4 +1,4 @@
-// Differentiable fused multi-head attention (bidirectional, key padding mask).
+// Differentiable fused multi-head attention (bidirectional or causal, key padding mask).
 import { record, needsGrad } from '../../autograd/tape.js';
 import { attention as rawAttention, attentionBackward, type AttentionOptions } from '../../ops/attention.js';
 import type { Tensor } from '../../tensor.js';
@@ -9,7 +9,7 @@ import type { Tensor } from '../../tensor.js';
  * probabilities (and the dropout mask, from the seed) block by block.
  */
 export function attention(q: Tensor, k: Tensor, v: Tensor, keyMask: Tensor, options: AttentionOptions): Tensor {
-  const opts: AttentionOptions = { heads: options.heads, dropout: options.dropout ? { ...options.dropout } : undefined };
+  const opts: AttentionOptions = { heads: options.heads, dropout: options.dropout ? { ...options.dropout } : undefined, causal: options.causal === true };
   const { out, lse } = rawAttention(q, k, v, keyMask, opts);
   if (needsGrad(q, k, v)) {
     record('attention', [q, k, v, null], [out], [q, k, v, keyMask, out, lse], ([g], [sq, sk, sv, sm, so, sl], needs) => {
