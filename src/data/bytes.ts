@@ -43,6 +43,18 @@ export function readZip(bytes: Uint8Array, file: string, wanted?: (path: string)
  * as "bad encoding" with the line number. Latin-1 maps every byte to U+0000..U+00FF.
  */
 export function decodeText(bytes: Uint8Array, file: string, encoding: TextEncoding = 'utf-8'): string {
+  checkEncoding(bytes, file);
+  if (encoding === 'latin1') return decodeLatin1(bytes);
+  let start = 0;
+  if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) start = 3;
+  return new TextDecoder('utf-8').decode(start ? bytes.subarray(start) : bytes);
+}
+
+/**
+ * decodeText's checks on the start of a file (its first 4,096 bytes, or all of a shorter
+ * one): UTF-16 byte-order mark, NUL bytes. Throws a DataFormatError.
+ */
+export function checkEncoding(bytes: Uint8Array, file: string): void {
   if ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff)) {
     throw new DataFormatError(file, 0, 'bad encoding: the file is UTF-16 (byte-order mark); expected ASCII, UTF-8 or Latin-1 text');
   }
@@ -52,10 +64,14 @@ export function decodeText(bytes: Uint8Array, file: string, encoding: TextEncodi
       throw new DataFormatError(file, lineOfOffset(bytes, i), 'bad encoding: NUL byte (binary or UTF-16 file?); expected ASCII, UTF-8 or Latin-1 text');
     }
   }
-  if (encoding === 'latin1') return decodeLatin1(bytes);
-  let start = 0;
-  if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) start = 3;
-  return new TextDecoder('utf-8').decode(start ? bytes.subarray(start) : bytes);
+}
+
+/** Bytes the text of decodeText + parseDelimited leaves out at the start: UTF-8 byte-order marks (up to three: decodeText's, TextDecoder's, parseDelimited's). */
+export function leadingBomBytes(bytes: Uint8Array, encoding: TextEncoding): number {
+  if (encoding === 'latin1') return 0;
+  let n = 0;
+  while (n < 9 && bytes[n] === 0xef && bytes[n + 1] === 0xbb && bytes[n + 2] === 0xbf) n += 3;
+  return n;
 }
 
 /** True Latin-1 (ISO-8859-1): byte b -> U+00bb. (TextDecoder('latin1') is windows-1252.) */

@@ -36,70 +36,104 @@ const SEPARATORS = ['::', '\t', ',', ';', '|', ' '];
 
 export function parseDelimited(text: string, file: string, spec: DelimitedSpec, options: ParseOptions = {}): Interactions {
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1); // UTF-8 byte-order mark
-  const strict = options.strict ?? true;
-  const maxReported = options.maxReportedErrors ?? 5;
-  const report: ParseReport = { file, format: spec.format, lines: 0, parsed: 0, skipped: 0, firstErrors: [] };
-  const split = splitter(spec.delimiter);
-  let cols: { user: number; item: number; time: number; rating: number } | null = spec.header ? null : resolve(spec, null, file, 0);
-  const needed = cols ? Math.max(cols.user, cols.item, cols.time, cols.rating) + 1 : 0;
-  let minFields = needed;
-  const builder = new InteractionsBuilder(estimateLines(text), spec.time !== undefined, spec.rating !== undefined);
-
-  const bad = (lineNo: number, line: string, detail: string): void => {
-    const err = new DataFormatError(file, lineNo, `${detail}; expected ${spec.layout}, got ${quoteLine(line)}`);
-    if (strict) throw err;
-    report.skipped++;
-    if (report.firstErrors.length < maxReported) report.firstErrors.push(err.message);
-  };
-
+  const p = new DelimitedLineParser(file, spec, options, estimateLines(text));
   let pos = 0;
   let lineNo = 0;
-  let sawContent = false;
   while (pos < text.length) {
     let end = text.indexOf('\n', pos);
     if (end < 0) end = text.length;
-    let line = text.slice(pos, end > pos && text.charCodeAt(end - 1) === 13 ? end - 1 : end);
+    const line = text.slice(pos, end > pos && text.charCodeAt(end - 1) === 13 ? end - 1 : end);
     pos = end + 1;
-    lineNo++;
-    if (line.trim().length === 0) continue;
-    sawContent = true;
+    p.line(++lineNo, line);
+  }
+  return p.finish(lineNo);
+}
+
+/**
+ * The per-line state machine behind parseDelimited and the byte-level streaming parser
+ * (delimited-stream.ts): header resolution, field checks, messages, lenient-mode report.
+ */
+export class DelimitedLineParser {
+  readonly builder: InteractionsBuilder;
+  readonly report: ParseReport;
+  /** Resolved column indices; null until the header line has been read. */
+  cols: { user: number; item: number; time: number; rating: number } | null;
+  minFields: number;
+  sawContent = false;
+  private readonly split: (line: string) => string[];
+  private readonly strict: boolean;
+  private readonly maxReported: number;
+
+  constructor(
+    readonly file: string,
+    readonly spec: DelimitedSpec,
+    options: ParseOptions,
+    capacity: number,
+  ) {
+    this.strict = options.strict ?? true;
+    this.maxReported = options.maxReportedErrors ?? 5;
+    this.report = { file, format: spec.format, lines: 0, parsed: 0, skipped: 0, firstErrors: [] };
+    this.split = splitter(spec.delimiter);
+    this.cols = spec.header ? null : resolve(spec, null, file, 0);
+    this.minFields = this.cols ? Math.max(this.cols.user, this.cols.item, this.cols.time, this.cols.rating) + 1 : 0;
+    this.builder = new InteractionsBuilder(capacity, spec.time !== undefined, spec.rating !== undefined);
+  }
+
+  bad(lineNo: number, line: string, detail: string): void {
+    const err = new DataFormatError(this.file, lineNo, `${detail}; expected ${this.spec.layout}, got ${quoteLine(line)}`);
+    if (this.strict) throw err;
+    this.report.skipped++;
+    if (this.report.firstErrors.length < this.maxReported) this.report.firstErrors.push(err.message);
+  }
+
+  /** One physical line (its line end, LF or CRLF, already removed). */
+  line(lineNo: number, line: string): void {
+    if (line.trim().length === 0) return;
+    this.sawContent = true;
+    const { spec } = this;
+    const cols = this.cols;
     if (cols === null) {
-      cols = resolve(spec, split(line).map((h) => unquote(h.trim())), file, lineNo);
-      minFields = Math.max(cols.user, cols.item, cols.time, cols.rating) + 1;
-      continue;
+      const c = (this.cols = resolve(spec, this.split(line).map((h) => unquote(h.trim())), this.file, lineNo));
+      this.minFields = Math.max(c.user, c.item, c.time, c.rating) + 1;
+      return;
     }
     if (spec.delimiter === 'whitespace') line = line.trim();
-    const f = split(line);
-    if (spec.fieldCount !== undefined ? f.length !== spec.fieldCount : f.length < minFields) {
-      const want = spec.fieldCount ?? minFields;
-      bad(lineNo, line, `${f.length} field${f.length === 1 ? '' : 's'} where ${want} were expected${separatorHint(line, spec.delimiter)}`);
-      continue;
+    const f = this.split(line);
+    if (spec.fieldCount !== undefined ? f.length !== spec.fieldCount : f.length < this.minFields) {
+      const want = spec.fieldCount ?? this.minFields;
+      this.bad(lineNo, line, `${f.length} field${f.length === 1 ? '' : 's'} where ${want} were expected${separatorHint(line, spec.delimiter)}`);
+      return;
     }
     const user = parseId(unquote(f[cols.user]), 'user id');
-    if (typeof user === 'string') { bad(lineNo, line, user); continue; }
+    if (typeof user === 'string') return this.bad(lineNo, line, user);
     const item = parseId(unquote(f[cols.item]), 'item id');
-    if (typeof item === 'string') { bad(lineNo, line, item); continue; }
+    if (typeof item === 'string') return this.bad(lineNo, line, item);
     let time = 0;
     if (cols.time >= 0) {
       const t = parseNumber(unquote(f[cols.time]), 'timestamp');
-      if (typeof t === 'string') { bad(lineNo, line, t); continue; }
+      if (typeof t === 'string') return this.bad(lineNo, line, t);
       time = t;
     }
     let rating = 0;
     if (cols.rating >= 0) {
       const r = parseNumber(unquote(f[cols.rating]), 'rating');
-      if (typeof r === 'string') { bad(lineNo, line, r); continue; }
+      if (typeof r === 'string') return this.bad(lineNo, line, r);
       rating = r;
     }
-    builder.push(user, item, time, rating);
+    this.builder.push(user, item, time, rating);
   }
-  report.lines = lineNo;
-  if (!sawContent) throw new DataFormatError(file, 0, `the file is empty; expected lines of ${spec.layout}`);
-  if (builder.length === 0) {
-    const why = report.skipped ? `all ${report.skipped} data lines were malformed; first: ${report.firstErrors[0]}` : 'no data lines after the header';
-    throw new DataFormatError(file, 0, `no interactions (${why})`);
+
+  /** The interactions, after `lines` physical lines; the end-of-file checks. */
+  finish(lines: number): Interactions {
+    const { report, builder, file, spec } = this;
+    report.lines = lines;
+    if (!this.sawContent) throw new DataFormatError(file, 0, `the file is empty; expected lines of ${spec.layout}`);
+    if (builder.length === 0) {
+      const why = report.skipped ? `all ${report.skipped} data lines were malformed; first: ${report.firstErrors[0]}` : 'no data lines after the header';
+      throw new DataFormatError(file, 0, `no interactions (${why})`);
+    }
+    return builder.finish(report);
   }
-  return builder.finish(report);
 }
 
 function resolve(spec: DelimitedSpec, header: string[] | null, file: string, lineNo: number) {

@@ -32,16 +32,31 @@ export interface Interactions {
   report: ParseReport;
 }
 
-/** Growable columns; trimmed by finish(). */
+/** Rows per block at most: growing never copies what was already read (blocks are joined once, by finish()). */
+const MAX_BLOCK = 1 << 20;
+const EMPTY_I32 = new Int32Array(0);
+
+/**
+ * Growable columns, kept as a list of blocks (each up to 2^20 rows, doubling from
+ * `capacity`) so that growing never copies the rows already read and never holds twice the
+ * data until finish() joins them into exact-length arrays.
+ */
 export class InteractionsBuilder {
   length = 0;
   private users: Int32Array;
   private items: Int32Array;
   private times: Float64Array | null;
   private ratings: Float32Array | null;
+  /** Rows in the current block. */
+  private fill = 0;
+  private readonly done: Array<{ users: Int32Array; items: Int32Array; times: Float64Array | null; ratings: Float32Array | null }> = [];
+  private readonly hasTime: boolean;
+  private readonly hasRating: boolean;
 
   constructor(capacity: number, hasTime: boolean, hasRating: boolean) {
-    const n = Math.max(16, capacity);
+    this.hasTime = hasTime;
+    this.hasRating = hasRating;
+    const n = Math.max(16, Math.min(MAX_BLOCK, capacity));
     this.users = new Int32Array(n);
     this.items = new Int32Array(n);
     this.times = hasTime ? new Float64Array(n) : null;
@@ -49,8 +64,9 @@ export class InteractionsBuilder {
   }
 
   push(user: number, item: number, time: number, rating: number): void {
-    if (this.length === this.users.length) this.grow();
-    const i = this.length++;
+    if (this.fill === this.users.length) this.grow();
+    const i = this.fill++;
+    this.length++;
     this.users[i] = user;
     this.items[i] = item;
     if (this.times) this.times[i] = time;
@@ -58,27 +74,39 @@ export class InteractionsBuilder {
   }
 
   finish(report: ParseReport): Interactions {
-    const n = this.length;
-    return {
-      length: n,
-      users: this.users.slice(0, n),
-      items: this.items.slice(0, n),
-      timestamps: this.times ? this.times.slice(0, n) : null,
-      ratings: this.ratings ? this.ratings.slice(0, n) : null,
-      report: { ...report, parsed: n },
+    const blocks = [...this.done, { users: this.users.subarray(0, this.fill), items: this.items.subarray(0, this.fill), times: this.times?.subarray(0, this.fill) ?? null, ratings: this.ratings?.subarray(0, this.fill) ?? null }];
+    const join = <T extends Int32Array | Float64Array | Float32Array>(out: T, part: (b: (typeof blocks)[number]) => T | null): T => {
+      let at = 0;
+      for (const b of blocks) {
+        const p = part(b)!;
+        out.set(p, at);
+        at += p.length;
+      }
+      return out;
     };
+    // Each column's blocks are let go once joined, so the peak is the data plus one column, not twice the data.
+    const n = this.length;
+    const users = join(new Int32Array(n), (b) => b.users);
+    for (const b of blocks) b.users = EMPTY_I32;
+    const items = join(new Int32Array(n), (b) => b.items);
+    for (const b of blocks) b.items = EMPTY_I32;
+    const timestamps = this.hasTime ? join(new Float64Array(n), (b) => b.times) : null;
+    for (const b of blocks) b.times = null;
+    this.done.length = 0;
+    this.users = this.items = EMPTY_I32;
+    this.times = null;
+    const ratings = this.hasRating ? join(new Float32Array(n), (b) => b.ratings) : null;
+    this.ratings = null;
+    return { length: n, users, items, timestamps, ratings, report: { ...report, parsed: n } };
   }
 
   private grow(): void {
-    const n = this.users.length * 2;
-    const grow = <T extends Int32Array | Float64Array | Float32Array>(a: T, make: (n: number) => T): T => {
-      const b = make(n);
-      b.set(a);
-      return b;
-    };
-    this.users = grow(this.users, (k) => new Int32Array(k));
-    this.items = grow(this.items, (k) => new Int32Array(k));
-    if (this.times) this.times = grow(this.times, (k) => new Float64Array(k));
-    if (this.ratings) this.ratings = grow(this.ratings, (k) => new Float32Array(k));
+    this.done.push({ users: this.users, items: this.items, times: this.times, ratings: this.ratings });
+    const n = Math.min(MAX_BLOCK, this.length);
+    this.fill = 0;
+    this.users = new Int32Array(n);
+    this.items = new Int32Array(n);
+    this.times = this.hasTime ? new Float64Array(n) : null;
+    this.ratings = this.hasRating ? new Float32Array(n) : null;
   }
 }

@@ -1,6 +1,7 @@
 // ml-1m.zip (or any MovieLens zip with a ratings.dat): ratings and, when present, movie titles.
-import { decodeText, readZip } from './bytes.js';
-import { parseDelimited, type ParseOptions } from './delimited.js';
+import { readZip } from './bytes.js';
+import type { ParseOptions } from './delimited.js';
+import { parseDelimitedBytes } from './delimited-stream.js';
 import { DataFormatError } from './errors.js';
 import type { Interactions } from './interactions.js';
 import { parseMovies, type MovieCatalog } from './movies.js';
@@ -25,7 +26,7 @@ export function readMovieLensZip(bytes: Uint8Array, file: string, options: Parse
   const ratingsName = `${file}!${ratingsPath}`;
   const ratingsBytes = entries[ratingsPath];
   if (ratingsBytes.length === 0) throw new DataFormatError(ratingsName, 0, 'the file is empty');
-  const ratings = parseDelimited(decodeText(ratingsBytes, ratingsName, 'latin1'), ratingsName, RATINGS_SPEC, options);
+  const ratings = parseDelimitedBytes(ratingsBytes, ratingsName, RATINGS_SPEC, 'latin1', options);
   const moviesPath = find('movies.dat');
   const movies = moviesPath ? parseMovies(entries[moviesPath], `${file}!${moviesPath}`, options) : null;
   return { ratings, movies };

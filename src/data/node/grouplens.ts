@@ -6,6 +6,8 @@
 import { readFile } from 'node:fs/promises';
 import { decodeText, readZip } from '../bytes.js';
 import { parseDelimited, type DelimitedSpec, type ParseOptions } from '../delimited.js';
+import { DelimitedFileStream } from '../delimited-stream.js';
+import { inflateEntry, zipEntries } from '../zip-entries.js';
 import { DataFormatError } from '../errors.js';
 import { InteractionsBuilder, type Interactions } from '../interactions.js';
 import { parseMoviesAny, type MovieCatalog } from '../movies.js';
@@ -71,6 +73,17 @@ export async function ensureGroupLens(name: DatasetName, cacheDir: string, optio
 export async function readGroupLens(name: DatasetName, path: string, options: ParseOptions = {}): Promise<{ ratings: Interactions; movies: MovieCatalog }> {
   const a = GROUPLENS[name];
   const bytes = new Uint8Array(await readFile(path));
+  const listed = zipEntries(bytes);
+  if (listed) {
+    // The ratings entry is inflated and parsed in pieces: never whole, never one string.
+    for (const p of [a.ratings, a.movies]) if (!listed.has(p)) throw new DataFormatError(path, 0, `the zip archive holds no ${p} (is it the official ${a.fileName}?)`);
+    const name = `${path}!${a.ratings}`;
+    const stream = new DelimitedFileStream(name, a.spec, a.encoding, options);
+    inflateEntry(bytes, listed.get(a.ratings)!, path, (chunk) => stream.push(chunk));
+    const ratings = stream.end();
+    const movieBytes = readZip(bytes, path, (p) => p === a.movies)[a.movies];
+    return { ratings, movies: parseMoviesAny(movieBytes, `${path}!${a.movies}`, { strict: false }) };
+  }
   const entries = readZip(bytes, path, (p) => p === a.ratings || p === a.movies);
   for (const p of [a.ratings, a.movies]) if (!entries[p]) throw new DataFormatError(path, 0, `the zip archive holds no ${p} (is it the official ${a.fileName}?)`);
   const ratings = parseChunked(entries[a.ratings], `${path}!${a.ratings}`, a.spec, a.encoding, options);
@@ -81,6 +94,8 @@ export async function readGroupLens(name: DatasetName, path: string, options: Pa
 /**
  * parseDelimited over chunks of whole lines (for files beyond V8's string limit). Messages
  * about a later chunk name the file as "FILE (from line N)" with lines counted from there.
+ * readGroupLens now streams the entry instead (line numbers of the whole file); this stays
+ * for an archive zipEntries() does not understand.
  */
 export function parseChunked(bytes: Uint8Array, file: string, spec: DelimitedSpec, encoding: 'latin1' | 'utf-8', options: ParseOptions = {}, chunkBytes = CHUNK_BYTES): Interactions {
   if (bytes.length <= chunkBytes) return parseDelimited(decodeText(bytes, file, encoding), file, spec, options);
