@@ -1,5 +1,5 @@
 // Attention at BERT4Rec's benchmark shape (B=64, L=200, d=64, h=2, dh=32): the fused forward,
-// fused forward+backward, and the unfused forward (transposes + matmul + maskedSoftmax + matmul)
+// fused forward+backward (bidirectional and causal), and the unfused forward (transposes + matmul + maskedSoftmax + matmul)
 // the fused kernel is compared with. Inputs: deterministic values, ~10% of keys padded.
 import { attention, attentionBackward, attentionUnfused, scope, type Runtime, type Tensor } from '../../runtime/internal.js';
 import type { BenchCase } from '../types.js';
@@ -58,4 +58,12 @@ export const benchCases: BenchCase[] = [
     attentionBackward(t.dOut, t.q, t.k, t.v, t.mask, out, lse, { heads: H });
   }),
   attnCase('fused forward (dropout 0.1)', fwdFlops, fwdBytes, (t) => void attention(t.q, t.k, t.v, t.mask, { heads: H, dropout: { p: 0.1, seed: 42 } })),
+  // Causal (SASRec), beside the bidirectional rows above: the same shape and inputs. FLOPs are
+  // counted as for the bidirectional kernel (the work a dense kernel would do), so GFLOP/s above
+  // the bidirectional row's is the share of tiles the causal kernels skip.
+  attnCase('causal fused forward', fwdFlops, fwdBytes, (t) => void attention(t.q, t.k, t.v, t.mask, { heads: H, causal: true })),
+  attnCase('causal fused forward+backward', fwdFlops + bwdFlops, fwdBytes + bwdBytes, (t) => {
+    const { out, lse } = attention(t.q, t.k, t.v, t.mask, { heads: H, causal: true });
+    attentionBackward(t.dOut, t.q, t.k, t.v, t.mask, out, lse, { heads: H, causal: true });
+  }),
 ];

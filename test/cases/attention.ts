@@ -74,6 +74,14 @@ export const attnCases: AttnCase[] = [
   { name: 'large scores (q, k x 30) L=50 d=64 h=2', B: 2, L: 50, d: 64, heads: 2, seed: 100, qkScale: 30 },
   // Large enough for the WASM backend to split the (b, head) pairs over its threads (10 items, cut inside b = 2).
   { name: 'threaded: B=5 L=97 d=64 h=2 dropout', B: 5, L: 97, d: 64, heads: 2, seed: 110, dropout: { p: 0.1, seed: 99 }, emptyRows: [2] },
+  // Causal (SASRec): block sizes that do and do not divide L, the diagonal tiles, the skipped ones.
+  { name: 'causal L=1 d=4 h=1', B: 2, L: 1, d: 4, heads: 1, seed: 120, causal: true },
+  { name: 'causal L=7 d=12 h=2 (dh 6)', B: 3, L: 7, d: 12, heads: 2, seed: 130, emptyRows: [1], causal: true },
+  { name: 'causal L=70 d=64 h=2 (dh 32, two tiles)', B: 2, L: 70, d: 64, heads: 2, seed: 140, causal: true },
+  { name: 'causal L=65 d=36 h=4 (dh 9)', B: 2, L: 65, d: 36, heads: 4, seed: 150, causal: true },
+  { name: 'causal L=131 d=128 h=1 (dh 128)', B: 1, L: 131, d: 128, heads: 1, seed: 160, causal: true },
+  { name: 'causal dropout L=66 d=14 h=2 (dh 7)', B: 2, L: 66, d: 14, heads: 2, seed: 170, dropout: { p: 0.2, seed: 5 }, causal: true },
+  { name: 'causal threaded: B=3 L=150 d=64 h=1 dropout', B: 3, L: 150, d: 64, heads: 1, seed: 180, dropout: { p: 0.2, seed: 31 }, emptyRows: [1], causal: true },
 ];
 
 /** Uploads inputs; returns the tensors (caller disposes). */
@@ -91,7 +99,7 @@ export function upload(rt: Runtime, c: AttnCase, x: AttnInputs) {
 /** Runs the fused forward and backward; returns host copies. */
 export async function runFused(rt: Runtime, c: AttnCase, x: AttnInputs) {
   const t = upload(rt, c, x);
-  const opts = { heads: c.heads, dropout: c.dropout };
+  const opts = { heads: c.heads, dropout: c.dropout, causal: c.causal };
   const { out, lse } = attention(t.q, t.k, t.v, t.mask, opts);
   const g = attentionBackward(t.dOut, t.q, t.k, t.v, t.mask, out, lse, opts);
   const res = {
@@ -131,7 +139,7 @@ for (const c of attnCases) {
 }
 
 // Finite differences of the float64 forward vs the kernels' dq, dk, dv (sampled elements).
-for (const c of [attnCases[1], attnCases[7]]) {
+for (const c of [attnCases[1], attnCases[7], attnCases[12], attnCases[16]]) {
   cases.push({
     name: `attention gradcheck ${c.name}`,
     async run(rt) {
@@ -149,26 +157,45 @@ for (const c of [attnCases[1], attnCases[7]]) {
 }
 
 // The unfused path (transposes + matmul + maskedSoftmax + matmul) against the same reference.
-for (const c of [attnCases[0], attnCases[1], attnCases[3], attnCases[7], attnCases[8]]) {
+for (const c of [attnCases[0], attnCases[1], attnCases[3], attnCases[7], attnCases[8], attnCases[12], attnCases[16]]) {
   cases.push({
     name: `attentionUnfused and maskedSoftmax ${c.name}`,
     async run(rt) {
       const x = makeInputs(c);
       const t = upload(rt, c, x);
-      const opts = { heads: c.heads, dropout: c.dropout };
+      const opts = { heads: c.heads, dropout: c.dropout, causal: c.causal };
       const out = attentionUnfused(t.q, t.k, t.v, t.mask, opts);
       assertClose(await out.data(), refAttention(x.q, x.k, x.v, x.mask, c).out, OUT_TOL, 'unfused out');
       const dh = c.d / c.heads;
       const probs = scope(() => {
         const qt = transpose(t.q).view([c.B * c.heads, dh, c.L]);
         const kt = transpose(t.k).view([c.B * c.heads, dh, c.L]);
-        return maskedSoftmax(matmul(qt, kt, { transA: true }), t.mask, { heads: c.heads, scale: 1 / Math.sqrt(dh), dropout: c.dropout });
+        return maskedSoftmax(matmul(qt, kt, { transA: true }), t.mask, { heads: c.heads, scale: 1 / Math.sqrt(dh), dropout: c.dropout, causal: c.causal });
       });
       assertClose(await probs.data(), refMaskedSoftmax(x.q, x.k, x.mask, c), { atol: 1e-6, rtol: 1e-4 }, 'maskedSoftmax');
       for (const tensor of [...Object.values(t), out, probs]) tensor.dispose();
     },
   });
 }
+
+cases.push({
+  name: 'causal attention differs from bidirectional (the flag is read), and equals it on the last query',
+  async run(rt) {
+    const c = attnCases[13];
+    const x = makeInputs(c);
+    x.mask.fill(1);
+    const causal = await runFused(rt, c, x);
+    const both = await runFused(rt, { ...c, causal: false }, x);
+    let differs = 0;
+    for (let i = 0; i < causal.out.length; i++) if (Math.abs(causal.out[i] - both.out[i]) > 1e-4) differs++;
+    if (differs < causal.out.length / 2) throw new Error(`causal and bidirectional outputs differ in only ${differs} of ${causal.out.length} entries`);
+    // The last query reads every key either way.
+    for (let b = 0; b < c.B; b++) {
+      const at = ((b + 1) * c.L - 1) * c.d;
+      assertClose(causal.out.subarray(at, at + c.d), both.out.subarray(at, at + c.d), { atol: 1e-6, rtol: 1e-5 }, 'last query');
+    }
+  },
+});
 
 cases.push({
   name: 'attention with an empty batch returns empty tensors',

@@ -1,4 +1,5 @@
-// Float64 reference of multi-head attention with a key mask and dropout on the probabilities.
+// Float64 reference of multi-head attention with a key mask (and optionally causal: query i
+// reads keys j <= i) and dropout on the probabilities.
 // q, k, v, out: [B, L, d] (head j = columns j*dh..), mask [B, L] (nonzero = valid key),
 // lse [B, heads, L]. Dropout keeps (b, head, i, j) when rng_u32(seed, ((b*heads+head)*L+i)*L+j)
 // >= floor(p * 2^32) (index mod 2^32) and scales kept probabilities by 1/(1-p).
@@ -10,6 +11,8 @@ export interface RefAttentionDims {
   d: number;
   heads: number;
   dropout?: { p: number; seed: number };
+  /** Query i reads keys j <= i only. */
+  causal?: boolean;
 }
 
 /** keep_ij / (1 - p) for one row: factor[j], 1 everywhere without dropout. */
@@ -31,8 +34,10 @@ function rowProbs(q: Float64Array, k: Float64Array, mask: ArrayLike<number>, dim
   const scale = 1 / Math.sqrt(dh);
   const s = new Float64Array(L);
   let m = -Infinity;
+  const last = dims.causal ? i : L - 1;
+  const valid = (j: number) => j <= last && !!mask[b * L + j];
   for (let j = 0; j < L; j++) {
-    if (!mask[b * L + j]) continue;
+    if (!valid(j)) continue;
     let acc = 0;
     for (let e = 0; e < dh; e++) acc += q[(b * L + i) * d + head * dh + e] * k[(b * L + j) * d + head * dh + e];
     s[j] = acc * scale;
@@ -41,8 +46,8 @@ function rowProbs(q: Float64Array, k: Float64Array, mask: ArrayLike<number>, dim
   const P = new Float64Array(L);
   if (m === -Infinity) return { P, lse: 0 };
   let sum = 0;
-  for (let j = 0; j < L; j++) if (mask[b * L + j]) sum += Math.exp(s[j] - m);
-  for (let j = 0; j < L; j++) if (mask[b * L + j]) P[j] = Math.exp(s[j] - m) / sum;
+  for (let j = 0; j < L; j++) if (valid(j)) sum += Math.exp(s[j] - m);
+  for (let j = 0; j < L; j++) if (valid(j)) P[j] = Math.exp(s[j] - m) / sum;
   return { P, lse: m + Math.log(sum) };
 }
 
