@@ -37,6 +37,11 @@ class Bert4RecConfig:
 
     @staticmethod
     def from_json(model: Mapping) -> "Bert4RecConfig":
+        arch = model.get("architecture", "bert4rec")
+        if arch != "bert4rec":
+            raise ValueError(f"model.architecture is {arch!r}: this PyTorch module is BERT4Rec only (SASRec checkpoints have no PyTorch twin yet)")
+        if model.get("itemVectorDim"):
+            raise ValueError("model.itemVectorDim is set (--item-projection linear): this PyTorch module has no item projection")
         names = [f.name for f in fields(Bert4RecConfig)]
         missing = [n for n in names if n not in model]
         if missing:
