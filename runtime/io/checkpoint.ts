@@ -5,6 +5,7 @@ import type { Runtime } from '../runtime.js';
 import { formatShape, shapesEqual } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import {
+  halfToFloat,
   decodeSafetensors,
   encodeSafetensors,
   parseSafetensorsHeader,
@@ -85,16 +86,6 @@ export async function stateDictToSafetensors(state: StateDict, metadata: Readonl
     tensors.set(name, { dtype: RUNTIME_TO_ST[t.dtype], shape: [...t.shape], data: await t.data() });
   }
   return encodeSafetensorsWithChecksum(tensors, metadata);
-}
-
-/** f16 bits to a number. */
-function halfToFloat(h: number): number {
-  const s = h & 0x8000 ? -1 : 1;
-  const e = (h >> 10) & 0x1f;
-  const m = h & 0x3ff;
-  if (e === 0) return s * m * 2 ** -24;
-  if (e === 31) return m ? NaN : s * Infinity;
-  return s * (1 + m / 1024) * 2 ** (e - 15);
 }
 
 /**

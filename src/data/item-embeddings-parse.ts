@@ -4,7 +4,7 @@
 // Platform-neutral: bytes or text in, typed arrays out (the file reader is ./node/item-embeddings-file.ts).
 // The safetensors codec module itself (re-exported by runtime/index.ts), not the runtime's index:
 // it has no imports, so the data pipeline does not pull in the backends and their WGSL assets.
-import { decodeSafetensors, SafetensorsError, type SafetensorsTensor } from '../../runtime/io/safetensors.js';
+import { decodeSafetensors, halfToFloat, SafetensorsError, type SafetensorsTensor } from '../../runtime/io/safetensors.js';
 import { decodeText, isGzip, maybeGunzip, stripGz } from './bytes.js';
 import { DataFormatError, quoteLine } from './errors.js';
 import { MAX_ID } from './fields.js';
@@ -146,15 +146,6 @@ export function parseItemEmbeddingsText(input: Uint8Array | string, file: string
 }
 
 // ---- tensors (safetensors, npy) ----
-
-function halfToFloat(h: number): number {
-  const s = h & 0x8000 ? -1 : 1;
-  const e = (h >> 10) & 0x1f;
-  const m = h & 0x3ff;
-  if (e === 0) return s * m * 2 ** -24;
-  if (e === 31) return m ? NaN : s * Infinity;
-  return s * (1 + m / 1024) * 2 ** (e - 15);
-}
 
 const BF16_VIEW = new Float32Array(1);
 const BF16_BITS = new Uint32Array(BF16_VIEW.buffer);
