@@ -9,6 +9,7 @@ import { decodeCheckpoint, encodeCheckpoint } from './checkpoint.js';
 import { dataFromFile, syntheticData, type DemoData } from './data.js';
 import { DemoTrainer, type EpochInfo } from './train.js';
 import { $, fileBytes, numberInput, parseIdList, setDownload } from './ui.js';
+import { parseItemEmbeddings, type ItemEmbeddings } from '../src/data/item-embeddings.js';
 
 export interface DemoState {
   /** 'webgpu' or 'wasm' once the runtime exists. */
@@ -129,6 +130,12 @@ function useData(d: DemoData): void {
   setStatus('data loaded', `${ds.numUsers} users, ${ds.numItems} items`);
 }
 
+/** Item vectors from the page's optional file input (parsed when training starts). */
+async function itemEmbeddingsOption(): Promise<ItemEmbeddings | undefined> {
+  const f = await fileBytes($<HTMLInputElement>('item-embeddings'));
+  return f ? parseItemEmbeddings(f.bytes, { file: f.name }) : undefined;
+}
+
 function trainOptions() {
   return {
     model: $<HTMLSelectElement>('model-select').value as 'bert4rec' | 'sasrec',
@@ -145,9 +152,10 @@ function trainOptions() {
 async function train(): Promise<void> {
   if (!rt || !data) throw new Error('load data first');
   dropModels();
-  const o = trainOptions();
+  const o = { ...trainOptions(), itemEmbeddings: await itemEmbeddingsOption() };
   trainer = new DemoTrainer(rt, data, o);
   const t = trainer;
+  if (t.pretrained) log(t.pretrained.report);
   current = { model: t.model, itemIndex: data.dataset.itemIndex, itemIds: data.dataset.itemIds, owned: false };
   state.model = 'trained';
   state.losses = [];

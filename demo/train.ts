@@ -13,6 +13,8 @@ import { recommendTopK, type Recommendation } from '../src/model/recommend.js';
 import type { SequenceRecommender } from '../src/model/recommender.js';
 import { modelScorer } from '../src/model/score.js';
 import { createOptimizer, type TrainOptimizer } from '../src/train/optimizer.js';
+import type { ItemEmbeddings } from '../src/data/item-embeddings.js';
+import { preparePretrainedItems, withItemVectors, writePretrainedItems, type PretrainedItems } from '../src/train/item-init.js';
 import { objectiveOf, trainingSamples } from '../src/train/samples.js';
 import { trainStep } from '../src/train/step.js';
 import type { DemoData } from './data.js';
@@ -33,6 +35,10 @@ export interface DemoTrainOptions {
   maxSteps?: number;
   /** Evaluate on the validation users every N epochs (default 1; 0 = never). */
   evalEvery?: number;
+  /** Pre-trained item vectors (parsed with parseItemEmbeddings), keyed by the data's original item ids. */
+  itemEmbeddings?: ItemEmbeddings;
+  /** How they reach the hidden size (default 'pca'; see src/train/item-init.ts). */
+  itemProjection?: 'pca' | 'none' | 'linear';
 }
 
 export interface StepInfo {
@@ -81,6 +87,9 @@ export class DemoTrainer {
   readonly validSet: EvalSet;
   step = 0;
   epoch = 0;
+  /** The aligned item vectors, when the options had some (`pretrained.report` says the coverage). */
+  readonly pretrained: PretrainedItems | null;
+  private pretrainedWritten = false;
   private opt: TrainOptimizer;
 
   constructor(
@@ -88,7 +97,9 @@ export class DemoTrainer {
     readonly data: DemoData,
     readonly options: DemoTrainOptions,
   ) {
-    this.config = demoConfig(options);
+    const base = demoConfig(options);
+    this.pretrained = options.itemEmbeddings ? preparePretrainedItems(options.itemEmbeddings, { itemEmbeddingsProjection: options.itemProjection }, base.model, data.dataset) : null;
+    this.config = { model: withItemVectors(base.model, this.pretrained), train: base.train };
     const { model: mc, train: tc } = this.config;
     this.samples = trainingSamples(data.split, mc, tc);
     this.stepsPerEpoch = batchCount(this.samples, tc.batchSize);
@@ -108,6 +119,10 @@ export class DemoTrainer {
     const epochs: EpochInfo[] = [];
     const evalEvery = this.options.evalEvery ?? 1;
     let stopped = false;
+    if (this.pretrained && !this.pretrainedWritten) {
+      await writePretrainedItems(this.model, this.pretrained);
+      this.pretrainedWritten = true;
+    }
     while (this.epoch < tc.epochs && this.step < this.totalSteps && !stopped) {
       const e = this.epoch + 1;
       let sum = 0;

@@ -4,7 +4,7 @@
 // same items (on WebGPU, then on the WASM backend). Needs `npm run build` first (npm test
 // does it). Fails, never skips, without an adapter.
 import { expect, it } from 'vitest';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import type { Page } from 'playwright-core';
 import { useChromiumAndServer } from './browser/chromium.js';
 
@@ -123,7 +123,7 @@ it('trains BERT4Rec on WebGPU in the browser, recommends, and round-trips a chec
   expect(errors).toEqual([]);
 }, 360_000);
 
-it('trains SASRec in the browser (model choice), recommends, and round-trips its checkpoint', async () => {
+it('trains SASRec in the browser (model choice, item vectors from a file), recommends, and round-trips its checkpoint', async () => {
   const page = await session.browser.newPage({ acceptDownloads: true, viewport: { width: 1000, height: 1100 } });
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
@@ -133,6 +133,11 @@ it('trains SASRec in the browser (model choice), recommends, and round-trips its
   await page.click('#synthetic');
   await page.waitForFunction(() => window.__demo.status === 'data loaded');
   await page.selectOption('#model-select', 'sasrec');
+  // Item vectors for the 60 synthetic items (original ids 1..60), 8 wide: PCA-centred to d = 16 (zero-padded).
+  mkdirSync('test-artifacts', { recursive: true });
+  const vectors = Array.from({ length: 60 }, (_, i) => [i + 1, ...Array.from({ length: 8 }, (_, j) => Math.cos((i + 1) * 0.37 + j).toFixed(4))].join(',')).join('\n');
+  writeFileSync('test-artifacts/item-vectors.csv', `item_id,${Array.from({ length: 8 }, (_, j) => `v${j}`).join(',')}\n${vectors}\n`);
+  await page.setInputFiles('#item-embeddings', 'test-artifacts/item-vectors.csv');
   await page.fill('#epochs', '30');
   await page.fill('#max-steps', '120');
   await page.fill('#hidden', '16');
@@ -145,6 +150,7 @@ it('trains SASRec in the browser (model choice), recommends, and round-trips its
   const trained = await demo(page);
   expect(trained.error, 'training failed').toBeNull();
   expect(trained.losses).toHaveLength(120);
+  expect(await page.textContent('#log')).toMatch(/60 of 60 items covered/);
   const first = mean(trained.losses.slice(0, 15));
   const last = mean(trained.losses.slice(-15));
   console.log(`demo SASRec: loss ${first.toFixed(3)} -> ${last.toFixed(3)}; valid NDCG@10 ${trained.epochs.map((e) => e.ndcg10?.toFixed(3)).join(' ')}`);

@@ -12,10 +12,11 @@ interface BackendResult {
   ndcg10?: number;
   recommendations?: number[];
   reloadedMatches?: boolean;
+  embeddingsCovered?: number;
   error?: string;
 }
 
-it('BERT4Rec and SASRec train under Deno on WebGPU and WASM (loss falls, both agree, checkpoint round trip)', () => {
+it('BERT4Rec and SASRec (from pre-trained item vectors) train under Deno on WebGPU and WASM (loss falls, both agree, checkpoint round trip)', () => {
   const { summary, out, status } = runDenoScript<{ items: number; backends: Record<string, BackendResult> }>('dist/test/deno-train.js', 'DENO_TRAIN_SUMMARY', 300_000);
   const gpu = summary.backends.webgpu;
   const cpu = summary.backends.wasm;
@@ -42,6 +43,8 @@ it('BERT4Rec and SASRec train under Deno on WebGPU and WASM (loss falls, both ag
     expect(b.meanFirst10!, name).toBeGreaterThan(b.meanLast10! + 0.15);
     expect(b.ndcg10!, name).toBeGreaterThan(0.3);
     expect(b.reloadedMatches, `${name}: the reloaded checkpoint recommends other items`).toBe(true);
+    // Started from item vectors for every item but one.
+    expect(b.embeddingsCovered, name).toBe(summary.items - 1);
   }
   expect(Math.abs(sGpu.meanLast10! - sCpu.meanLast10!)).toBeLessThan(1e-2);
   expect(status).toBe(0);

@@ -9,9 +9,10 @@
 // While --freeze-item-embeddings N holds (epochs 1..N), what came from the file (the covered rows,
 // and for 'linear' the projection) is put back after every optimizer step, so only the other
 // items and the rest of the model learn.
+// Platform-neutral (the CLI reads the file through src/train/item-init-file.ts; the demo and
+// Deno pass parsed vectors).
 import type { Bert4RecConfig, TrainConfig } from '../config.js';
-import { alignItemEmbeddings } from '../data/item-embeddings.js';
-import { readItemEmbeddingsFile } from '../data/node/item-embeddings-file.js';
+import { alignItemEmbeddings, type ItemEmbeddings } from '../data/item-embeddings.js';
 import type { Dataset } from '../data/preprocess.js';
 import type { SequenceRecommender } from '../model/recommender.js';
 
@@ -26,11 +27,9 @@ export interface PretrainedItems {
   report: string;
 }
 
-/** Reads and aligns the run's item embeddings; null when the run has none. */
-export async function loadPretrainedItems(tc: TrainConfig, mc: Bert4RecConfig, dataset: Pick<Dataset, 'itemIds' | 'numItems'>): Promise<PretrainedItems | null> {
-  if (!tc.itemEmbeddings) return null;
+/** Aligns parsed item vectors to the data set's items and the model's width (see the file comment). */
+export function preparePretrainedItems(vectors: ItemEmbeddings, tc: Pick<TrainConfig, 'itemEmbeddingsProjection'>, mc: Bert4RecConfig, dataset: Pick<Dataset, 'itemIds' | 'numItems'>): PretrainedItems {
   const projection = tc.itemEmbeddingsProjection ?? 'pca';
-  const vectors = await readItemEmbeddingsFile(tc.itemEmbeddings, tc.itemEmbeddingsIds ? { idsPath: tc.itemEmbeddingsIds } : {});
   // 'linear' keeps the source width: aligned and rescaled, not projected.
   const width = projection === 'linear' ? vectors.dim : mc.hidden;
   const a = alignItemEmbeddings(vectors, { itemIds: dataset.itemIds, numItems: dataset.numItems, hidden: width, projection: projection === 'linear' ? 'none' : projection, targetStd: mc.initStd });

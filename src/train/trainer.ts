@@ -24,7 +24,8 @@ import { batchCount, epochBatches, epochOrderDigest, type BatchOptions } from '.
 import { exportIdMaps } from '../data/idmaps.js';
 import { protocolName } from '../eval/protocols.js';
 import { Rng } from '../data/rng.js';
-import { loadPretrainedItems, PretrainedPin, withItemVectors, writePretrainedItems } from './item-init.js';
+import { PretrainedPin, withItemVectors, writePretrainedItems } from './item-init.js';
+import { loadPretrainedItems } from './item-init-file.js';
 import { createModel } from '../model/create.js';
 import { trainBatchToDevice, type LossSampling } from '../model/inputs.js';
 import { modelScorer } from '../model/score.js';

@@ -7,6 +7,7 @@ import { syntheticData } from '../../demo/data.js';
 import { DemoTrainer } from '../../demo/train.js';
 import { decodeCheckpoint, encodeCheckpoint } from '../../demo/checkpoint.js';
 import { recommendTopK } from '../../src/model/recommend.js';
+import { parseItemEmbeddings } from '../../src/data/item-embeddings.js';
 
 declare const Deno: { exit(code: number): never } | undefined;
 
@@ -20,12 +21,18 @@ interface BackendResult {
   ndcg10?: number;
   recommendations?: number[];
   reloadedMatches?: boolean;
+  embeddingsCovered?: number;
   seconds?: number;
   error?: string;
 }
 
 const mean = (a: number[]) => a.reduce((s, x) => s + x, 0) / a.length;
 const data = syntheticData({ users: 120, clusters: 4, clusterSize: 8, minLen: 10, maxLen: 20, seed: 3 });
+// Item vectors keyed by the data's original ids (text lines "id v1 .. v8"), for every item but the
+// first: the SASRec runs start from them (the same vectors on both backends).
+const itemIds = Array.from(data.dataset.itemIds.subarray(2));
+const vectorText = itemIds.map((id, r) => [id, ...Array.from({ length: 8 }, (_, j) => Math.sin(id * 1.7 + j * 0.9 + r * 0.01).toFixed(4))].join(' ')).join('\n');
+const itemEmbeddings = parseItemEmbeddings(vectorText, { file: 'vectors.txt' });
 const results: Record<string, BackendResult> = {};
 for (const [backend, model] of [['webgpu', 'bert4rec'], ['wasm', 'bert4rec'], ['webgpu', 'sasrec'], ['wasm', 'sasrec']] as [BackendName, 'bert4rec' | 'sasrec'][]) {
   const t0 = performance.now();
@@ -33,7 +40,8 @@ for (const [backend, model] of [['webgpu', 'bert4rec'], ['wasm', 'bert4rec'], ['
   try {
     const rt = await createRuntime({ backend });
     results[key] = { description: rt.backend.description };
-    const trainer = new DemoTrainer(rt, data, { model, epochs: 100, maxSteps: 100, batchSize: 32, maxLen: 16, hidden: 16, layers: 1, lr: 1e-2, dropout: 0, evalEvery: 0 });
+    const trainer = new DemoTrainer(rt, data, { model, epochs: 100, maxSteps: 100, batchSize: 32, maxLen: 16, hidden: 16, layers: 1, lr: 1e-2, dropout: 0, evalEvery: 0, ...(model === 'sasrec' && { itemEmbeddings }) });
+    if (trainer.pretrained) results[key].embeddingsCovered = trainer.pretrained.coveredCount;
     const run = await trainer.run();
     const v = await trainer.validate();
     const history = data.dataset.sequences[0];
