@@ -2,12 +2,13 @@
 // 2 layers, V ~ 26.4k items after the 5-core filter), on a ratings file such as the one
 // scripts/gen-ml20m.mjs writes:
 //   npx tsx bench/scale/model.ts --data /tmp/ml20m-synth/ratings.csv --eval-users 4096 [--json FILE]
-//   npx tsx bench/scale/model.ts --data /tmp/ml20m-synth/ratings.csv --train-steps 8 [--json FILE]
+//   npx tsx bench/scale/model.ts --data /tmp/ml20m-synth/ratings.csv --train-steps 8 [--loss sampled --negatives 1024] [--json FILE]
 // --eval-users N: full-ranking evaluation (test stage, all items, history excluded) of N users
 //   spread evenly over the set, as the trainer scores them (length-bucketed batches); reports
 //   users/s and the time that rate gives for every user.
 // --train-steps K: K timed training steps (after 2 warm-up steps) of batch 64 with full
-//   softmax cross-entropy over the whole catalogue; reports ms/step and the epoch that makes.
+//   softmax cross-entropy over the whole catalogue (or --loss sampled: over the batch's targets
+//   plus --negatives N uniform items); reports ms/step and the epoch that makes.
 // The weights are the initial ones: the timings do not depend on them.
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
@@ -18,6 +19,7 @@ import { buildSamples } from '../../src/data/samples.js';
 import { evaluate } from '../../src/eval/evaluate.js';
 import { buildEvalSet, type EvalSet } from '../../src/eval/inputs.js';
 import { Bert4Rec } from '../../src/model/bert4rec.js';
+import { Rng } from '../../src/data/rng.js';
 import { trainBatchToDevice } from '../../src/model/inputs.js';
 import { modelScorer } from '../../src/model/score.js';
 import { loadTrainingData } from '../../src/train/data.js';
@@ -25,7 +27,10 @@ import { createOptimizer } from '../../src/train/optimizer.js';
 import { trainStep } from '../../src/train/step.js';
 import { machineSummary } from './machine.js';
 
-const { values: a } = parseArgs({ options: { data: { type: 'string' }, 'eval-users': { type: 'string' }, 'train-steps': { type: 'string' }, json: { type: 'string' }, backend: { type: 'string' } } });
+const { values: a } = parseArgs({ options: { data: { type: 'string' }, 'eval-users': { type: 'string' }, 'train-steps': { type: 'string' }, json: { type: 'string' }, backend: { type: 'string' }, loss: { type: 'string' }, negatives: { type: 'string' } } });
+const lossKind = (a.loss ?? 'ce') as 'ce' | 'sampled';
+if (lossKind !== 'ce' && lossKind !== 'sampled') throw new Error(`bench/scale/model.ts: --loss must be ce or sampled, got ${a.loss}`);
+const negatives = Number(a.negatives ?? 1024);
 if (!a.data) throw new Error('bench/scale/model.ts: --data PATH is required');
 const evalUsers = Number(a['eval-users'] ?? 0);
 const trainSteps = Number(a['train-steps'] ?? 0);
@@ -88,15 +93,18 @@ if (trainSteps > 0) {
   const opt = createOptimizer(model, tc, linearWarmupDecay({ peakLr: tc.lr, warmupSteps: 10, totalSteps: 1000 }));
   const it = epochBatches(samples, { batchSize: tc.batchSize, maskProb: mc.maskProb, maskId: dataset.maskId, seed: tc.seed, epoch: 1, lengthBucket: tc.lengthBucket });
   const ms: number[] = [];
+  const candidates: number[] = [];
   const rows: number[] = [];
   const widths: number[] = [];
   for (let s = 1; s <= trainSteps + 2; s++) {
     const batch = it.next().value!;
-    const dev = trainBatchToDevice(rt, batch, tc.batchSize);
-    const t0 = performance.now();
-    await trainStep(model, opt, dev, s);
+    const sampling = lossKind === 'sampled' ? { kind: lossKind, numItems: V, negatives, rng: new Rng(tc.seed, 1, s) } : undefined;
+    const t0 = performance.now(); // the host-side draw of the candidates counts
+    const dev = trainBatchToDevice(rt, batch, tc.batchSize, undefined, sampling);
+    await trainStep(model, opt, dev, s, lossKind);
     if (s > 2) {
       ms.push(performance.now() - t0);
+      if (dev.loss.candidates) candidates.push(dev.loss.candidates.size);
       rows.push(dev.maskedCount);
       widths.push(batch.maxLen);
     }
@@ -106,7 +114,8 @@ if (trainSteps > 0) {
   const median = sorted[sorted.length >> 1];
   const mean = ms.reduce((s, x) => s + x, 0) / ms.length;
   result.train = {
-    loss: 'full softmax cross-entropy over all items',
+    loss: lossKind === 'ce' ? 'full softmax cross-entropy over all items' : `sampled softmax: the batch's targets + ${negatives} uniform negatives`,
+    candidatesPerStep: candidates.length ? candidates : undefined,
     batchSize: tc.batchSize,
     stepsTimed: ms.length,
     msPerStep: ms.map((x) => Math.round(x)),
