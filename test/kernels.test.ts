@@ -111,10 +111,16 @@ describe('variant selection by device capability', () => {
   });
 
   it('attention: vec4 row loads only when d and the head size are multiples of 4', () => {
-    const p = (d: number, heads: number) => [2, 16, d, heads, d / heads, 0.5, 0, 0, 0, 1];
+    // params: B, L, d, heads, dh, scale, dropout, threshold, seed, invKeep, causal
+    const p = (d: number, heads: number, causal = 0) => [2, 16, d, heads, d / heads, 0.5, 0, 0, 0, 1, causal];
     expect(selectVariant(call(attentionFwdKernel, p(64, 2), [8, 4]), subgroups).kernel.name).toBe('attention_fwd_sg_vec4');
     expect(selectVariant(call(attentionFwdKernel, p(36, 6), [2, 4]), subgroups).kernel.name).toBe('attention_fwd_sg');
     expect(selectVariant(call(attentionFwdKernel, p(64, 2), [8, 4]), plain).kernel).toBe(attentionFwdKernel);
+    // causal is a uniform: the same variants (and pipelines), the flag passed through as the last param
+    expect(selectVariant(call(attentionFwdKernel, p(64, 2, 1), [8, 4]), subgroups).kernel.name).toBe('attention_fwd_sg_vec4');
+    expect(selectVariant(call(attentionFwdKernel, p(64, 2, 1), [8, 4]), subgroups).params.at(-1)).toBe(1);
+    expect(selectVariant(call(attentionFwdKernel, p(36, 6, 1), [2, 4]), subgroups).kernel.name).toBe('attention_fwd_sg');
+    expect(selectVariant(call(attentionFwdKernel, p(64, 2, 1), [8, 4]), plain).kernel).toBe(attentionFwdKernel);
   });
 });
 

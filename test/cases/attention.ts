@@ -30,6 +30,9 @@ export interface AttnCase extends RefAttentionDims {
   qkScale?: number;
   /** Sequences whose keys are all padding (b indices). */
   emptyRows?: number[];
+  /** Pads at the front of each sequence (SASRec's layout): with causal, the queries before the
+   * first valid key read no key at all. */
+  leftPad?: boolean;
   seed: number;
 }
 
@@ -41,7 +44,8 @@ export interface AttnInputs {
   mask: Uint32Array;
 }
 
-/** Random q, k, v, dOut and a mask: each sequence has a random number of trailing pads plus a few holes. */
+/** Random q, k, v, dOut and a mask: each sequence has a random number of trailing pads (leading
+ * with leftPad) plus a few holes. */
 export function makeInputs(c: AttnCase): AttnInputs {
   const { B, L, d, seed } = c;
   const n = B * L * d;
@@ -56,6 +60,7 @@ export function makeInputs(c: AttnCase): AttnInputs {
     const valid = Math.max(1, L - Math.floor(r() * (L / 2)));
     for (let j = 0; j < L; j++) mask[b * L + j] = j < valid && (L < 4 || r() > 0.15) ? 1 : 0;
     if (!mask.subarray(b * L, b * L + L).some((x) => x)) mask[b * L] = 1;
+    if (c.leftPad) mask.subarray(b * L, b * L + L).reverse();
     if (c.emptyRows?.includes(b)) mask.fill(0, b * L, b * L + L);
   }
   return { q, k, v, dOut, mask };
@@ -77,11 +82,14 @@ export const attnCases: AttnCase[] = [
   // Causal (SASRec): block sizes that do and do not divide L, the diagonal tiles, the skipped ones.
   { name: 'causal L=1 d=4 h=1', B: 2, L: 1, d: 4, heads: 1, seed: 120, causal: true },
   { name: 'causal L=7 d=12 h=2 (dh 6)', B: 3, L: 7, d: 12, heads: 2, seed: 130, emptyRows: [1], causal: true },
-  { name: 'causal L=70 d=64 h=2 (dh 32, two tiles)', B: 2, L: 70, d: 64, heads: 2, seed: 140, causal: true },
-  { name: 'causal L=65 d=36 h=4 (dh 9)', B: 2, L: 65, d: 36, heads: 4, seed: 150, causal: true },
-  { name: 'causal L=131 d=128 h=1 (dh 128)', B: 1, L: 131, d: 128, heads: 1, seed: 160, causal: true },
-  { name: 'causal dropout L=66 d=14 h=2 (dh 7)', B: 2, L: 66, d: 14, heads: 2, seed: 170, dropout: { p: 0.2, seed: 5 }, causal: true },
-  { name: 'causal threaded: B=3 L=150 d=64 h=1 dropout', B: 3, L: 150, d: 64, heads: 1, seed: 180, dropout: { p: 0.2, seed: 31 }, emptyRows: [1], causal: true },
+  // Left padding (SASRec's layout): the queries before a sequence's first valid key read nothing.
+  { name: 'causal left-padded L=70 d=64 h=2 (dh 32, two tiles)', B: 2, L: 70, d: 64, heads: 2, seed: 140, causal: true, leftPad: true },
+  { name: 'causal left-padded L=65 d=36 h=4 (dh 9)', B: 2, L: 65, d: 36, heads: 4, seed: 150, causal: true, leftPad: true },
+  { name: 'causal left-padded L=131 d=128 h=1 (dh 128)', B: 1, L: 131, d: 128, heads: 1, seed: 160, causal: true, leftPad: true },
+  { name: 'causal left-padded dropout L=66 d=14 h=2 (dh 7)', B: 2, L: 66, d: 14, heads: 2, seed: 170, dropout: { p: 0.2, seed: 5 }, causal: true, leftPad: true },
+  { name: 'causal left-padded threaded: B=3 L=150 d=64 h=1 dropout', B: 3, L: 150, d: 64, heads: 1, seed: 180, dropout: { p: 0.2, seed: 31 }, emptyRows: [1], causal: true, leftPad: true },
+  { name: 'causal left-padded L=130 d=32 h=4 (dh 8)', B: 3, L: 130, d: 32, heads: 4, seed: 190, emptyRows: [2], causal: true, leftPad: true },
+  { name: 'causal L=65 d=20 h=4 (dh 5, trailing pads)', B: 2, L: 65, d: 20, heads: 4, seed: 200, causal: true },
 ];
 
 /** Uploads inputs; returns the tensors (caller disposes). */
@@ -127,6 +135,20 @@ for (const c of attnCases) {
       assertClose(res.dv, g.dv, big ? BIG_GRAD_TOL : GRAD_TOL, 'dv');
       for (const [name, arr] of Object.entries(res)) {
         if (!arr.every(Number.isFinite)) throw new Error(`${name} has non-finite values`);
+      }
+      // Causal: a query with no valid key at or before it (left padding) gives exact zeros, lse 0.
+      if (c.causal) {
+        let empty = 0;
+        for (let b = 0; b < c.B; b++)
+          for (let i = 0; i < c.L; i++) {
+            if (x.mask.subarray(b * c.L, b * c.L + i + 1).some((m) => m)) continue;
+            empty++;
+            const at = (b * c.L + i) * c.d;
+            assertClose(res.out.subarray(at, at + c.d), new Float32Array(c.d), { atol: 0, rtol: 0 }, `out of query ${i} (no key before it) in sequence ${b}`);
+            assertClose(res.dq.subarray(at, at + c.d), new Float32Array(c.d), { atol: 0, rtol: 0 }, `dq of query ${i} (no key before it) in sequence ${b}`);
+            for (let h = 0; h < c.heads; h++) assertEqual(res.lse[(b * c.heads + h) * c.L + i], 0, `lse of query ${i} (no key before it)`);
+          }
+        if (c.leftPad && c.L > 1 && empty === 0) throw new Error('left-padded causal case without a query that reads no key');
       }
       // Sequences with no valid key: zero output and gradients, lse 0.
       for (const b of c.emptyRows ?? []) {
