@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# SASRec with its defaults on ML-1M (the quality run of issue #16), WASM on this 2-core machine.
+# Wall time measured around the whole command, build included.
+set -euo pipefail
+cd "$(dirname "$0")/../../.."
+out=${1:-/work/runs/sasrec-defaults}
+/usr/bin/time -v npm run train -- --model sasrec --data ../shared/datasets/ml-1m/ratings_reconstructed.dat.gz --out "$out" > "$out.log" 2> "$out.time"
