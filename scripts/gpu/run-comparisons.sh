@@ -34,6 +34,9 @@ if [ "$RUNS" = sasrec ]; then
   run sasrec-random-ce --model sasrec
   run sasrec-movies-ce --model sasrec --item-embeddings .gpu/data/movies-64.safetensors
   run sasrec-random-sampled --model sasrec --loss sampled --negatives 256
+elif [ "$RUNS" = probe ]; then # SASRec settings beside the defaults' 10-epoch run above
+  run sasrec-dropout-0.1 --model sasrec --dropout 0.1
+  run sasrec-lr-1e-3 --model sasrec --lr 0.001
 else # RUNS=bert4rec: full cross-entropy against sampled softmax
   run bert4rec-random-ce --model bert4rec
   run bert4rec-random-sampled --model bert4rec --loss sampled --negatives 256
