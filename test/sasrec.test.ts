@@ -11,6 +11,7 @@ import { IGNORE_INDEX } from '../src/data/masking.js';
 import { Rng } from '../src/data/rng.js';
 import { buildSamples } from '../src/data/samples.js';
 import { evalBatchOf, type EvalSet } from '../src/eval/inputs.js';
+import { decayGroups } from '../src/model/bert4rec.js';
 import { createModel } from '../src/model/create.js';
 import { trainBatchToDevice, type LossSampling } from '../src/model/inputs.js';
 import { recommendationLoss } from '../src/model/loss.js';
@@ -20,6 +21,7 @@ import { trainStep } from '../src/train/step.js';
 import { BACKENDS, destroyRuntimes, getRuntime } from './backends.js';
 import { assertClose } from './cases/assert.js';
 import { syntheticSequences } from './cases/bert4rec-fixtures.js';
+import { referenceEncoder } from './cases/bert4rec-reference.js';
 
 afterAll(destroyRuntimes);
 
@@ -150,6 +152,105 @@ describe('SASRec model', () => {
     expect(Array.from(s.ids)).toEqual([0, 0, 0, 0, 7, 8, 0, 1, 2, 3, 4, 5]);
     expect(Array.from(s.keyMask)).toEqual([0, 0, 0, 0, 1, 1, 0, 1, 1, 1, 1, 1]);
     expect(Array.from(s.rows)).toEqual(Array.from(b.rows));
+  });
+
+  it('pre-LN (--norm pre): a final LayerNorm instead of the embedding LayerNorm, both without weight decay', async () => {
+    const rt = await getRuntime('wasm');
+    const model = createModel(rt, V, cfg({ norm: 'pre' }), 0);
+    const names = model.namedParameters().map(([n]) => n);
+    const { noDecay } = decayGroups(model);
+    const noDecayNames = new Set(noDecay.map((p) => p.name));
+    model.dispose();
+    expect(names).toContain('final_norm.weight');
+    expect(names).toContain('layers.1.attention_norm.weight');
+    expect(names.filter((n) => n.startsWith('embeddings.norm'))).toEqual([]);
+    expect(noDecayNames.has('final_norm.weight') && noDecayNames.has('final_norm.bias')).toBe(true);
+  });
+
+  for (const name of BACKENDS) {
+    for (const norm of ['post', 'pre'] as const) {
+      it(`the ${norm}-LN encoder equals its float64 reference, all rows and selected rows, on ${name}`, async () => {
+        const rt = await getRuntime(name);
+        const c = cfg({ norm, initStd: 0.3, dropout: 0, maxLen: 10, hidden: 16, heads: 2, ffn: 24 });
+        const model = createModel(rt, V, c, 9);
+        model.eval();
+        const L = c.maxLen;
+        const B = 3;
+        // Row 0 full, row 1 left-padded by 4, row 2 a single item.
+        const ids = Int32Array.from({ length: B * L }, (_, i) => {
+          const b = Math.floor(i / L);
+          const t = i % L;
+          return (b === 1 && t < 4) || (b === 2 && t < L - 1) ? 0 : 1 + ((i * 11 + 3) % V);
+        });
+        const mask = Int32Array.from(ids, (x) => (x ? 1 : 0));
+        const rows = Int32Array.of(L - 1, 2 * L - 1, 3 * L - 1, L + 5);
+        const t = rt.tensor(ids, [B, L], 'i32');
+        const m = rt.tensor(new Uint32Array(mask), [B, L], 'u32');
+        const r = rt.tensor(rows, [rows.length], 'i32');
+        const all = rt.noGrad(() => scope(() => (model as SasRec).encode(t, m)));
+        const picked = rt.noGrad(() => scope(() => (model as SasRec).encode(t, m, r)));
+        const got = (await all.data()) as Float32Array;
+        const gotRows = (await picked.data()) as Float32Array;
+        const params = new Map<string, Float32Array>();
+        for (const [n, p] of model.namedParameters()) params.set(n, (await p.data()) as Float32Array);
+        for (const x of [all, picked, t, m, r]) x.dispose();
+        model.dispose();
+        const want = referenceEncoder(params, c, ids, mask, B, true);
+        const d = c.hidden;
+        const real = (k: number) => mask[k] !== 0;
+        const keep = (v: ArrayLike<number>) => Array.from(v).filter((_, i) => real(Math.floor(i / d)));
+        assertClose(keep(got), keep(want), { atol: 2e-4, rtol: 2e-4 }, `${norm}-LN encoder, real positions`);
+        const wantRows = Array.from(rows).flatMap((k) => Array.from(want.subarray(k * d, (k + 1) * d)));
+        assertClose(gotRows, wantRows, { atol: 2e-4, rtol: 2e-4 }, `${norm}-LN encoder, selected rows`);
+      });
+    }
+  }
+
+  it('pre-LN: the cross-entropy gradient matches central differences at the final, attention and feed-forward norms and the item table (WASM)', async () => {
+    const rt = await getRuntime('wasm');
+    const c = cfg({ norm: 'pre', initStd: 0.3, dropout: 0, layers: 1, maxLen: 6, hidden: 8, heads: 1, ffn: 16 });
+    const model = createModel(rt, V, c, 4);
+    model.eval();
+    const batch = nextItemBatch(c.maxLen, 3);
+    const dev = trainBatchToDevice(rt, batch, 3, 256, undefined);
+    const lossAt = async () => {
+      const l = rt.noGrad(() => scope(() => recommendationLoss(model, dev.inputs, dev.loss, 'ce')));
+      const v = await l.item();
+      l.dispose();
+      return v;
+    };
+    const l = scope(() => recommendationLoss(model, dev.inputs, dev.loss, 'ce'));
+    backward(l);
+    l.dispose();
+    const byName = new Map(model.namedParameters());
+    const item = batch.maskedTargets[0];
+    const checks: [string, number][] = [
+      ['final_norm.weight', 1],
+      ['final_norm.bias', 2],
+      ['layers.0.attention_norm.weight', 3],
+      ['layers.0.ffn_norm.bias', 5],
+      ['layers.0.attention.query.weight', 9],
+      ['embeddings.item', item * c.hidden + 2],
+      ['embeddings.position', (c.maxLen - 1) * c.hidden + 4],
+    ];
+    const h = 1e-2;
+    for (const [pname, idx] of checks) {
+      const p = byName.get(pname)!;
+      const g = ((await p.grad!.data()) as Float32Array)[idx];
+      const w0 = (await p.data()) as Float32Array;
+      const set = (w: Float32Array) => model.loadStateDict({ [pname]: w }, { strict: false });
+      const w = Float32Array.from(w0);
+      w[idx] = w0[idx] + h;
+      await set(w);
+      const up = await lossAt();
+      w[idx] = w0[idx] - h;
+      await set(w);
+      const down = await lossAt();
+      await set(w0);
+      expect(Math.abs((up - down) / (2 * h) - g), `dL/d${pname}[${idx}] (analytic ${g})`).toBeLessThan(1e-3 + 2e-2 * Math.abs(g));
+    }
+    dev.dispose();
+    model.dispose();
   });
 
   for (const name of BACKENDS) {

@@ -9,9 +9,11 @@ interface ConfigFlag {
   key: keyof Bert4RecConfig | keyof TrainConfig;
   kind: 'int' | 'number' | 'text';
   help: string;
+  /** What the help shows as the default when the config leaves the key out. */
+  absent?: string;
 }
 
-const m = (flag: string, key: keyof Bert4RecConfig, kind: ConfigFlag['kind'], help: string): ConfigFlag => ({ flag, section: 'model', key, kind, help });
+const m = (flag: string, key: keyof Bert4RecConfig, kind: ConfigFlag['kind'], help: string, absent?: string): ConfigFlag => ({ flag, section: 'model', key, kind, help, absent });
 const t = (flag: string, key: keyof TrainConfig, kind: ConfigFlag['kind'], help: string): ConfigFlag => ({ flag, section: 'train', key, kind, help });
 
 export const MODEL_FLAGS: ConfigFlag[] = [
@@ -21,8 +23,9 @@ export const MODEL_FLAGS: ConfigFlag[] = [
   m('heads', 'heads', 'int', 'attention heads (must divide --hidden)'),
   m('ffn', 'ffn', 'int', 'feed-forward width'),
   m('dropout', 'dropout', 'number', 'dropout on embeddings, sub-layer outputs and (unless --attn-dropout) attention probabilities'),
-  m('attn-dropout', 'attnDropout', 'number', 'dropout on attention probabilities'),
+  m('attn-dropout', 'attnDropout', 'number', 'dropout on attention probabilities', 'as --dropout'),
   m('mask-prob', 'maskProb', 'number', 'cloze mask probability'),
+  m('norm', 'norm', 'text', 'post (LayerNorm after each residual sum, as BERT) or pre (before each sub-layer, a final LayerNorm, embeddings scaled by sqrt(d), as SASRec\'s original code)', 'post'),
 ];
 
 export const TRAIN_FLAGS: ConfigFlag[] = [
@@ -66,7 +69,7 @@ export function flagHelp(flags: ConfigFlag[], defaults: FullConfig): string {
     .map((f) => {
       const arg = f.kind === 'text' ? 'LIST' : f.kind === 'int' ? 'N' : 'X';
       const def = (defaults[f.section] as unknown as Record<string, unknown>)[f.key];
-      return `  ${`--${f.flag} ${arg}`.padEnd(21)}${f.help} (default ${def ?? (f.key === 'attnDropout' ? 'as --dropout' : 'none')})`;
+      return `  ${`--${f.flag} ${arg}`.padEnd(21)}${f.help} (default ${def ?? f.absent ?? 'none'})`;
     })
     .join('\n');
 }

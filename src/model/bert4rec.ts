@@ -88,5 +88,5 @@ export function decayGroups(model: Module): { decay: Tensor[]; noDecay: Tensor[]
 }
 
 export function isNoDecay(name: string): boolean {
-  return /(^|[._])bias$/.test(name) || /(^|\.)(norm|attention_norm|ffn_norm)\./.test(name);
+  return /(^|[._])bias$/.test(name) || /(^|\.)(norm|attention_norm|ffn_norm|final_norm)\./.test(name);
 }

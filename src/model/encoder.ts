@@ -1,6 +1,8 @@
 // The transformer encoder both recommenders share (parameter names 'embeddings.*', 'layers.N.*'):
 //   ids [B, L] -> item embedding [V+2, d] + positional [L, d] -> LayerNorm -> Dropout
 //   -> N transformer layers (bidirectional for BERT4Rec, causal for SASRec)  [B*L, d] or [R, d]
+// With model.norm 'pre' (SASRec's original code): item embedding * sqrt(d) + positional ->
+// Dropout -> N pre-LN layers -> final LayerNorm ('final_norm'); no embedding LayerNorm.
 import { F, init, keep, LayerNorm, Module, ModuleList, Rng, type Runtime, type Tensor } from '../../runtime/index.js';
 import type { Bert4RecConfig } from '../config.js';
 import { denseInit, dropoutAt, TransformerLayer } from './layers.js';
@@ -17,7 +19,8 @@ import { DropoutSeeds } from './seeds.js';
 export class Embeddings extends Module {
   readonly item: Tensor;
   readonly position: Tensor;
-  readonly norm: LayerNorm;
+  /** The embedding LayerNorm (post-LN models only). */
+  readonly norm: LayerNorm | null;
   readonly item_vectors: Tensor | null = null;
   readonly item_projection: Tensor | null = null;
 
@@ -25,7 +28,7 @@ export class Embeddings extends Module {
     super();
     this.item = this.createParameter(rt, 'item', [vocab, c.hidden], init.truncatedNormal(c.initStd), rng);
     this.position = this.createParameter(rt, 'position', [c.maxLen, c.hidden], init.truncatedNormal(c.initStd), rng);
-    this.norm = this.registerModule('norm', new LayerNorm(rt, c.hidden, { eps: c.layerNormEps }));
+    this.norm = c.norm === 'pre' ? null : this.registerModule('norm', new LayerNorm(rt, c.hidden, { eps: c.layerNormEps }));
     if (c.itemVectorDim) {
       this.item_vectors = this.createParameter(rt, 'item_vectors', [vocab, c.itemVectorDim], init.zeros, rng);
       this.item_vectors.requiresGrad = false; // fixed: no gradient, left out of the optimizer
@@ -42,6 +45,8 @@ export class Embeddings extends Module {
 export abstract class TransformerRecommender extends SequenceRecommender {
   readonly embeddings: Embeddings;
   readonly layers: ModuleList<TransformerLayer>;
+  /** The LayerNorm on the encoder output (pre-LN models only). */
+  readonly final_norm: LayerNorm | null;
   readonly vocab: number;
   readonly seeds: DropoutSeeds;
   /** The host generator the parameters are drawn from (subclasses draw theirs after the encoder's). */
@@ -62,6 +67,7 @@ export abstract class TransformerRecommender extends SequenceRecommender {
     this.embeddings = this.registerModule('embeddings', new Embeddings(rt, this.vocab, config, this.initRng));
     this.layers = this.registerModule('layers', new ModuleList<TransformerLayer>());
     for (let i = 0; i < config.layers; i++) this.layers.push(new TransformerLayer(rt, config, this.initRng, i, causal));
+    this.final_norm = config.norm === 'pre' ? this.registerModule('final_norm', new LayerNorm(rt, config.hidden, { eps: config.layerNormEps })) : null;
   }
 
   /**
@@ -76,14 +82,16 @@ export abstract class TransformerRecommender extends SequenceRecommender {
     const [B, L] = ids.shape;
     const c = this.config;
     if (!(L >= 1 && L <= c.maxLen)) throw new RangeError(`${this.displayName}: sequence length ${L} must be in [1, maxLen ${c.maxLen}]`);
-    const e = embedding(this.embeddings.table(), ids); // [B, L, d]
+    const norm = this.embeddings.norm;
+    const gathered = embedding(this.embeddings.table(), ids); // [B, L, d]
+    const e = norm ? gathered : F.scale(gathered, Math.sqrt(c.hidden));
     const position = L === c.maxLen ? this.embeddings.position : gatherRows(this.embeddings.position, this.positionIds(L)); // [L, d]
-    const withPos = F.add(e, position); // position [L, d] repeats over B
-    const normed = this.embeddings.norm.forward(F.reshape(withPos, [B * L, c.hidden]));
-    let x = dropoutAt(normed, c.dropout, this.training, this.seeds, 0);
+    const withPos = F.reshape(F.add(e, position), [B * L, c.hidden]); // position [L, d] repeats over B
+    let x = dropoutAt(norm ? norm.forward(withPos) : withPos, c.dropout, this.training, this.seeds, 0);
     const last = this.layers.length - 1;
     for (let i = 0; i <= last; i++) x = this.layers.get(i).forward(x, keyMask, B, L, c.dropout, this.seeds, i === last ? rows : undefined, c.attnDropout ?? c.dropout);
-    return last < 0 && rows ? gatherRows(x, rows) : x;
+    if (last < 0 && rows) x = gatherRows(x, rows);
+    return this.final_norm ? this.final_norm.forward(x) : x;
   }
 
   private readonly positionIdCache = new Map<number, Tensor>();

@@ -1,9 +1,13 @@
-// Transformer encoder layer of BERT4Rec and SASRec (post-LN, as BERT):
+// Transformer encoder layer of BERT4Rec and SASRec, post-LN (as BERT, model.norm 'post'):
 //   a = Attention(x)            multi-head self-attention, key padding mask (bidirectional,
 //                               or causal for SASRec: position i reads positions <= i)
 //   x = LayerNorm(x + Dropout(a W_o + b_o))
 //   f = GELU(x W_1 + b_1) W_2 + b_2      (d -> ffn -> d)
 //   x = LayerNorm(x + Dropout(f))
+// or pre-LN (model.norm 'pre', as SASRec's original code and GPT-2; the encoder adds a final
+// LayerNorm):
+//   x = x + Dropout(Attention(LayerNorm(x)) W_o + b_o)
+//   x = x + Dropout(FeedForward(LayerNorm(x)))
 // Activations are [B*L, d] row-major; attention views them as [B, L, d] with head h at
 // columns h*dh .. (h+1)*dh.
 import { F, init, type Initializer, LayerNorm, Linear, Module, type Rng, type Runtime, type Tensor } from '../../runtime/index.js';
@@ -75,9 +79,12 @@ export class TransformerLayer extends Module {
   readonly attention_norm: LayerNorm;
   readonly ffn: FeedForward;
   readonly ffn_norm: LayerNorm;
+  /** LayerNorm before each sub-layer (inside the residual branch) instead of after the sum. */
+  readonly preNorm: boolean;
 
   constructor(rt: Runtime, c: Bert4RecConfig, rng: Rng, readonly index: number, causal = false) {
     super();
+    this.preNorm = c.norm === 'pre';
     this.attention = this.registerModule('attention', new SelfAttention(rt, c.hidden, c.heads, rng, denseInit(c), causal));
     this.attention_norm = this.registerModule('attention_norm', new LayerNorm(rt, c.hidden, { eps: c.layerNormEps }));
     this.ffn = this.registerModule('ffn', new FeedForward(rt, c.hidden, c.ffn, c.gelu, rng, denseInit(c)));
@@ -95,6 +102,12 @@ export class TransformerLayer extends Module {
     const site = 1 + 3 * this.index;
     const training = this.training;
     const attnDrop = { p: training ? attnP : 0, seed: training && attnP > 0 ? seeds.at(site) : 0 };
+    if (this.preNorm) {
+      const a = this.attention.forward(this.attention_norm.forward(x), keyMask, batch, len, attnDrop, rows);
+      const x1 = F.add(rows ? F.gatherRows(x, rows) : x, dropoutAt(a, p, training, seeds, site + 1));
+      const f = this.ffn.forward(this.ffn_norm.forward(x1));
+      return F.add(x1, dropoutAt(f, p, training, seeds, site + 2));
+    }
     const a = this.attention.forward(x, keyMask, batch, len, attnDrop, rows);
     const residual = rows ? F.gatherRows(x, rows) : x;
     const x1 = this.attention_norm.forward(dropoutAt(a, p, training, seeds, site + 1), residual);

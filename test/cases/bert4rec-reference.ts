@@ -46,12 +46,18 @@ function layerNorm(x: Float64Array, n: number, d: number, g: Float32Array, b: Fl
   return y;
 }
 
-export function referenceForward(p: P, c: Bert4RecConfig, vocab: number, ids: Int32Array, keyMask: Int32Array, B: number, rows: Int32Array, targets: Int32Array) {
+/**
+ * The encoder's output x [B*L, d] in float64: BERT4Rec's (bidirectional) or SASRec's (causal:
+ * position i reads keys j <= i), post-LN or pre-LN (model.norm 'pre': item embedding * sqrt(d),
+ * LayerNorm inside each residual branch, a final LayerNorm).
+ */
+export function referenceEncoder(p: P, c: Bert4RecConfig, ids: Int32Array, keyMask: Int32Array, B: number, causal = false): Float64Array {
   const L = c.maxLen;
   const d = c.hidden;
   const H = c.heads;
   const dh = d / H;
   const N = B * L;
+  const preNorm = c.norm === 'pre';
   const get = (k: string) => {
     const v = p.get(k);
     if (!v) throw new Error(`reference: missing ${k}`);
@@ -59,23 +65,27 @@ export function referenceForward(p: P, c: Bert4RecConfig, vocab: number, ids: In
   };
   const item = get('embeddings.item');
   const pos = get('embeddings.position');
+  const itemScale = preNorm ? Math.sqrt(d) : 1;
   let x = new Float64Array(N * d);
-  for (let r = 0; r < N; r++) for (let i = 0; i < d; i++) x[r * d + i] = item[ids[r] * d + i] + pos[(r % L) * d + i];
-  x = layerNorm(x, N, d, get('embeddings.norm.weight'), get('embeddings.norm.bias'), c.layerNormEps);
+  for (let r = 0; r < N; r++) for (let i = 0; i < d; i++) x[r * d + i] = item[ids[r] * d + i] * itemScale + pos[(r % L) * d + i];
+  if (!preNorm) x = layerNorm(x, N, d, get('embeddings.norm.weight'), get('embeddings.norm.bias'), c.layerNormEps);
   for (let l = 0; l < c.layers; l++) {
     const pre = `layers.${l}.`;
     const lin = (name: string, inp: Float64Array, inF: number, outF: number) => linear(inp, N, inF, get(`${pre}${name}.weight`), get(`${pre}${name}.bias`), outF);
-    const q = lin('attention.query', x, d, d);
-    const k = lin('attention.key', x, d, d);
-    const v = lin('attention.value', x, d, d);
+    const norm = (name: string, inp: Float64Array) => layerNorm(inp, N, d, get(`${pre}${name}.weight`), get(`${pre}${name}.bias`), c.layerNormEps);
+    const xa = preNorm ? norm('attention_norm', x) : x;
+    const q = lin('attention.query', xa, d, d);
+    const k = lin('attention.key', xa, d, d);
+    const v = lin('attention.value', xa, d, d);
     const a = new Float64Array(N * d);
     const s = new Float64Array(L);
+    const sees = (b: number, i: number, j: number) => keyMask[b * L + j] !== 0 && (!causal || j <= i);
     for (let b = 0; b < B; b++) {
       for (let h = 0; h < H; h++) {
         for (let i = 0; i < L; i++) {
           let mx = -Infinity;
           for (let j = 0; j < L; j++) {
-            if (!keyMask[b * L + j]) continue;
+            if (!sees(b, i, j)) continue;
             let dot = 0;
             for (let e = 0; e < dh; e++) dot += q[(b * L + i) * d + h * dh + e] * k[(b * L + j) * d + h * dh + e];
             s[j] = dot / Math.sqrt(dh);
@@ -83,9 +93,9 @@ export function referenceForward(p: P, c: Bert4RecConfig, vocab: number, ids: In
           }
           if (mx === -Infinity) continue; // no valid key: zeros
           let z = 0;
-          for (let j = 0; j < L; j++) if (keyMask[b * L + j]) z += Math.exp(s[j] - mx);
+          for (let j = 0; j < L; j++) if (sees(b, i, j)) z += Math.exp(s[j] - mx);
           for (let j = 0; j < L; j++) {
-            if (!keyMask[b * L + j]) continue;
+            if (!sees(b, i, j)) continue;
             const w = Math.exp(s[j] - mx) / z;
             for (let e = 0; e < dh; e++) a[(b * L + i) * d + h * dh + e] += w * v[(b * L + j) * d + h * dh + e];
           }
@@ -94,12 +104,24 @@ export function referenceForward(p: P, c: Bert4RecConfig, vocab: number, ids: In
     }
     const o = lin('attention.output', a, d, d);
     for (let t = 0; t < o.length; t++) o[t] += x[t];
-    x = layerNorm(o, N, d, get(`${pre}attention_norm.weight`), get(`${pre}attention_norm.bias`), c.layerNormEps);
-    const f1 = lin('ffn.intermediate', x, d, c.ffn).map((t) => gelu(t, c.gelu));
+    x = preNorm ? o : norm('attention_norm', o);
+    const f1 = lin('ffn.intermediate', preNorm ? norm('ffn_norm', x) : x, d, c.ffn).map((t) => gelu(t, c.gelu));
     const f2 = lin('ffn.output', f1, c.ffn, d);
     for (let t = 0; t < f2.length; t++) f2[t] += x[t];
-    x = layerNorm(f2, N, d, get(`${pre}ffn_norm.weight`), get(`${pre}ffn_norm.bias`), c.layerNormEps);
+    x = preNorm ? f2 : norm('ffn_norm', f2);
   }
+  return preNorm ? layerNorm(x, N, d, get('final_norm.weight'), get('final_norm.bias'), c.layerNormEps) : x;
+}
+
+export function referenceForward(p: P, c: Bert4RecConfig, vocab: number, ids: Int32Array, keyMask: Int32Array, B: number, rows: Int32Array, targets: Int32Array) {
+  const d = c.hidden;
+  const get = (k: string) => {
+    const v = p.get(k);
+    if (!v) throw new Error(`reference: missing ${k}`);
+    return v;
+  };
+  const item = get('embeddings.item');
+  const x = referenceEncoder(p, c, ids, keyMask, B);
   const R = rows.length;
   const g = new Float64Array(R * d);
   for (let r = 0; r < R; r++) for (let i = 0; i < d; i++) g[r * d + i] = x[rows[r] * d + i];

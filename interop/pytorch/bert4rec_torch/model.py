@@ -42,6 +42,8 @@ class Bert4RecConfig:
             raise ValueError(f"model.architecture is {arch!r}: this PyTorch module is BERT4Rec only (SASRec checkpoints have no PyTorch twin yet)")
         if model.get("itemVectorDim"):
             raise ValueError("model.itemVectorDim is set (--item-projection linear): this PyTorch module has no item projection")
+        if model.get("norm", "post") != "post":
+            raise ValueError(f"model.norm is {model['norm']!r} (--norm pre): this PyTorch module is post-LN only")
         names = [f.name for f in fields(Bert4RecConfig)]
         missing = [n for n in names if n not in model]
         if missing:
