@@ -81,6 +81,11 @@ export interface TrainConfig {
   maskLastFraction: number;
   /** Step between sliding windows over long sequences (0: floor(maxLen / 2), the paper's). */
   windowStride: number;
+  /**
+   * Which windows of a long training sequence are samples (absent: 'all'): every window, or
+   * only the 'latest' one (the last L items, as SASRec's original code trains), one per user.
+   */
+  windows?: 'all' | 'latest';
   /** Cloze copies of each window per epoch, each with its own mask (TorchRec's dupe_factor). */
   dupeFactor: number;
   /** Evaluation protocols, comma-separated: full, popularity:N, uniform:N (src/eval/protocols.ts). */
@@ -235,6 +240,7 @@ const TRAIN_SPEC: Record<keyof TrainConfig, Spec> = {
   lengthBucket: { kind: 'int', min: 0, max: 4096 },
   maskLastFraction: { kind: 'number', min: 0, max: 1 },
   windowStride: { kind: 'int', min: 0, max: 4096 },
+  windows: { kind: 'enum', values: ['all', 'latest'] },
   dupeFactor: { kind: 'int', min: 1, max: 1000 },
   evalProtocols: { kind: 'text', parse: parseProtocols },
   metrics: { kind: 'text', parse: parseMetricNames },

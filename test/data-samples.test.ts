@@ -42,6 +42,16 @@ describe('Rng (xoshiro128**)', () => {
 });
 
 describe('training samples', () => {
+  it('latestOnly keeps only the window ending at each sequence\'s last item (next-item and cloze windows)', () => {
+    const seqs = [Int32Array.from({ length: 5 }, (_, i) => i + 1), Int32Array.from({ length: 30 }, (_, i) => i + 1)];
+    const next = buildSamples(seqs, { maxLen: 11, maskLastFraction: 0, nextItem: true, latestOnly: true });
+    expect([next.windows, Array.from(next.user), Array.from(next.start), Array.from(next.length)]).toEqual([2, [0, 1], [0, 19], [5, 11]]);
+    const every = buildSamples(seqs, { maxLen: 11, maskLastFraction: 0, nextItem: true });
+    expect(every.windows).toBe(4); // 30 items: windows [19, 30), [9, 20), [0, 10)
+    const cloze = buildSamples(seqs, { maxLen: 10, stride: 5, maskLastFraction: 1, latestOnly: true });
+    expect([cloze.windows, cloze.count, Array.from(cloze.start), Array.from(cloze.length)]).toEqual([2, 4, [0, 20], [5, 10]]);
+  });
+
   it('slides windows of L back from the end with stride L/2, plus one from the start', () => {
     expect(windowStarts(0, 4, 2)).toEqual([]);
     expect(windowStarts(3, 4, 2)).toEqual([0]);

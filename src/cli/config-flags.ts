@@ -14,7 +14,7 @@ interface ConfigFlag {
 }
 
 const m = (flag: string, key: keyof Bert4RecConfig, kind: ConfigFlag['kind'], help: string, absent?: string): ConfigFlag => ({ flag, section: 'model', key, kind, help, absent });
-const t = (flag: string, key: keyof TrainConfig, kind: ConfigFlag['kind'], help: string): ConfigFlag => ({ flag, section: 'train', key, kind, help });
+const t = (flag: string, key: keyof TrainConfig, kind: ConfigFlag['kind'], help: string, absent?: string): ConfigFlag => ({ flag, section: 'train', key, kind, help, absent });
 
 export const MODEL_FLAGS: ConfigFlag[] = [
   m('max-len', 'maxLen', 'int', 'maximum sequence length L'),
@@ -35,6 +35,7 @@ export const TRAIN_FLAGS: ConfigFlag[] = [
   t('weight-decay', 'weightDecay', 'number', 'AdamW weight decay (not on biases and layer norms)'),
   t('warmup', 'warmupFraction', 'number', 'linear warm-up, as a fraction of all steps (then linear decay)'),
   t('window-stride', 'windowStride', 'int', 'step between sliding windows over long histories (0: L/2)'),
+  t('windows', 'windows', 'text', 'all (every window of a long history is a sample) or latest (only its last L items, one sample per user, as SASRec\'s original code)', 'all'),
   t('dupe-factor', 'dupeFactor', 'int', 'cloze copies of each window per epoch, each masked anew (TorchRec dupe_factor)'),
   t('loss', 'loss', 'text', 'ce (full softmax over every item), sampled (softmax over the batch targets + --negatives uniform items) or bce (one negative per target)'),
   t('negatives', 'negatives', 'int', 'uniform negatives per batch for --loss sampled'),

@@ -24,6 +24,8 @@ export interface SampleOptions {
    * and every item but the first is a next-item target exactly once (stride is ignored).
    */
   nextItem?: boolean;
+  /** Only the window that ends at the sequence's last item (one sample per sequence). */
+  latestOnly?: boolean;
 }
 
 export const DEFAULT_MASK_LAST_FRACTION = 1;
@@ -73,7 +75,8 @@ export function buildSamples(sequences: Int32Array[], options: SampleOptions): T
   const length: number[] = [];
   for (let u = 0; u < sequences.length; u++) {
     const n = sequences[u].length;
-    const starts = options.nextItem ? nextItemWindowStarts(n, L) : windowStarts(n, L, stride);
+    const all = options.nextItem ? nextItemWindowStarts(n, L) : windowStarts(n, L, stride);
+    const starts = options.latestOnly ? all.slice(-1) : all;
     starts.forEach((b, i) => {
       user.push(u);
       start.push(b);

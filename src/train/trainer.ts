@@ -119,7 +119,8 @@ export async function runTraining(o: TrainRunOptions): Promise<TrainRunResult> {
   const lossName = lossKind === 'ce' ? 'full softmax cross-entropy' : lossKind === 'sampled' ? `sampled softmax (batch targets + ${tc.negatives ?? 256} uniform negatives)` : 'binary cross-entropy, one negative per target';
   log(`model: ${model.displayName}, ${model.parameterCount().toLocaleString('en-US')} parameters (V=${V}, L=${L}, d=${mc.hidden}, ${mc.layers} layers, ${mc.heads} heads), loss: ${lossName}`);
   const sampleKinds = objective === 'cloze' ? `${samples.windows.toLocaleString('en-US')} cloze windows + ${samples.maskLastPerEpoch.toLocaleString('en-US')} mask-last` : `next-item windows of up to ${L} inputs`;
-  log(`train: ${samples.count.toLocaleString('en-US')} samples/epoch (${sampleKinds}), ${perEpoch} steps/epoch of ${B}, ${tc.epochs} epochs (${totalSteps} steps, ${warmupSteps} warm-up)`);
+  const windowKind = tc.windows === 'latest' ? ', the latest window of each user' : '';
+  log(`train: ${samples.count.toLocaleString('en-US')} samples/epoch (${sampleKinds}${windowKind}), ${perEpoch} steps/epoch of ${B}, ${tc.epochs} epochs (${totalSteps} steps, ${warmupSteps} warm-up)`);
 
   const freezeEpochs = pretrained ? (tc.freezeItemEmbeddings ?? 0) : 0;
   if (pretrained) {
