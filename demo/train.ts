@@ -63,9 +63,6 @@ export interface RunCallbacks {
   shouldStop?: () => boolean;
 }
 
-/** Rows gathered for the loss are rounded up to this (fewer distinct shapes, little waste at demo sizes). */
-const ROW_MULTIPLE = 64;
-
 /** The demo's FullConfig (validated by src/config.ts). */
 export function demoConfig(o: DemoTrainOptions): FullConfig {
   const hidden = o.hidden;
@@ -132,7 +129,7 @@ export class DemoTrainer {
           stopped = this.step < this.totalSteps;
           break;
         }
-        const dev = trainBatchToDevice(this.rt, batch, B, ROW_MULTIPLE);
+        const dev = trainBatchToDevice(this.rt, batch, B);
         const t0 = performance.now();
         let loss: number;
         try {

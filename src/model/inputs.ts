@@ -1,8 +1,9 @@
-// Host batches -> device tensors with as few distinct shapes as possible: the buffer pool
-// reuses storage by exact size, so a shape that changed every step would grow pooled memory.
+// Host batches -> device tensors. Both backends' pools reuse storage by size class
+// (runtime/pool-size.ts), so shapes are not padded for the pool's sake:
 //   - the batch dimension is always `batchSize` (a short last batch is padded with empty rows:
-//     ids 0, key mask 0, no masked positions);
-//   - the number of gathered rows R is rounded up to a multiple of ROW_MULTIPLE; padding rows
+//     ids 0, key mask 0, no masked positions), as the model's kernels see [B, L];
+//   - the number of gathered rows R is rounded up to a multiple of ROW_MULTIPLE = 4, so the
+//     weight gradients (whose inner dimension is R) keep the vec4 matmul kernels; padding rows
 //     point at row 0 and have target -1 (ignored by the loss).
 import type { Runtime, Tensor } from '../../runtime/index.js';
 import type { LossKind } from '../config.js';
@@ -14,7 +15,7 @@ import type { EvalBatch } from '../eval/inputs.js';
 import type { LossInputs } from './loss.js';
 import type { ModelInputs } from './recommender.js';
 
-export const ROW_MULTIPLE = 256;
+export const ROW_MULTIPLE = 4;
 
 export function roundUp(n: number, multiple: number): number {
   return Math.max(multiple, Math.ceil(n / multiple) * multiple);
