@@ -1,22 +1,17 @@
-// A training session for the demo, platform-neutral (browser, Deno, Node): the same model,
-// optimizer and step as the CLI (src/model, src/train/step.ts), driven step by step with
-// callbacks so a page can draw progress, and stoppable between steps.
-import { linearWarmupDecay, type Runtime } from '../runtime/index.js';
+// A training session for the demo, platform-neutral (browser, Deno, Node): the CLI's training
+// loop (src/train/session.ts: the same samples, model, optimizer, schedule and step), driven
+// with callbacks so a page can draw progress, and stoppable between steps.
+import type { Runtime } from '../runtime/index.js';
 import { defaultConfig, resolveConfig, type Architecture, type FullConfig } from '../src/config.js';
-import { batchCount, epochBatches } from '../src/data/batches.js';
 import type { TrainingSamples } from '../src/data/samples.js';
 import { evaluate } from '../src/eval/evaluate.js';
 import { buildEvalSet, type EvalSet } from '../src/eval/inputs.js';
-import { createModel } from '../src/model/create.js';
-import { trainBatchToDevice } from '../src/model/inputs.js';
 import { recommendTopK, type Recommendation } from '../src/model/recommend.js';
 import type { SequenceRecommender } from '../src/model/recommender.js';
 import { modelScorer } from '../src/model/score.js';
-import { createOptimizer, type TrainOptimizer } from '../src/train/optimizer.js';
 import type { ItemEmbeddings } from '../src/data/item-embeddings.js';
 import { preparePretrainedItems, withItemVectors, writePretrainedItems, type PretrainedItems } from '../src/train/item-init.js';
-import { objectiveOf, trainingSamples } from '../src/train/samples.js';
-import { trainStep } from '../src/train/step.js';
+import { TrainingSession } from '../src/train/session.js';
 import type { DemoData } from './data.js';
 
 export interface DemoTrainOptions {
@@ -87,7 +82,8 @@ export class DemoTrainer {
   /** The aligned item vectors, when the options had some (`pretrained.report` says the coverage). */
   readonly pretrained: PretrainedItems | null;
   private pretrainedWritten = false;
-  private opt: TrainOptimizer;
+  /** The model, optimizer, schedule and loop steps, as the CLI trains (src/train/session.ts). */
+  private readonly session: TrainingSession;
 
   constructor(
     readonly rt: Runtime,
@@ -97,21 +93,14 @@ export class DemoTrainer {
     const base = demoConfig(options);
     this.pretrained = options.itemEmbeddings ? preparePretrainedItems(options.itemEmbeddings, { itemEmbeddingsProjection: options.itemProjection }, base.model, data.dataset) : null;
     this.config = { model: withItemVectors(base.model, this.pretrained), train: base.train };
-    const { model: mc, train: tc } = this.config;
-    this.samples = trainingSamples(data.split, mc, tc);
-    this.stepsPerEpoch = batchCount(this.samples, tc.batchSize);
-    const all = tc.epochs * this.stepsPerEpoch;
-    this.totalSteps = options.maxSteps ? Math.min(all, options.maxSteps) : all;
-    this.model = createModel(rt, data.dataset.numItems, mc, tc.seed);
-    const warmupSteps = Math.min(this.totalSteps, Math.round(tc.warmupFraction * this.totalSteps));
-    this.opt = createOptimizer(this.model, tc, linearWarmupDecay({ peakLr: tc.lr, warmupSteps, totalSteps: this.totalSteps }));
-    this.validSet = buildEvalSet(data.split, 'valid', mc.maxLen);
+    this.session = new TrainingSession(rt, { numItems: data.dataset.numItems, maskId: data.dataset.maskId, split: data.split }, this.config, { maxSteps: options.maxSteps });
+    ({ model: this.model, samples: this.samples, stepsPerEpoch: this.stepsPerEpoch, totalSteps: this.totalSteps } = this.session);
+    this.validSet = buildEvalSet(data.split, 'valid', this.config.model.maxLen);
   }
 
-  /** Trains until the epochs (or maxSteps) are done or shouldStop() says so. */
+  /** Trains until the epochs (or maxSteps) are done or shouldStop() says so (checked before every step). */
   async run(cb: RunCallbacks = {}): Promise<{ steps: number; losses: number[]; epochs: EpochInfo[]; stopped: boolean }> {
-    const { model: mc, train: tc } = this.config;
-    const B = tc.batchSize;
+    const tc = this.config.train;
     const losses: number[] = [];
     const epochs: EpochInfo[] = [];
     const evalEvery = this.options.evalEvery ?? 1;
@@ -124,25 +113,22 @@ export class DemoTrainer {
       const e = this.epoch + 1;
       let sum = 0;
       let n = 0;
-      for (const batch of epochBatches(this.samples, { batchSize: B, maskProb: mc.maskProb, maskId: this.data.dataset.maskId, seed: tc.seed, epoch: e, objective: objectiveOf(mc) })) {
-        if (this.step >= this.totalSteps || cb.shouldStop?.()) {
-          stopped = this.step < this.totalSteps;
-          break;
+      if (cb.shouldStop?.()) stopped = true;
+      else {
+        for await (const r of this.session.epoch(e, this.step)) {
+          this.step = r.step;
+          sum += r.loss;
+          n++;
+          losses.push(r.loss);
+          cb.onStep?.({ step: r.step, epoch: e, loss: r.loss, ms: r.ms });
+          if (this.step >= this.totalSteps) break;
+          if (cb.shouldStop?.()) {
+            stopped = true;
+            break;
+          }
         }
-        const dev = trainBatchToDevice(this.rt, batch, B);
-        const t0 = performance.now();
-        let loss: number;
-        try {
-          loss = await trainStep(this.model, this.opt, dev, this.step + 1);
-        } finally {
-          dev.dispose();
-        }
-        this.step++;
-        sum += loss;
-        n++;
-        losses.push(loss);
-        cb.onStep?.({ step: this.step, epoch: e, loss, ms: performance.now() - t0 });
       }
+      if (stopped && n === 0) break;
       this.epoch = e;
       const info: EpochInfo = { epoch: e, step: this.step, meanLoss: n ? sum / n : NaN };
       const last = this.epoch >= tc.epochs || this.step >= this.totalSteps || stopped;
@@ -169,7 +155,6 @@ export class DemoTrainer {
 
   /** Frees the optimizer state and the model. */
   dispose(): void {
-    this.opt.dispose();
-    this.model.dispose();
+    this.session.dispose();
   }
 }

@@ -4,7 +4,7 @@
 // (src/train/evaluation.ts); events.jsonl and report.html record the run.
 import { cp, mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { DeviceLostError, linearWarmupDecay, type Runtime } from '../../runtime/index.js';
+import { DeviceLostError, type Runtime } from '../../runtime/index.js';
 import {
   CHECKPOINT_FORMAT,
   CheckpointError,
@@ -20,26 +20,23 @@ import {
   type ScheduleRecord,
 } from '../checkpoint.js';
 import type { FullConfig } from '../config.js';
-import { batchCount, epochBatches, epochOrderDigest, type BatchOptions } from '../data/batches.js';
+import { epochOrderDigest, type BatchOptions } from '../data/batches.js';
 import { exportIdMaps } from '../data/idmaps.js';
 import { protocolName } from '../eval/protocols.js';
-import { Rng } from '../data/rng.js';
 import { PretrainedPin, withItemVectors, writePretrainedItems } from './item-init.js';
 import { loadPretrainedItems } from './item-init-file.js';
-import { createModel } from '../model/create.js';
-import { trainBatchToDevice, type LossSampling } from '../model/inputs.js';
 import { modelScorer } from '../model/score.js';
 import { trainingCurveSvg } from './chart.js';
 import type { PreparedData } from './data.js';
-import { objectiveOf, trainingSamples } from './samples.js';
+import { objectiveOf } from './samples.js';
 import { evalPlan, RunEvaluator, type TestResults } from './evaluation.js';
 import { EventLog, EVENTS_FILE, StepWindow } from './eventlog.js';
 import { writeHtmlReport } from './html-report.js';
 import { keepEpochCheckpoint } from './kept-checkpoints.js';
-import { createOptimizer } from './optimizer.js';
 import { epochProgressBar } from './progress.js';
 import { formatProtocolTable, type TestReport } from './report.js';
-import { NonFiniteLossError, trainStep } from './step.js';
+import { TrainingSession } from './session.js';
+import { NonFiniteLossError } from './step.js';
 
 export interface TrainRunOptions {
   rt: Runtime;
@@ -97,22 +94,15 @@ export async function runTraining(o: TrainRunOptions): Promise<TrainRunResult> {
   const B = tc.batchSize;
   const evalBatch = o.evalBatchSize ?? 128;
 
-  const samples = trainingSamples(split, mc, tc);
-  const perEpoch = batchCount(samples, B);
-  const totalSteps = tc.epochs * perEpoch;
-  const warmupSteps = Math.min(totalSteps, Math.round(tc.warmupFraction * totalSteps));
-  const model = createModel(rt, V, mc, tc.seed);
-  const lossKind = tc.loss ?? 'ce';
+  const session = new TrainingSession(rt, { numItems: V, maskId: dataset.maskId, split }, runConfig, { now });
+  const { samples, model, opt, lossKind, schedule, totalSteps } = session;
+  const perEpoch = session.stepsPerEpoch;
+  const scheduleRecord: ScheduleRecord = session.schedulePlan;
+  const warmupSteps = scheduleRecord.warmupSteps;
   const objective = objectiveOf(mc);
-  /** The sampled loss's draws of step k of epoch e: their own stream, seeded by (seed, epoch, k). */
-  const lossSampling = (e: number, k: number): LossSampling | undefined =>
-    lossKind === 'ce' ? undefined : { kind: lossKind, numItems: V, negatives: tc.negatives ?? 256, rng: new Rng(tc.seed, e, 0x80000000 + k) };
-  const scheduleRecord: ScheduleRecord = { peakLr: tc.lr, warmupSteps, totalSteps };
-  const schedule = linearWarmupDecay(scheduleRecord);
-  const batchOptions = (epoch: number): BatchOptions => ({ batchSize: B, maskProb: mc.maskProb, maskId: dataset.maskId, seed: tc.seed, epoch, lengthBucket: tc.lengthBucket, objective });
+  const batchOptions = (epoch: number): BatchOptions => session.batchOptions(epoch);
   const checkpointEvery = o.checkpointEverySteps ?? 0;
   if (!Number.isInteger(checkpointEvery) || checkpointEvery < 0) throw new RangeError(`runTraining: checkpointEverySteps must be a non-negative integer, got ${checkpointEvery}`);
-  const opt = createOptimizer(model, tc, schedule);
   const plan = evalPlan(tc);
   // The best checkpoint's metric: validation metric on the first protocol (e.g. 'valid.full.ndcg@10').
   const bestMetric = `valid.${protocolName(plan.protocols[0])}.${plan.validMetric.key}`;
@@ -257,22 +247,14 @@ export async function runTraining(o: TrainRunOptions): Promise<TrainRunResult> {
         }
       };
       try {
-        for (const batch of epochBatches(samples, { ...batchOptions(e), startBatch: k })) {
-          const dev = trainBatchToDevice(rt, batch, B, undefined, lossSampling(e, k));
-          const ts = now();
-          try {
-            const loss = await trainStep(model, opt, dev, step + 1, lossKind);
-            if (pin && e <= freezeEpochs) await pin.pin();
-            step++;
-            window.add(loss, batch.size);
-            lossSum += loss;
-            lossCount++;
-          } finally {
-            dev.dispose();
-          }
-          stepMs.push(now() - ts);
-          seen += batch.size;
-          k++;
+        for await (const r of session.epoch(e, step, k, pin && e <= freezeEpochs ? pin : null)) {
+          step = r.step;
+          k = r.batches;
+          window.add(r.loss, r.samples);
+          lossSum += r.loss;
+          lossCount++;
+          stepMs.push(r.ms);
+          seen += r.samples;
           bar.update(k, { loss: lossSum / lossCount, samplesPerSec: (seen * 1000) / Math.max(1, now() - te) });
           if (step % tc.logEvery === 0) {
             const normSq = opt.adamw.lastGradNormSquared;
