@@ -5,6 +5,7 @@ export interface Storage {
   readonly byteLength: number;
 }
 
+/** A backend's memory use in bytes and storage counts, as returned by Runtime.memory(). */
 export interface MemoryStats {
   /** Bytes in storages handed out and not yet freed. */
   liveBytes: number;
@@ -30,6 +31,7 @@ export interface KernelCall {
   readonly constants?: readonly number[];
 }
 
+/** The backends a runtime can run on (Runtime.name). */
 export type BackendName = 'webgpu' | 'wasm';
 
 /**

@@ -3,6 +3,7 @@ import { OpArgumentError } from './errors.js';
 import { countNonFinite } from './ops/nonfinite.js';
 import type { Tensor } from './tensor.js';
 
+/** Tensors by name, as a plain object or a Map: what checkFinite and nonFiniteCounts inspect. */
 export type NamedTensors = Readonly<Record<string, Tensor>> | ReadonlyMap<string, Tensor>;
 
 function entriesOf(tensors: NamedTensors): Array<[string, Tensor]> {

@@ -7,6 +7,7 @@ export type TypedArrayFor<D extends DType> = D extends 'f32'
     ? Int32Array
     : Uint32Array;
 
+/** Host arrays a tensor's data can come from or be read into: one per DType (f32, i32, u32). */
 export type AnyTypedArray = Float32Array | Int32Array | Uint32Array;
 
 export const BYTES_PER_ELEMENT = 4;

@@ -10,8 +10,10 @@ import { discardTape, tapeLength } from './autograd/tape.js';
 import { WasmBackend, type WasmBackendOptions } from './wasm/backend.js';
 import { WebGPUBackend, type WebGPUBackendOptions } from './webgpu/backend.js';
 
+/** Which backend createRuntime() uses: a backend by name, or 'auto' (WebGPU when an adapter exists, else WASM). */
 export type BackendChoice = 'auto' | BackendName;
 
+/** Options of createRuntime(): the backend to use and each backend's own options. */
 export interface RuntimeOptions {
   /** 'auto' (default) picks WebGPU when an adapter exists, else WASM. */
   backend?: BackendChoice;

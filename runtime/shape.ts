@@ -1,3 +1,4 @@
+/** A tensor's dimensions, outermost first (tensors are row-major, contiguous); each a non-negative integer. */
 export type Shape = readonly number[];
 
 export function sizeOf(shape: Shape): number {

@@ -23,6 +23,7 @@ import {
  */
 export const CHECKSUM_KEY = 'checksum_sha256';
 
+/** Tensors by dotted name (e.g. Module.stateDict()): what checkpoints save and load into. */
 export type StateDict = ReadonlyMap<string, Tensor>;
 
 const RUNTIME_TO_ST: Record<DType, SafetensorsDType> = { f32: 'F32', i32: 'I32', u32: 'U32' };
@@ -59,6 +60,10 @@ export async function encodeSafetensorsWithChecksum(tensors: ReadonlyMap<string,
   return encodeSafetensors(tensors, meta);
 }
 
+/**
+ * How loading treats the checksum (CHECKSUM_KEY): 'require' rejects files without one,
+ * 'if-present' (the loaders' default) verifies it when there is one, 'skip' never verifies it.
+ */
 export type ChecksumPolicy = 'require' | 'if-present' | 'skip';
 
 /**

@@ -32,11 +32,13 @@ export const SAFETENSORS_DTYPES = {
   I64: 8,
   U64: 8,
 } as const;
+/** A dtype name of the safetensors format ('F32', 'BF16', 'I64', ...; the keys of SAFETENSORS_DTYPES). */
 export type SafetensorsDType = keyof typeof SAFETENSORS_DTYPES;
 
 /** The order of the dtype enum in the reference (Rust) implementation; it writes tensors by descending dtype, then name. */
 const DTYPE_RANK: readonly SafetensorsDType[] = ['BOOL', 'U8', 'I8', 'F8_E5M2', 'F8_E4M3', 'I16', 'U16', 'F16', 'BF16', 'I32', 'U32', 'F32', 'F64', 'I64', 'U64'];
 
+/** Host array holding a safetensors tensor's elements (row-major); its class follows the dtype (see SafetensorsTensor). */
 export type SafetensorsData =
   | Float32Array
   | Float64Array
@@ -56,6 +58,7 @@ export interface SafetensorsTensor {
   data: SafetensorsData;
 }
 
+/** What decodeSafetensors returns: the tensors by name and the header's "__metadata__" string map ({} when absent). */
 export interface DecodedSafetensors {
   tensors: Map<string, SafetensorsTensor>;
   metadata: Record<string, string>;

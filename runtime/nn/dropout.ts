@@ -4,6 +4,10 @@ import { dropout } from './functional/dropout.js';
 import { Module } from './module.js';
 import { Rng } from './rng.js';
 
+/**
+ * Inverted dropout with drop probability p in [0, 1): kept values are scaled by 1 / (1 - p).
+ * Each training call draws a fresh kernel seed from its own Rng (options.seed, default 0); eval: identity.
+ */
 export class Dropout extends Module {
   private readonly rng: Rng;
 

@@ -5,12 +5,15 @@ import { truncatedNormal, type Initializer } from './init.js';
 import { Module, type ParamHost } from './module.js';
 import { Rng } from './rng.js';
 
+/** Options of the Embedding constructor. */
 export interface EmbeddingOptions {
   /** Default truncated normal, std 0.02 (BERT). */
   init?: Initializer;
+  /** Seeded generator for the initial values (default: seed 0). */
   rng?: Rng;
 }
 
+/** A lookup table: parameter `weight` [num, dim], read by i32 ids (forward: ids [...S] -> [...S, dim]). */
 export class Embedding extends Module {
   readonly weight: Tensor;
 

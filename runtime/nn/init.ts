@@ -6,14 +6,18 @@ import { Rng } from './rng.js';
 /** Produces the initial values of a parameter of `shape`. */
 export type Initializer = (shape: Shape, rng: Rng) => Float32Array;
 
+/** All zeros (the default for biases). */
 export const zeros: Initializer = (shape) => new Float32Array(sizeOf(shape));
 
+/** All ones (LayerNorm's gamma). */
 export const ones: Initializer = (shape) => new Float32Array(sizeOf(shape)).fill(1);
 
+/** Every element equal to `value`. */
 export function constant(value: number): Initializer {
   return (shape) => new Float32Array(sizeOf(shape)).fill(value);
 }
 
+/** Normal(mean, std), untruncated; mean defaults to 0. */
 export function normal(std: number, mean = 0): Initializer {
   return (shape, rng) => Float32Array.from({ length: sizeOf(shape) }, () => mean + std * rng.normal());
 }
@@ -32,6 +36,7 @@ export function truncatedNormal(std = 0.02, { mean = 0, bound = 2 } = {}): Initi
     });
 }
 
+/** Uniform in [lo, hi). */
 export function uniform(lo: number, hi: number): Initializer {
   return (shape, rng) => Float32Array.from({ length: sizeOf(shape) }, () => lo + (hi - lo) * rng.uniform());
 }

@@ -6,6 +6,7 @@ import { ones, truncatedNormal, zeros, type Initializer } from './init.js';
 import { Module, type ParamHost } from './module.js';
 import { Rng } from './rng.js';
 
+/** Options of the Linear constructor. */
 export interface LinearOptions {
   /** Default true. */
   bias?: boolean;
@@ -40,6 +41,7 @@ export class Linear extends Module {
   }
 }
 
+/** Options of the LayerNorm module's constructor. */
 export interface LayerNormModuleOptions {
   /** Default 1e-12 (BERT). */
   eps?: number;

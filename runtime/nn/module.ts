@@ -19,6 +19,10 @@ function backendOf(host: ParamHost): Backend {
 /** What loadStateDict accepts: tensors (any backend) or host arrays, by dotted name. */
 export type StateSource = Map<string, Tensor | Float32Array> | Record<string, Tensor | Float32Array>;
 
+/**
+ * Base class of layers and models: a tree of named parameters (f32 leaf tensors with
+ * requiresGrad, owned until dispose()) and sub-modules, with state dicts and train/eval mode.
+ */
 export class Module {
   /** Training mode (dropout on). Set through train()/eval(). */
   training = true;

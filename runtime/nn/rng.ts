@@ -1,6 +1,7 @@
-// Seeded host-side random numbers for initialisers and dropout seeds.
-// mulberry32 for uniforms; Box-Muller for normals. Deterministic for a given seed.
-
+/**
+ * Seeded host-side random numbers for initialisers and dropout seeds (seed: taken as a u32).
+ * mulberry32 for uniforms; Box-Muller for normals. Deterministic for a given seed.
+ */
 export class Rng {
   private state: number;
   private spare: number | null = null;

@@ -24,6 +24,7 @@ export const adamwKernel = defineKernel({
  */
 export const ADAMW_DEFAULT_EPS = 1e-8;
 
+/** Hyperparameters of one ops.adamW step; `lr` (learning rate) and `step` are required. */
 export interface AdamWStepOptions {
   lr: number;
   /** Default 0.9. */

@@ -108,6 +108,7 @@ function runFused(backend: Backend, kernel: KernelDef, inputs: Storage[], output
   backend.run({ kernel, inputs, outputs, params, constants: constantsFor(kernel, dh) });
 }
 
+/** Options of ops.attention, attentionBackward and attentionUnfused (pass the same to the forward and backward). */
 export interface AttentionOptions {
   /** Number of heads; must divide d. */
   heads: number;
@@ -121,6 +122,7 @@ export interface AttentionOptions {
   causal?: boolean;
 }
 
+/** What ops.attention returns: the output and the row log-sum-exps attentionBackward needs. */
 export interface AttentionResult {
   /** [B, L, d] */
   out: Tensor;
@@ -128,6 +130,7 @@ export interface AttentionResult {
   lse: Tensor;
 }
 
+/** What ops.attentionBackward returns: the gradients of q, k and v, each [B, L, d]. */
 export interface AttentionGrads {
   dq: Tensor;
   dk: Tensor;

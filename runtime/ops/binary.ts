@@ -29,6 +29,7 @@ export const binaryKernel = defineKernel({
 });
 
 export const BinaryOp = { add: 0, sub: 1, mul: 2, div: 3 } as const;
+/** The elementwise binary ops binary() runs: 'add', 'sub', 'mul', 'div'. */
 export type BinaryOpName = keyof typeof BinaryOp;
 
 /**
@@ -66,7 +67,11 @@ export function binary(op: BinaryOpName, a: Tensor, b: Tensor): Tensor {
   return out;
 }
 
+/** out = a + b (f32); b has a's shape, a trailing part of it, or one element (see binary()). */
 export const add = (a: Tensor, b: Tensor) => binary('add', a, b);
+/** out = a - b (f32); b has a's shape, a trailing part of it, or one element (see binary()). */
 export const sub = (a: Tensor, b: Tensor) => binary('sub', a, b);
+/** out = a * b (f32); b has a's shape, a trailing part of it, or one element (see binary()). */
 export const mul = (a: Tensor, b: Tensor) => binary('mul', a, b);
+/** out = a / b (f32); b has a's shape, a trailing part of it, or one element (see binary()). */
 export const div = (a: Tensor, b: Tensor) => binary('div', a, b);

@@ -103,6 +103,7 @@ export function layernormThreadsPerRow(d: number): number {
 /** Most blocks (partial dgamma/dbeta rows) the backward writes before its final reduction. */
 const MAX_BACKWARD_BLOCKS = 512;
 
+/** Options of ops.layerNorm. */
 export interface LayerNormOptions {
   /** Added to the variance before the square root. Default 1e-12 (LAYERNORM_DEFAULT_EPS). */
   eps?: number;
@@ -110,6 +111,7 @@ export interface LayerNormOptions {
   residual?: Tensor;
 }
 
+/** What ops.layerNorm returns: the output and the per-row statistics layerNormBackward needs. */
 export interface LayerNormResult {
   /** Normalised, scaled and shifted output, x's shape. */
   y: Tensor;
@@ -167,6 +169,7 @@ export function layerNorm(x: Tensor, gamma: Tensor, beta: Tensor, options: Layer
   return { y, mean, rstd, input };
 }
 
+/** What ops.layerNormBackward returns: the gradients of the input, gamma and beta. */
 export interface LayerNormGrads {
   /** Gradient of the normalised input (so also of x and of the residual). */
   dx: Tensor;

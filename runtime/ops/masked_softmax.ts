@@ -17,6 +17,10 @@ export const maskedSoftmaxKernel = defineKernel({
   workgroups: ([rows]) => (rows <= 65535 ? [rows, 1] : [65535, Math.ceil(rows / 65535)]),
 });
 
+/**
+ * In-kernel dropout of attention probabilities (ops.attention, ops.maskedSoftmax): kept values
+ * are scaled by 1 / (1 - p). Absent or p = 0: no dropout. The same p and seed reproduce the mask.
+ */
 export interface DropoutOptions {
   /** Drop probability, in [0, 1). */
   p: number;
@@ -33,6 +37,7 @@ export function dropoutParams(op: string, dropout: DropoutOptions | undefined): 
   return [1, dropoutThreshold(p), seed, 1 / (1 - p)];
 }
 
+/** Options of ops.maskedSoftmax: the head count (x: [B*heads, L, L]), score scale, dropout, causal mask. */
 export interface MaskedSoftmaxOptions {
   heads: number;
   /** Multiplies the scores before the softmax (default 1). */

@@ -25,6 +25,7 @@ export const matmulNaiveKernel = defineKernel({
   workgroups: ([batch, M, N]) => [Math.ceil(N / 16), Math.ceil(M / 16), batch],
 });
 
+/** Transpose flags of the matmul ops: use the transpose of a's / b's last two dims. Default false. */
 export interface MatmulOptions {
   transA?: boolean;
   transB?: boolean;
@@ -100,6 +101,7 @@ export function matmulNaive(a: Tensor, b: Tensor, options: MatmulOptions = {}): 
 
 // ---- the tiled matmul (wgsl/matmul.wgsl, kernels/matmul.ts) ----
 
+/** Epilogue activation of ops.matmul: none, ReLU, GELU (tanh approximation) or GELU (exact, erf). */
 export type Activation = 'none' | 'relu' | 'gelu_tanh' | 'gelu_erf';
 const ACTIVATIONS: Record<Activation, number> = { none: 0, relu: 1, gelu_tanh: 2, gelu_erf: 3 };
 
@@ -196,6 +198,7 @@ export const matmulPreKernel = tiledKernel('matmul_scalar_pre', matmulIoScalarWg
   { kernel: matmulVec4PreKernel, fits: vec4Fits },
 ]);
 
+/** Options of ops.matmul: transpose flags plus a fused bias add and activation on the output. */
 export interface MatmulEpilogueOptions extends MatmulOptions {
   /** Added to every row of the product: shape [N]. */
   bias?: Tensor | null;

@@ -53,6 +53,7 @@ export const softmaxXentMeanKernel = defineKernel({
   workgroups: () => [1],
 });
 
+/** Options of ops.softmaxCrossEntropy. */
 export interface SoftmaxCrossEntropyOptions {
   /** Rows whose target equals this are ignored (loss 0, gradient 0, not counted). Default -1. */
   ignoreIndex?: number;
@@ -60,6 +61,7 @@ export interface SoftmaxCrossEntropyOptions {
   computeGrad?: boolean;
 }
 
+/** What ops.softmaxCrossEntropy returns: the mean loss, the per-row losses and (optionally) dlogits. */
 export interface SoftmaxCrossEntropyResult {
   /** [1]: mean of rowLoss over the counted rows; 0 when no row counts. */
   loss: Tensor;

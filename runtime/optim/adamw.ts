@@ -10,12 +10,14 @@ import { formatShape, shapesEqual } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import type { LrSchedule } from './schedule.js';
 
+/** Parameters that share one weight decay (AdamW takes a list of groups). */
 export interface ParamGroup {
   params: Tensor[];
   /** Decoupled weight decay of this group (BERT: 0.01, and 0 for biases and LayerNorm). */
   weightDecay: number;
 }
 
+/** Options of the AdamW constructor (the weight decay is per group: ParamGroup). */
 export interface AdamWOptions {
   /** A constant rate or a schedule of the 1-based step. */
   lr: number | LrSchedule;
@@ -33,6 +35,7 @@ export interface OptimizerState {
   tensors: Map<string, Tensor>;
 }
 
+/** What AdamW.loadStateDict accepts: an OptimizerState whose moments may also be host Float32Arrays, in a Map or object. */
 export interface OptimizerStateSource {
   step: number;
   tensors: Map<string, Tensor | Float32Array> | Record<string, Tensor | Float32Array>;
@@ -46,6 +49,10 @@ interface Slot {
   weightDecay: number;
 }
 
+/**
+ * AdamW (decoupled weight decay, bias-corrected) over parameter groups: one fused kernel per
+ * parameter per step, with optional global-norm gradient clipping computed on the device.
+ */
 export class AdamW {
   /** Number of steps taken (the next step is stepCount + 1). */
   stepCount = 0;

@@ -3,7 +3,9 @@
 /** lr for optimizer step `step` (1 for the first step). */
 export type LrSchedule = (step: number) => number;
 
+/** Options of linearWarmupDecay(); step counts are optimizer steps. */
 export interface LinearWarmupDecayOptions {
+  /** The rate reached at the end of warm-up. */
   peakLr: number;
   /** Steps of linear warm-up from 0 to peakLr (0: start at peakLr). */
   warmupSteps: number;

@@ -6,6 +6,10 @@ import { scope } from '../scope.js';
 import type { Tensor } from '../tensor.js';
 import type { LrSchedule } from './schedule.js';
 
+/**
+ * Plain SGD, p -= lr * grad, for parameters that have a gradient; lr is a constant or a
+ * schedule of the 1-based step. A baseline and test tool (AdamW is what models train with).
+ */
 export class SGD {
   stepCount = 0;
   private readonly schedule: LrSchedule;

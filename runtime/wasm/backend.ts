@@ -48,6 +48,7 @@ const MAX_PAGES = 65536;
 /** Default cap on threads (main thread included). */
 const MAX_DEFAULT_THREADS = 8;
 
+/** Options of the WASM (CPU) backend (RuntimeOptions.wasm): threads and the SIMD build. */
 export interface WasmBackendOptions {
   /**
    * Threads for kernels that split their work (the main thread included). Default: the

@@ -21,6 +21,7 @@ const STORAGE_USAGE = BufferUsage.STORAGE | BufferUsage.COPY_SRC | BufferUsage.C
 /** Bind groups kept for reuse; the cache is emptied when it grows past this. */
 const BIND_GROUP_CACHE_SIZE = 4096;
 
+/** Options of the WebGPU backend (RuntimeOptions.webgpu): adapter choice and kernel features. */
 export interface WebGPUBackendOptions {
   powerPreference?: GPUPowerPreference;
   /** Check every dispatch for validation errors in its own error scope (names the failing kernel). Default true. */

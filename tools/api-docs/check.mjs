@@ -1,6 +1,9 @@
 // Fails when an export of the public entry point (runtime/index.ts, and
 // dist/types/runtime/index.d.ts when built) has no page in docs/api/; namespace
 // exports (F, ops, ...) are checked member by member inside their namespace folder.
+// Also fails when an export reachable from runtime/index.ts (namespace members included;
+// the `export * as` namespaces themselves excepted) has no doc comment (`/** ... */` on its
+// declaration, as the compiler's getDocumentationComment sees it).
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -52,11 +55,16 @@ function exportsOf(file) {
   const names = [];
   const visit = (sym, ns) => {
     for (const e of checker.getExportsOfModule(sym)) {
-      names.push({ ns, name: e.name });
       const target = e.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(e) : e;
-      if (target.flags & ts.SymbolFlags.ValueModule && target.valueDeclaration && ts.isSourceFile(target.valueDeclaration)) {
-        visit(target, ns ? `${ns}.${e.name}` : e.name);
-      }
+      const fileNamespace = !!(target.flags & ts.SymbolFlags.ValueModule && target.valueDeclaration && ts.isSourceFile(target.valueDeclaration));
+      // a module namespace (`export * as F`) has no declaration of its own to document; its members are checked
+      const documented = fileNamespace || ts.displayPartsToString(target.getDocumentationComment(checker)).trim() !== '';
+      const decl = target.declarations?.[0];
+      const where = decl
+        ? `${path.relative(root, decl.getSourceFile().fileName)}:${decl.getSourceFile().getLineAndCharacterOfPosition(decl.getStart()).line + 1}`
+        : '?';
+      names.push({ ns, name: e.name, documented, where });
+      if (fileNamespace) visit(target, ns ? `${ns}.${e.name}` : e.name);
     }
   };
   visit(mod, '');
@@ -64,14 +72,24 @@ function exportsOf(file) {
 }
 
 const pages = pagesUnder(out);
-const entries = [path.join(root, 'runtime/index.ts'), path.join(root, 'dist/types/runtime/index.d.ts')].filter((f) => fs.existsSync(f));
+const source = path.join(root, 'runtime/index.ts');
+const entries = [source, path.join(root, 'dist/types/runtime/index.d.ts')].filter((f) => fs.existsSync(f));
 let missing = 0;
+let undocumented = 0;
 for (const file of entries) {
   const names = exportsOf(file);
   const lost = names.filter(({ ns, name }) => !pages.has(`${ns}/${name}`) && !pages.has(`${ns}#${name}`));
   for (const { ns, name } of lost) console.error(`missing page: ${ns ? ns + '.' : ''}${name} (export of ${path.relative(root, file)})`);
   missing += lost.length;
   console.log(`${path.relative(root, file)}: ${names.length - lost.length}/${names.length} exports documented (${names.filter((n) => !n.ns).length} top-level)`);
+  // doc comments are checked on the sources only (dist/types may be stale until the next build)
+  if (file !== source) continue;
+  const bare = names.filter((n) => !n.documented);
+  for (const { ns, name, where } of bare) console.error(`missing doc comment: ${ns ? ns + '.' : ''}${name} (${where})`);
+  undocumented += bare.length;
+  console.log(`${path.relative(root, file)}: ${names.length - bare.length}/${names.length} exports have a doc comment`);
 }
 console.log(`${[...fs.readdirSync(out, { recursive: true })].filter((f) => String(f).endsWith('.md')).length} pages in docs/api`);
-if (missing) { console.error(`${missing} exports without a page`); process.exit(1); }
+if (missing) console.error(`${missing} exports without a page`);
+if (undocumented) console.error(`${undocumented} exports without a doc comment (/** ... */ on the declaration)`);
+if (missing || undocumented) process.exit(1);

@@ -3,6 +3,7 @@ import { record, needsGrad } from '../../autograd/tape.js';
 import { layerNorm as rawLayerNorm, layerNormBackward } from '../../ops/layernorm.js';
 import type { Tensor } from '../../tensor.js';
 
+/** Options of F.layerNorm(): epsilon and an optional residual added to x before normalising. */
 export interface LayerNormArgs {
   /** Default 1e-12 (the kernel's default, as BERT). */
   eps?: number;

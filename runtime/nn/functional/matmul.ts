@@ -10,6 +10,7 @@ import { matmul as rawMatmul, matmulBackward } from '../../ops/matmul.js';
 import type { Tensor } from '../../tensor.js';
 import { reduceTo } from './reduce_to.js';
 
+/** Transpose flags of F.matmul() and matmulGrads(): use the transpose of A's / B's last two dims. Default false. */
 export interface MatmulFlags {
   transA?: boolean;
   transB?: boolean;

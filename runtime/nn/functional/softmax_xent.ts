@@ -6,6 +6,7 @@ import { mul } from '../../ops/binary.js';
 import { softmaxCrossEntropy as rawXent } from '../../ops/softmax_xent.js';
 import type { Tensor } from '../../tensor.js';
 
+/** Options of F.softmaxCrossEntropy(). */
 export interface SoftmaxCrossEntropyArgs {
   /** Rows whose target equals this are ignored (the kernel's default is -1). */
   ignoreIndex?: number;
