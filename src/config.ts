@@ -68,10 +68,16 @@ export interface TrainConfig {
   /** Evaluate on validation users every N epochs. */
   evalEvery: number;
   /**
-   * Stop training after this many minutes (validation included), then test (0 = no limit).
-   * The default keeps a default run within the hour on a slow or busy 2-core machine.
+   * Stop training after this many minutes (validation included), then test (0 = no limit), a
+   * hard stop whatever the plan (a default `train` run is planned to the hour instead: timeBudgetMinutes).
    */
   timeLimitMinutes: number;
+  /**
+   * Plan training to end within this many minutes of wall time, counted from the process start,
+   * the final test included (src/train/budget.ts): the steps follow from the measured speed and
+   * `epochs` is not used. Absent or 0: a fixed plan of `epochs`.
+   */
+  timeBudgetMinutes?: number;
   /** Pad each batch only to a multiple of this many positions over its longest sample (0 = always maxLen). */
   lengthBucket: number;
   /**
@@ -156,7 +162,7 @@ export const DEFAULT_TRAIN: TrainConfig = {
   beta2: 0.999,
   seed: 42,
   evalEvery: 1,
-  timeLimitMinutes: 56,
+  timeLimitMinutes: 0,
   lengthBucket: 32,
   maskLastFraction: 0.1,
   windowStride: 0,
@@ -237,6 +243,7 @@ const TRAIN_SPEC: Record<keyof TrainConfig, Spec> = {
   seed: { kind: 'int', min: 0, max: 2 ** 32 - 1 },
   evalEvery: { kind: 'int', min: 1, max: 1e6 },
   timeLimitMinutes: { kind: 'number', min: 0, max: 1e6 },
+  timeBudgetMinutes: { kind: 'number', min: 0, max: 1e6 },
   lengthBucket: { kind: 'int', min: 0, max: 4096 },
   maskLastFraction: { kind: 'number', min: 0, max: 1 },
   windowStride: { kind: 'int', min: 0, max: 4096 },

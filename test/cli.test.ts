@@ -44,6 +44,7 @@ describe('npm run train / recommend', () => {
     const r = cli('train', ['--help']);
     expect(r.code).toBe(0);
     expect(r.out).toContain('--time-limit');
+    expect(r.out).toMatch(/--time-budget X\s+plan the steps .*\(default 59 for train without --epochs, else 0\)/);
     const q = cli('recommend', ['--help']);
     expect(q.code).toBe(0);
     expect(q.out).toContain('--checkpoint');
@@ -59,6 +60,23 @@ describe('npm run train / recommend', () => {
     const c = cli('recommend', ['--checkpoint', 'missing-dir', '--items', '10']);
     expect(c.code).toBe(1);
     expect(c.err).toMatch(/error: .*config\.json: not found/);
+  });
+
+  it('without --epochs plans to the 59-minute budget; --epochs keeps a fixed plan; --time-budget sets one', async () => {
+    // The default plan is stopped at once by --time-limit (a hard stop whatever the plan).
+    const a = cli('train', ['--data', 'ratings.txt', '--backend', 'wasm', '--batch', '16', '--config', 'tiny.json', '--time-limit', '0.001', '--out', join(work, 'budget-default')]);
+    expect(a.code, a.err).toBe(0);
+    expect(a.out).toContain('planned to a time budget of 59 min');
+    const b = cli('train', ['--data', 'ratings.txt', '--backend', 'wasm', '--batch', '16', '--config', 'tiny.json', '--time-budget', '0.2', '--out', join(work, 'budget-short')]);
+    expect(b.code, b.err).toBe(0);
+    expect(b.out).toContain('planned to a time budget of 0.2 min');
+    expect(b.out).toMatch(/^plan \(calibration\): [\d,]+ steps/m);
+    const m = JSON.parse(await readFile(join(work, 'budget-short', 'metrics.json'), 'utf8'));
+    expect([m.plan.mode, m.stoppedBy, m.steps]).toEqual(['time-budget', 'budget', m.plan.schedule.totalSteps]);
+    const c = cli('train', ['--data', 'ratings.txt', '--backend', 'wasm', '--batch', '16', '--config', 'tiny.json', '--epochs', '1', '--out', join(work, 'budget-none')]);
+    expect(c.code, c.err).toBe(0);
+    expect(c.out).toMatch(/1 epochs \(\d+ steps, \d+ warm-up\)/);
+    expect(JSON.parse(await readFile(join(work, 'budget-none', 'metrics.json'), 'utf8')).plan.mode).toBe('epochs');
   });
 
   it('trains 2 epochs on WASM, writes metrics, curve and checkpoints, resumes, recommends', async () => {

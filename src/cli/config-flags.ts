@@ -29,7 +29,8 @@ export const MODEL_FLAGS: ConfigFlag[] = [
 ];
 
 export const TRAIN_FLAGS: ConfigFlag[] = [
-  t('epochs', 'epochs', 'int', 'training epochs'),
+  t('epochs', 'epochs', 'int', 'training epochs: a fixed plan (without it, train plans its steps to --time-budget)'),
+  t('time-budget', 'timeBudgetMinutes', 'number', 'plan the steps so that training ends, warm-up and decay complete, within MIN minutes of wall time from the process start, final test included; the speed is measured and re-estimated each epoch (0: plan by --epochs)', '59 for train without --epochs, else 0'),
   t('batch', 'batchSize', 'int', 'batch size'),
   t('lr', 'lr', 'number', 'peak learning rate'),
   t('weight-decay', 'weightDecay', 'number', 'AdamW weight decay (not on biases and layer norms)'),
@@ -44,7 +45,7 @@ export const TRAIN_FLAGS: ConfigFlag[] = [
   t('item-projection', 'itemEmbeddingsProjection', 'text', 'pca (vectors of another width: top principal components, rescaled to the init std) or none (width must equal --hidden)'),
   t('freeze-item-embeddings', 'freezeItemEmbeddings', 'int', 'keep the pre-trained item rows fixed for the first N epochs'),
   t('seed', 'seed', 'int', 'seed for initialisation, masks, dropout, shuffling and sampled negatives'),
-  t('time-limit', 'timeLimitMinutes', 'number', 'stop training after MIN minutes, then test (0: none)'),
+  t('time-limit', 'timeLimitMinutes', 'number', 'stop training after MIN minutes, then test, whatever the plan (0: none)'),
   t('eval-every', 'evalEvery', 'int', 'validate every N epochs'),
   t('keep-checkpoints', 'keepCheckpoints', 'int', 'keep resumable checkpoint-epoch-E/ of the last N epochs (0: none)'),
   t('log-every', 'logEvery', 'int', 'write a step event (loss, lr, gradient norm, samples/s) every N steps'),

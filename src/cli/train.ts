@@ -27,7 +27,7 @@ Model (defaults: the BERT4Rec paper's ML-1M model; see src/config.ts)
   --config FILE        JSON {"model": {...}, "train": {...}} over the defaults (flags win)
 ${flagHelp(MODEL_FLAGS, DEFAULTS)}
 
-Training (defaults sized for under an hour on 2 CPU cores)
+Training (without --epochs, train plans its steps to a 59-minute budget from the measured speed)
 ${flagHelp(TRAIN_FLAGS, DEFAULTS)}
 
 Evaluation (validation uses the first protocol; the test reports every one)
@@ -57,6 +57,13 @@ function sasrecDefaults(): string {
   }
   return `${out.join(', ')}; next-item windows of L + 1 items (--window-stride and --mask-prob do not apply)`;
 }
+
+/**
+ * `npm run train`'s plan without --epochs: build, data, training, validation and test within an
+ * hour of wall time (the budget counts from this process's start; the build before it takes
+ * well under the minute left).
+ */
+const DEFAULT_TIME_BUDGET_MINUTES = 59;
 
 async function main(argv: string[]): Promise<number> {
   const { values: a, positionals } = parseArgs({
@@ -106,7 +113,12 @@ async function main(argv: string[]): Promise<number> {
       throw new ConfigError(`--config ${a.config}: invalid JSON (${(e as Error).message})`);
     }
   }
-  const config = applyConfigFlags(resolveConfig(patch, base), CONFIG_FLAGS, a);
+  const flagged = applyConfigFlags(resolveConfig(patch, base), CONFIG_FLAGS, a);
+  // Planned to the hour unless the epochs (or a budget) are given, or the checkpoint's plan continues.
+  const patchTrain = (patch as { train?: Record<string, unknown> } | null)?.train ?? {};
+  const given = a as Record<string, unknown>;
+  const fixed = a.resume || given.epochs !== undefined || given['time-budget'] !== undefined || 'epochs' in patchTrain || 'timeBudgetMinutes' in patchTrain;
+  const config: FullConfig = fixed ? flagged : { ...flagged, train: { ...flagged.train, timeBudgetMinutes: DEFAULT_TIME_BUDGET_MINUTES } };
   const evalBatch = intFlag('eval-batch', a['eval-batch'], 1);
   const checkpointEverySteps = intFlag('checkpoint-every', a['checkpoint-every'], 0);
 

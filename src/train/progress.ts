@@ -12,7 +12,7 @@ export interface EpochProgress {
  * every `everyMs` (default a minute), so a log file shows long epochs moving.
  */
 export function epochProgressBar(
-  epoch: number, epochs: number, steps: number, enabled = process.stderr.isTTY === true, log?: (line: string) => void, everyMs = 60_000,
+  epoch: number, epochs: number | string, steps: number, enabled = process.stderr.isTTY === true, log?: (line: string) => void, everyMs = 60_000,
 ): EpochProgress {
   if (!enabled) {
     if (!log) return { update() {}, stop() {} };

@@ -59,9 +59,11 @@ export interface StepHook {
 export class TrainingSession {
   readonly samples: TrainingSamples;
   readonly stepsPerEpoch: number;
-  readonly totalSteps: number;
-  readonly schedulePlan: SchedulePlan;
-  readonly schedule: LrSchedule;
+  /** The current plan; `replan` changes it (a time-budgeted run), `schedule` always follows it. */
+  private plan: SchedulePlan;
+  private planSchedule: LrSchedule;
+  /** The learning rate of each step under the current plan. */
+  readonly schedule: LrSchedule = (step) => this.planSchedule(step);
   readonly model: SequenceRecommender;
   readonly opt: TrainOptimizer;
   readonly lossKind: LossKind;
@@ -78,9 +80,9 @@ export class TrainingSession {
     this.samples = trainingSamples(data.split, mc, tc);
     this.stepsPerEpoch = batchCount(this.samples, tc.batchSize);
     const all = tc.epochs * this.stepsPerEpoch;
-    this.totalSteps = options.maxSteps ? Math.min(all, options.maxSteps) : all;
-    this.schedulePlan = { peakLr: tc.lr, warmupSteps: Math.min(this.totalSteps, Math.round(tc.warmupFraction * this.totalSteps)), totalSteps: this.totalSteps };
-    this.schedule = linearWarmupDecay(this.schedulePlan);
+    const total = options.maxSteps ? Math.min(all, options.maxSteps) : all;
+    this.plan = { peakLr: tc.lr, warmupSteps: Math.min(total, Math.round(tc.warmupFraction * total)), totalSteps: total };
+    this.planSchedule = linearWarmupDecay(this.plan);
     this.lossKind = tc.loss ?? 'ce';
     this.model = createModel(rt, data.numItems, mc, tc.seed);
     try {
@@ -89,6 +91,25 @@ export class TrainingSession {
       this.model.dispose();
       throw err;
     }
+  }
+
+  /** Steps in the current plan: warm-up and decay end here. */
+  get totalSteps(): number {
+    return this.plan.totalSteps;
+  }
+
+  /** The current plan (a copy). */
+  get schedulePlan(): SchedulePlan {
+    return { ...this.plan };
+  }
+
+  /**
+   * A new plan from here on (a time-budgeted run re-estimating its steps, or a resumed one
+   * taking its checkpoint's): the rate of every later step follows it.
+   */
+  replan(plan: SchedulePlan): void {
+    this.planSchedule = linearWarmupDecay(plan);
+    this.plan = { ...plan };
   }
 
   /** The batching of epoch `epoch` (1-based): its order, masks and length buckets follow from it and the seed. */

@@ -35,6 +35,7 @@ import { writeHtmlReport } from './html-report.js';
 import { keepEpochCheckpoint } from './kept-checkpoints.js';
 import { epochProgressBar } from './progress.js';
 import { formatProtocolTable, type TestReport } from './report.js';
+import { BudgetPlanner, type Replan } from './budget.js';
 import { TrainingSession } from './session.js';
 import { NonFiniteLossError } from './step.js';
 
@@ -52,6 +53,11 @@ export interface TrainRunOptions {
   evalBatchSize?: number;
   /** Milliseconds clock (tests). */
   now?: () => number;
+  /**
+   * The clock value train.timeBudgetMinutes counts from (default: the process start with the
+   * default clock, whose zero it is; the start of runTraining with an injected one).
+   */
+  budgetOriginMs?: number;
   /** Stop (as if interrupted) once this many epochs are complete, before the test evaluation (tests of --resume). */
   stopAfterEpoch?: number;
   /**
@@ -64,7 +70,8 @@ export interface TrainRunOptions {
 export interface TrainRunResult {
   epochsCompleted: number;
   steps: number;
-  stoppedBy: 'epochs' | 'time-limit' | 'non-finite-loss' | 'interrupted' | 'patience';
+  /** 'epochs': the fixed plan ran out; 'budget': the time-budgeted plan did. */
+  stoppedBy: 'epochs' | 'budget' | 'time-limit' | 'non-finite-loss' | 'interrupted' | 'patience';
   best: CheckpointConfig['best'];
   test: TestReport | null;
   /** Test metrics under every protocol of train.evalProtocols. */
@@ -101,6 +108,18 @@ export async function runTraining(o: TrainRunOptions): Promise<TrainRunResult> {
   const warmupSteps = scheduleRecord.warmupSteps;
   const objective = objectiveOf(mc);
   const batchOptions = (epoch: number): BatchOptions => session.batchOptions(epoch);
+  // A time-budgeted run re-plans its steps from the measured speed (src/train/budget.ts); a
+  // resumed one keeps its checkpoint's plan, so it continues exactly.
+  const budgetMs = (tc.timeBudgetMinutes ?? 0) > 0 ? tc.timeBudgetMinutes! * 60_000 : 0;
+  const budgeted = budgetMs > 0;
+  const planner = budgeted && !o.resume ? new BudgetPlanner({ budgetMs, originMs: o.budgetOriginMs ?? (o.now ? now() : 0), warmupFraction: tc.warmupFraction }) : null;
+  // Until its first estimate a budgeted run warms up as the epochs' plan would and has no end.
+  if (planner) session.replan({ ...session.schedulePlan, totalSteps: Number.MAX_SAFE_INTEGER });
+  /** "e/N", or "e/~N" while the epoch count is an estimate of the time-budgeted plan ("e/?" before the first). */
+  const epochLabel = (e: number) => {
+    if (!budgeted) return `${e}/${tc.epochs}`;
+    return planner && planner.replans.length === 0 ? `${e}/?` : `${e}/~${Math.max(e, Math.ceil(session.totalSteps / perEpoch))}`;
+  };
   const checkpointEvery = o.checkpointEverySteps ?? 0;
   if (!Number.isInteger(checkpointEvery) || checkpointEvery < 0) throw new RangeError(`runTraining: checkpointEverySteps must be a non-negative integer, got ${checkpointEvery}`);
   const plan = evalPlan(tc);
@@ -110,7 +129,10 @@ export async function runTraining(o: TrainRunOptions): Promise<TrainRunResult> {
   log(`model: ${model.displayName}, ${model.parameterCount().toLocaleString('en-US')} parameters (V=${V}, L=${L}, d=${mc.hidden}, ${mc.layers} layers, ${mc.heads} heads), loss: ${lossName}`);
   const sampleKinds = objective === 'cloze' ? `${samples.windows.toLocaleString('en-US')} cloze windows + ${samples.maskLastPerEpoch.toLocaleString('en-US')} mask-last` : `next-item windows of up to ${L} inputs`;
   const windowKind = tc.windows === 'latest' ? ', the latest window of each user' : '';
-  log(`train: ${samples.count.toLocaleString('en-US')} samples/epoch (${sampleKinds}${windowKind}), ${perEpoch} steps/epoch of ${B}, ${tc.epochs} epochs (${totalSteps} steps, ${warmupSteps} warm-up)`);
+  const planText = budgeted
+    ? `planned to a time budget of ${tc.timeBudgetMinutes} min from the process start (final test included): the steps follow from the measured speed, re-estimated each epoch`
+    : `${tc.epochs} epochs (${totalSteps} steps, ${warmupSteps} warm-up)`;
+  log(`train: ${samples.count.toLocaleString('en-US')} samples/epoch (${sampleKinds}${windowKind}), ${perEpoch} steps/epoch of ${B}, ${planText}`);
 
   const freezeEpochs = pretrained ? (tc.freezeItemEmbeddings ?? 0) : 0;
   if (pretrained) {
@@ -158,7 +180,10 @@ export async function runTraining(o: TrainRunOptions): Promise<TrainRunResult> {
       }
     }
     const old = ck.schedule;
-    if (old && (old.peakLr !== scheduleRecord.peakLr || old.warmupSteps !== scheduleRecord.warmupSteps || old.totalSteps !== scheduleRecord.totalSteps)) {
+    if (budgeted && old) {
+      session.replan(old);
+      log(`resume: the time-budgeted plan continues as the checkpoint recorded it (${old.totalSteps} steps, ${old.warmupSteps} warm-up); no re-planning`);
+    } else if (old && (old.peakLr !== scheduleRecord.peakLr || old.warmupSteps !== scheduleRecord.warmupSteps || old.totalSteps !== scheduleRecord.totalSteps)) {
       log(`resume: note: the learning-rate schedule differs from the checkpoint's (${JSON.stringify(old)} -> ${JSON.stringify(scheduleRecord)}); the run continues on the new one, so it will not match an uninterrupted run`);
     }
     const where = resumeAt ? `inside epoch ${resumeAt.epoch} after ${resumeAt.batches}/${perEpoch} steps` : `at epoch ${epoch}`;
@@ -199,7 +224,7 @@ export async function runTraining(o: TrainRunOptions): Promise<TrainRunResult> {
     data: { ...data.description, trainSamples: samples.count },
     history,
     position,
-    schedule: scheduleRecord,
+    schedule: session.schedulePlan,
     backend: rt.name,
     savedAt: new Date().toISOString(),
   });
@@ -221,12 +246,22 @@ export async function runTraining(o: TrainRunOptions): Promise<TrainRunResult> {
   const stepMs: number[] = [];
   const scorer = modelScorer(model, evalBatch);
   const window = new StepWindow(now);
+  let lastValidationMs = 0;
+  /** Time kept for after training: a final validation, the test (every protocol), reports. */
+  const reserveMs = () => lastValidationMs * (1 + plan.protocols.length) + 5_000;
+  const applyPlan = (r: Replan | null) => {
+    if (!r) return;
+    session.replan({ peakLr: tc.lr, warmupSteps: r.warmupSteps, totalSteps: r.totalSteps });
+    events.write({ type: 'plan', ...r });
+    const left = planner!.leftMs(now()) / 1000;
+    log(`plan (${r.reason}): ${r.totalSteps.toLocaleString('en-US')} steps (~${(r.totalSteps / perEpoch).toFixed(1)} epochs, ${r.warmupSteps} warm-up) at ${(r.msPerStep / 1000).toFixed(3)} s/step; ${formatMinutes(left)} of the ${tc.timeBudgetMinutes} min budget left, ${Math.round(r.reserveSeconds)} s kept for the test`);
+  };
   // Validations since the best one (for --patience), counted from the history on resume.
   let sinceBest = best ? history.filter((h) => h.valid && h.epoch > best!.epoch).length : 0;
   try {
-    while (epoch < tc.epochs && stoppedBy === 'epochs') {
+    while ((budgeted ? step < session.totalSteps : epoch < tc.epochs) && stoppedBy === 'epochs') {
       const e = epoch + 1;
-      const bar = epochProgressBar(e, tc.epochs, perEpoch, o.progress, log);
+      const bar = epochProgressBar(e, epochLabel(e).split('/')[1], perEpoch, o.progress, log);
       // A resumed position continues this epoch's running sums (the same additions in the same order: bit-identical means).
       const from = resumeAt?.epoch === e ? resumeAt : null;
       resumeAt = null;
@@ -261,6 +296,11 @@ export async function runTraining(o: TrainRunOptions): Promise<TrainRunResult> {
             const gradNorm = normSq ? Math.sqrt(await normSq.item()) : null;
             events.write({ type: 'step', epoch: e, step, ...window.take(), lr: schedule(step), gradNorm, elapsedSeconds: (now() - t0) / 1000 });
           }
+          if (planner?.observe(step, now())) applyPlan(planner.replan(step, now(), reserveMs(), 'calibration'));
+          if (budgeted && step >= session.totalSteps) {
+            stoppedBy = 'budget';
+            break;
+          }
           if (now() - t0 > limitMs) {
             stoppedBy = 'time-limit';
             break;
@@ -284,16 +324,18 @@ export async function runTraining(o: TrainRunOptions): Promise<TrainRunResult> {
         // Stopped inside the epoch: checkpoint-last records the position, so --resume continues
         // this epoch where it stopped; the partial epoch is neither validated nor a best candidate.
         await saveInsideEpoch();
-        log(`epoch ${e}/${tc.epochs}: time limit of ${tc.timeLimitMinutes} min reached after ${k}/${perEpoch} steps; ${lastDir} holds this position (--resume ${lastDir} continues the epoch exactly)`);
+        log(`epoch ${epochLabel(e)}: time limit of ${tc.timeLimitMinutes} min reached after ${k}/${perEpoch} steps; ${lastDir} holds this position (--resume ${lastDir} continues the epoch exactly)`);
         break;
       }
       epoch = e;
       const record: EpochRecord = { epoch: e, loss: lossCount ? lossSum / lossCount : NaN, seconds: (now() - te) / 1000 };
-      let line = `epoch ${e}/${tc.epochs}: loss ${record.loss.toFixed(4)}, ${k} steps, ${record.seconds.toFixed(1)} s (${((seen / Math.max(record.seconds, 1e-9)) | 0)} samples/s)`;
+      let line = `epoch ${epochLabel(e)}: loss ${record.loss.toFixed(4)}, ${k} steps, ${record.seconds.toFixed(1)} s (${((seen / Math.max(record.seconds, 1e-9)) | 0)} samples/s)`;
       history.push(record);
       events.write({ type: 'epoch', epoch: e, step, loss: record.loss, seconds: record.seconds });
-      if (e % tc.evalEvery === 0 || e === tc.epochs || stoppedBy !== 'epochs') {
+      if (e % tc.evalEvery === 0 || (!budgeted && e === tc.epochs) || stoppedBy !== 'epochs') {
+        const tv = now();
         const v = await evaluator.validate(scorer);
+        lastValidationMs = now() - tv;
         record.valid = { ndcg10: v.ndcg10, hr10: v.hr10 };
         line += `; valid ${v.protocol} ${plan.validMetric.label} ${v.value.toFixed(4)}`;
         if (plan.validMetric.key !== 'ndcg@10') line += `, NDCG@10 ${v.ndcg10.toFixed(4)}`;
@@ -311,8 +353,15 @@ export async function runTraining(o: TrainRunOptions): Promise<TrainRunResult> {
         }
       }
       if (stoppedBy === 'time-limit') line += ` [time limit of ${tc.timeLimitMinutes} min reached]`;
+      if (stoppedBy === 'budget') line += ` [the time-budgeted plan of ${session.totalSteps} steps is complete]`;
       log(line);
       await save(lastDir, opt.snapshot());
+      if (planner && stoppedBy === 'epochs') {
+        // Re-estimate with this epoch's validation and checkpoint included in the measured rate.
+        const r = planner.replan(step, now(), reserveMs(), `epoch ${e}`);
+        if (r) applyPlan(r);
+        if (r && r.totalSteps <= step) stoppedBy = 'budget';
+      }
       if (tc.keepCheckpoints > 0) events.write({ type: 'checkpoint', epoch: e, dir: await keepEpochCheckpoint(o.outDir, lastDir, e, tc.keepCheckpoints) });
       if (o.stopAfterEpoch !== undefined && epoch >= o.stopAfterEpoch && epoch < tc.epochs) stoppedBy = 'interrupted';
     }
@@ -346,6 +395,7 @@ export async function runTraining(o: TrainRunOptions): Promise<TrainRunResult> {
     steps: step,
     stoppedBy,
     trainSeconds: (now() - t0) / 1000,
+    plan: { mode: budgeted ? 'time-budget' : 'epochs', budgetMinutes: budgeted ? tc.timeBudgetMinutes : null, schedule: session.schedulePlan, replans: planner?.replans ?? [] },
     medianStepMs,
     best,
     test: { protocols: results.protocols, bert4rec: test.bert4rec, mostPopular: test.mostPopular },
@@ -357,4 +407,10 @@ export async function runTraining(o: TrainRunOptions): Promise<TrainRunResult> {
   const reportFile = await writeHtmlReport(o.outDir, `${model.displayName} on ${data.description.source}`);
   log(`wrote ${metricsFile}, ${curveFile}, ${reportFile}, ${events.file}; checkpoints in ${bestDir} and ${lastDir}`);
   return { epochsCompleted: epoch, steps: step, stoppedBy, best, test, testProtocols: results.protocols, history, medianStepMs, metricsFile, curveFile };
+}
+
+/** "12m05s" from seconds. */
+function formatMinutes(seconds: number): string {
+  const s = Math.max(0, Math.round(seconds));
+  return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
 }

@@ -1,0 +1,101 @@
+// Training planned to a time budget (train.timeBudgetMinutes, src/train/budget.ts): the planner's
+// arithmetic on a synthetic clock, and a whole run on a fake clock whose steps end, warm-up and
+// decay complete, inside the budget with the test's time kept; every re-plan is recorded.
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { resolveConfig, type FullConfig } from '../src/config.js';
+import { parseInteractions } from '../src/data/formats.js';
+import { preprocess } from '../src/data/preprocess.js';
+import { leaveOneOut } from '../src/data/split.js';
+import { BudgetPlanner } from '../src/train/budget.js';
+import type { PreparedData } from '../src/train/data.js';
+import { runTraining } from '../src/train/trainer.js';
+import { destroyRuntimes, getRuntime } from './backends.js';
+import { syntheticSequences, userItemFile } from './cases/bert4rec-fixtures.js';
+
+afterAll(destroyRuntimes);
+
+describe('BudgetPlanner', () => {
+  it('estimates the steps that end at the budget less the reserve, from the rate since its anchor', () => {
+    const p = new BudgetPlanner({ budgetMs: 100_000, originMs: 0, warmupFraction: 0.05, calibrationSteps: 10, measureSteps: 20, marginFraction: 0.01 });
+    let first = -1;
+    for (let s = 1; s <= 30; s++) if (p.observe(s, s * 1000) && first < 0) first = s;
+    expect(first).toBe(30); // anchor at step 10, 20 measured steps
+    expect(p.replan(29, 29_000, 0, 'early')).toBeNull(); // not ready before step 30
+    const a = p.replan(30, 30_000, 5000, 'calibration')!;
+    // 1 s/step; 100 s - 30 s - (5 s + 1 s margin) = 64 s left: 64 more steps.
+    expect([a.msPerStep, a.totalSteps, a.warmupSteps, a.reserveSeconds]).toEqual([1000, 94, 5, 6]);
+    // Slower since: 60 s for the 50 steps after the anchor = 1.2 s/step; 100 - 70 - 6 = 24 s: 20 steps.
+    const b = p.replan(60, 70_000, 5000, 'epoch 2')!;
+    expect([b.msPerStep, b.totalSteps, b.warmupSteps]).toEqual([1200, 80, 5]); // warm-up fixed at the first estimate
+    // Out of time: the plan ends at the current step.
+    const c = p.replan(70, 99_000, 5000, 'epoch 3')!;
+    expect(c.totalSteps).toBe(70);
+    expect(p.replans.map((r) => r.reason)).toEqual(['calibration', 'epoch 2', 'epoch 3']);
+  });
+
+  it('makes no estimate before its anchor and measured steps', () => {
+    const p = new BudgetPlanner({ budgetMs: 60_000, originMs: 0, warmupFraction: 0.1 });
+    for (let s = 1; s < 30; s++) expect(p.observe(s, s * 100)).toBe(false);
+    expect(p.replan(29, 2900, 0, 'x')).toBeNull();
+    expect(p.observe(30, 3000)).toBe(true);
+    expect(p.replan(30, 3000, 0, 'x')).not.toBeNull();
+    expect(() => new BudgetPlanner({ budgetMs: 0, originMs: 0, warmupFraction: 0 })).toThrow(/budgetMs/);
+  });
+});
+
+function prepared(): PreparedData {
+  const raw = parseInteractions(userItemFile(syntheticSequences(80, 40, 8, 24, 3)), { fileName: 'synthetic.txt' });
+  const dataset = preprocess(raw);
+  return {
+    dataset,
+    split: leaveOneOut(dataset),
+    movies: null,
+    description: { source: 'synthetic.txt', format: raw.report.format, users: dataset.numUsers, items: dataset.numItems, interactions: dataset.stats.final.interactions },
+  };
+}
+
+describe('a run planned to a time budget', () => {
+  it('ends its decay inside the budget, records every re-plan, and ignores the epochs', async () => {
+    const rt = await getRuntime('wasm');
+    const out = await mkdtemp(join(tmpdir(), 'b4r-budget-'));
+    try {
+      const budgetMinutes = 1;
+      const config: FullConfig = resolveConfig({
+        model: { maxLen: 24, hidden: 16, layers: 1, heads: 2, ffn: 32 },
+        train: { epochs: 2, batchSize: 8, lr: 3e-3, seed: 11, lengthBucket: 8, timeBudgetMinutes: budgetMinutes },
+      });
+      // A fake clock: 20 ms per reading (several readings per step), so the speed is "measured".
+      let t = 0;
+      const lines: string[] = [];
+      const r = await runTraining({ rt, data: prepared(), config, outDir: out, progress: false, log: (l) => lines.push(l), now: () => (t += 20) });
+      const metrics = JSON.parse(await readFile(join(out, 'metrics.json'), 'utf8'));
+      const plan = metrics.plan;
+      expect(plan.mode).toBe('time-budget');
+      expect(plan.replans.length).toBeGreaterThan(2);
+      expect(plan.replans[0].reason).toBe('calibration');
+      const last = plan.replans.at(-1);
+      // The run took exactly the final plan's steps, more than the 2 epochs the config names.
+      expect(r.stoppedBy).toBe('budget');
+      expect(r.steps).toBe(plan.schedule.totalSteps);
+      expect(r.steps).toBe(last.totalSteps);
+      const perEpoch = Math.ceil(r.steps / r.epochsCompleted);
+      expect(r.epochsCompleted).toBeGreaterThan(2);
+      expect(r.steps).toBeGreaterThan(2 * perEpoch);
+      // Training, validations, test and reports all within the budget (fake clock from the start).
+      expect(t).toBeLessThanOrEqual(budgetMinutes * 60_000);
+      expect(t).toBeGreaterThan(0.75 * budgetMinutes * 60_000); // the test keeps 5 s + 1% and a validation per protocol
+      // The schedule's warm-up was fixed by the first estimate; the rate reached 0 at the end.
+      expect(plan.schedule.warmupSteps).toBe(plan.replans[0].warmupSteps);
+      const events = (await readFile(join(out, 'events.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+      expect(events.filter((e) => e.type === 'plan').length).toBe(plan.replans.length);
+      expect(lines.some((l) => /^plan \(calibration\): [\d,]+ steps/.test(l))).toBe(true);
+      expect(lines.some((l) => /the time-budgeted plan of \d+ steps is complete/.test(l))).toBe(true);
+      expect(r.history.at(-1)!.valid).toBeDefined(); // the last (possibly partial) epoch is validated
+    } finally {
+      await rm(out, { recursive: true, force: true });
+    }
+  });
+});
