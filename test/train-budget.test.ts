@@ -5,13 +5,14 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { readCheckpointConfig } from '../src/checkpoint.js';
 import { resolveConfig, type FullConfig } from '../src/config.js';
 import { parseInteractions } from '../src/data/formats.js';
 import { preprocess } from '../src/data/preprocess.js';
 import { leaveOneOut } from '../src/data/split.js';
 import { BudgetPlanner } from '../src/train/budget.js';
 import type { PreparedData } from '../src/train/data.js';
-import { runTraining } from '../src/train/trainer.js';
+import { LAST_DIR, runTraining } from '../src/train/trainer.js';
 import { destroyRuntimes, getRuntime } from './backends.js';
 import { syntheticSequences, userItemFile } from './cases/bert4rec-fixtures.js';
 
@@ -94,6 +95,31 @@ describe('a run planned to a time budget', () => {
       expect(lines.some((l) => /^plan \(calibration\): [\d,]+ steps/.test(l))).toBe(true);
       expect(lines.some((l) => /the time-budgeted plan of \d+ steps is complete/.test(l))).toBe(true);
       expect(r.history.at(-1)!.valid).toBeDefined(); // the last (possibly partial) epoch is validated
+    } finally {
+      await rm(out, { recursive: true, force: true });
+    }
+  });
+
+  it('an interrupted budgeted run resumes on the plan its checkpoint recorded, to its last step', async () => {
+    const rt = await getRuntime('wasm');
+    const out = await mkdtemp(join(tmpdir(), 'b4r-budget-resume-'));
+    try {
+      const config: FullConfig = resolveConfig({
+        model: { maxLen: 24, hidden: 16, layers: 1, heads: 2, ffn: 32 },
+        train: { epochs: 2, batchSize: 8, lr: 3e-3, seed: 11, lengthBucket: 8, timeBudgetMinutes: 1 },
+      });
+      let t = 0;
+      const first = await runTraining({ rt, data: prepared(), config, outDir: out, progress: false, now: () => (t += 20), stopAfterEpoch: 3 });
+      expect(first.stoppedBy).toBe('interrupted');
+      const ck = await readCheckpointConfig(join(out, LAST_DIR));
+      expect(ck.schedule!.totalSteps).toBeGreaterThan(first.steps);
+      expect(ck.schedule!.totalSteps).toBeLessThan(Number.MAX_SAFE_INTEGER);
+      const lines: string[] = [];
+      let t2 = 0;
+      const resumed = await runTraining({ rt, data: prepared(), config, outDir: out, progress: false, log: (l) => lines.push(l), now: () => (t2 += 20), resume: join(out, LAST_DIR) });
+      expect(lines.some((l) => l.includes('the time-budgeted plan continues as the checkpoint recorded it'))).toBe(true);
+      expect(lines.some((l) => l.startsWith('plan ('))).toBe(false);
+      expect([resumed.stoppedBy, resumed.steps]).toEqual(['budget', ck.schedule!.totalSteps]);
     } finally {
       await rm(out, { recursive: true, force: true });
     }

@@ -112,7 +112,7 @@ export async function runTraining(o: TrainRunOptions): Promise<TrainRunResult> {
   // resumed one keeps its checkpoint's plan, so it continues exactly.
   const budgetMs = (tc.timeBudgetMinutes ?? 0) > 0 ? tc.timeBudgetMinutes! * 60_000 : 0;
   const budgeted = budgetMs > 0;
-  const planner = budgeted && !o.resume ? new BudgetPlanner({ budgetMs, originMs: o.budgetOriginMs ?? (o.now ? now() : 0), warmupFraction: tc.warmupFraction }) : null;
+  let planner = budgeted ? new BudgetPlanner({ budgetMs, originMs: o.budgetOriginMs ?? (o.now ? now() : 0), warmupFraction: tc.warmupFraction }) : null;
   // Until its first estimate a budgeted run warms up as the epochs' plan would and has no end.
   if (planner) session.replan({ ...session.schedulePlan, totalSteps: Number.MAX_SAFE_INTEGER });
   /** "e/N", or "e/~N" while the epoch count is an estimate of the time-budgeted plan ("e/?" before the first). */
@@ -180,9 +180,12 @@ export async function runTraining(o: TrainRunOptions): Promise<TrainRunResult> {
       }
     }
     const old = ck.schedule;
-    if (budgeted && old) {
+    if (budgeted && old && old.totalSteps < Number.MAX_SAFE_INTEGER) {
       session.replan(old);
+      planner = null;
       log(`resume: the time-budgeted plan continues as the checkpoint recorded it (${old.totalSteps} steps, ${old.warmupSteps} warm-up); no re-planning`);
+    } else if (budgeted) {
+      log(`resume: the checkpoint was taken before its run's first estimate; this run plans its steps to ${tc.timeBudgetMinutes} min from its own start`);
     } else if (old && (old.peakLr !== scheduleRecord.peakLr || old.warmupSteps !== scheduleRecord.warmupSteps || old.totalSteps !== scheduleRecord.totalSteps)) {
       log(`resume: note: the learning-rate schedule differs from the checkpoint's (${JSON.stringify(old)} -> ${JSON.stringify(scheduleRecord)}); the run continues on the new one, so it will not match an uninterrupted run`);
     }
@@ -355,15 +358,16 @@ export async function runTraining(o: TrainRunOptions): Promise<TrainRunResult> {
       if (stoppedBy === 'time-limit') line += ` [time limit of ${tc.timeLimitMinutes} min reached]`;
       if (stoppedBy === 'budget') line += ` [the time-budgeted plan of ${session.totalSteps} steps is complete]`;
       log(line);
-      await save(lastDir, opt.snapshot());
       if (planner && stoppedBy === 'epochs') {
-        // Re-estimate with this epoch's validation and checkpoint included in the measured rate.
+        // Re-estimate with this epoch's validation in the measured rate, before checkpoint-last
+        // records the plan (a resume from it then follows the same plan as this run).
         const r = planner.replan(step, now(), reserveMs(), `epoch ${e}`);
         if (r) applyPlan(r);
         if (r && r.totalSteps <= step) stoppedBy = 'budget';
       }
+      await save(lastDir, opt.snapshot());
       if (tc.keepCheckpoints > 0) events.write({ type: 'checkpoint', epoch: e, dir: await keepEpochCheckpoint(o.outDir, lastDir, e, tc.keepCheckpoints) });
-      if (o.stopAfterEpoch !== undefined && epoch >= o.stopAfterEpoch && epoch < tc.epochs) stoppedBy = 'interrupted';
+      if (o.stopAfterEpoch !== undefined && epoch >= o.stopAfterEpoch && stoppedBy === 'epochs' && (budgeted ? step < session.totalSteps : epoch < tc.epochs)) stoppedBy = 'interrupted';
     }
   } finally {
     opt.dispose();
