@@ -78,6 +78,11 @@ export interface TrainConfig {
    * `epochs` is not used. Absent or 0: a fixed plan of `epochs`.
    */
   timeBudgetMinutes?: number;
+  /**
+   * Validate during training on this many fixed random users (absent or 0: all); the final
+   * choice between checkpoint-best and the last weights is then made on all of them.
+   */
+  validUsers?: number;
   /** Pad each batch only to a multiple of this many positions over its longest sample (0 = always maxLen). */
   lengthBucket: number;
   /**
@@ -244,6 +249,7 @@ const TRAIN_SPEC: Record<keyof TrainConfig, Spec> = {
   evalEvery: { kind: 'int', min: 1, max: 1e6 },
   timeLimitMinutes: { kind: 'number', min: 0, max: 1e6 },
   timeBudgetMinutes: { kind: 'number', min: 0, max: 1e6 },
+  validUsers: { kind: 'int', min: 0, max: 2 ** 31 - 1 },
   lengthBucket: { kind: 'int', min: 0, max: 4096 },
   maskLastFraction: { kind: 'number', min: 0, max: 1 },
   windowStride: { kind: 'int', min: 0, max: 4096 },

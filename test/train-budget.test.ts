@@ -10,6 +10,7 @@ import { resolveConfig, type FullConfig } from '../src/config.js';
 import { parseInteractions } from '../src/data/formats.js';
 import { preprocess } from '../src/data/preprocess.js';
 import { leaveOneOut } from '../src/data/split.js';
+import { buildEvalSet, evalSubset } from '../src/eval/inputs.js';
 import { BudgetPlanner } from '../src/train/budget.js';
 import type { PreparedData } from '../src/train/data.js';
 import { LAST_DIR, runTraining } from '../src/train/trainer.js';
@@ -120,6 +121,50 @@ describe('a run planned to a time budget', () => {
       expect(lines.some((l) => l.includes('the time-budgeted plan continues as the checkpoint recorded it'))).toBe(true);
       expect(lines.some((l) => l.startsWith('plan ('))).toBe(false);
       expect([resumed.stoppedBy, resumed.steps]).toEqual(['budget', ck.schedule!.totalSteps]);
+    } finally {
+      await rm(out, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('validation on a subset of users during training', () => {
+  it('evalSubset draws a fixed subset by seed, in the set\'s order', () => {
+    const data = prepared();
+    const set = buildEvalSet(data.split, 'valid', 24);
+    const a = evalSubset(set, 10, 11);
+    const b = evalSubset(set, 10, 11);
+    const c = evalSubset(set, 10, 12);
+    expect(a.users.length).toBe(10);
+    expect(Array.from(a.users)).toEqual(Array.from(b.users));
+    expect(Array.from(a.users)).not.toEqual(Array.from(c.users));
+    expect(Array.from(a.users)).toEqual([...a.users].sort((x, y) => x - y));
+    for (let i = 0; i < 10; i++) {
+      const j = set.users.indexOf(a.users[i]);
+      expect(j).toBeGreaterThanOrEqual(0);
+      expect([a.targets[i], a.inputs[i], a.exclude[i]]).toEqual([set.targets[j], set.inputs[j], set.exclude[j]]);
+    }
+    expect(evalSubset(set, 0, 1)).toBe(set);
+    expect(evalSubset(set, set.users.length, 1)).toBe(set);
+  });
+
+  it('a run validating 12 users picks between checkpoint-best and the last weights on all of them', async () => {
+    const rt = await getRuntime('wasm');
+    const out = await mkdtemp(join(tmpdir(), 'b4r-valid-subset-'));
+    try {
+      const config: FullConfig = resolveConfig({
+        model: { maxLen: 24, hidden: 16, layers: 1, heads: 2, ffn: 32 },
+        train: { epochs: 4, batchSize: 8, lr: 3e-3, seed: 11, lengthBucket: 8, validUsers: 12 },
+      });
+      const lines: string[] = [];
+      const r = await runTraining({ rt, data: prepared(), config, outDir: out, progress: false, log: (l) => lines.push(l) });
+      expect(lines.some((l) => /^validation: 12 of the 80 users during training/.test(l))).toBe(true);
+      const m = JSON.parse(await readFile(join(out, 'metrics.json'), 'utf8'));
+      const fc = m.finalChoice;
+      expect(fc.users).toBe(80);
+      expect(fc.best.epoch).toBe(r.best!.epoch);
+      expect(fc.tested).toBe(fc.last.value > fc.best.value ? 'last' : 'best');
+      expect(lines.some((l) => l.startsWith('final choice on all 80 validation users'))).toBe(true);
+      expect(lines.some((l) => (fc.tested === 'last' ? /^test: the last weights/ : /^test: best checkpoint/).test(l))).toBe(true);
     } finally {
       await rm(out, { recursive: true, force: true });
     }

@@ -56,6 +56,7 @@ export const EVAL_FLAGS: ConfigFlag[] = [
   t('metrics', 'metrics', 'text', 'metrics: hr, recall, precision, ndcg, mrr, map (RecBole definitions)'),
   t('ks', 'ks', 'text', 'cut-offs k, e.g. 1,5,10,20'),
   t('valid-metric', 'validMetric', 'text', 'metric@k that picks the best checkpoint, on the first --eval protocol'),
+  t('valid-users', 'validUsers', 'int', 'validate during training on N fixed random users, to spend less time on it; the final choice between checkpoint-best and the last weights uses all users (0: all)'),
   t('patience', 'patience', 'int', 'stop after N validations without a better --valid-metric (0: never)'),
   t('ties', 'ties', 'text', 'pessimistic (target ranked below equal scores) or optimistic'),
 ];

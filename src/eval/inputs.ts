@@ -1,6 +1,7 @@
 // Evaluation inputs: per user, the history followed by MASK, truncated to the last L positions.
 //   validation: train items + MASK, target = validation item
 //   test:       train items + validation item + MASK, target = test item
+import { Rng } from '../data/rng.js';
 import type { LeaveOneOutSplit } from '../data/split.js';
 
 export type Stage = 'valid' | 'test';
@@ -58,6 +59,31 @@ export function buildEvalSet(split: LeaveOneOutSplit, stage: Stage, maxLen: numb
     interacted.push(uniqueSorted(ds.sequences[u], -1));
   }
   return { stage, maxLen, maskId: ds.maskId, numItems: ds.numItems, users: Int32Array.from(users), targets: Int32Array.from(targets), inputs, exclude, interacted };
+}
+
+/**
+ * A fixed random subset of `count` users of `set` (drawn with `seed`, kept in the set's order);
+ * the set itself when count is 0 or not below its size.
+ */
+export function evalSubset(set: EvalSet, count: number, seed: number): EvalSet {
+  const n = set.users.length;
+  if (!(count > 0) || count >= n) return set;
+  // Partial Fisher-Yates: the first `count` slots of a permutation of 0..n-1.
+  const perm = Int32Array.from({ length: n }, (_, i) => i);
+  const rng = new Rng(seed, 0x5e1ec7);
+  for (let i = 0; i < count; i++) {
+    const j = i + rng.nextInt(n - i);
+    [perm[i], perm[j]] = [perm[j], perm[i]];
+  }
+  const pick = perm.subarray(0, count).sort();
+  return {
+    ...set,
+    users: Int32Array.from(pick, (i) => set.users[i]),
+    targets: Int32Array.from(pick, (i) => set.targets[i]),
+    inputs: Array.from(pick, (i) => set.inputs[i]),
+    exclude: Array.from(pick, (i) => set.exclude[i]),
+    interacted: Array.from(pick, (i) => set.interacted[i]),
+  };
 }
 
 /** Model input for EvalSet entries [from, to). */

@@ -4,7 +4,7 @@
 import type { TrainConfig } from '../config.js';
 import { trainingSequences, type LeaveOneOutSplit } from '../data/split.js';
 import { rankProtocols, rankProtocolsShared, type Scorer } from '../eval/evaluate.js';
-import { buildEvalSet, type EvalSet, type Stage } from '../eval/inputs.js';
+import { buildEvalSet, evalSubset, type EvalSet, type Stage } from '../eval/inputs.js';
 import { computeMetrics, metricAtK, metricGrid, parseKs, parseMetricAtK, parseMetricNames, type MetricAtK } from '../eval/metric-defs.js';
 import { metricsFromRanks } from '../eval/metrics.js';
 import { itemCounts, mostPopularScores } from '../eval/popularity.js';
@@ -59,12 +59,14 @@ export interface RunEvaluatorOptions {
   /** Users per scorer call. */
   batchSize: number;
   lengthBucket: number;
+  /** Validate during training on this many fixed random users (0 or absent: all of them). */
+  validUsers?: number;
 }
 
 /** Evaluation sets and sampled candidates of one run, built once. */
 export class RunEvaluator {
   readonly plan: EvalPlan;
-  private readonly sets = new Map<Stage, { set: EvalSet; candidates: (Int32Array[] | null)[] }>();
+  private readonly sets = new Map<Stage | 'valid-subset', { set: EvalSet; candidates: (Int32Array[] | null)[] }>();
   private readonly popularity: Float64Array;
 
   constructor(private readonly split: LeaveOneOutSplit, plan: EvalPlan, private readonly o: RunEvaluatorOptions) {
@@ -74,10 +76,10 @@ export class RunEvaluator {
     this.popularity = itemCounts(ds.sequences, ds.numItems);
   }
 
-  private stage(stage: Stage, protocols: Protocol[]) {
+  private stage(stage: Stage | 'valid-subset', protocols: Protocol[]): { set: EvalSet; candidates: (Int32Array[] | null)[] } {
     let s = this.sets.get(stage);
     if (!s) {
-      const set = buildEvalSet(this.split, stage, this.o.maxLen);
+      const set: EvalSet = stage === 'valid-subset' ? evalSubset(this.stage('valid', protocols).set, this.o.validUsers ?? 0, this.o.seed) : buildEvalSet(this.split, stage, this.o.maxLen);
       s = { set, candidates: protocols.map((p) => protocolCandidates(set, p, this.popularity, this.o.seed)) };
       this.sets.set(stage, s);
     }
@@ -88,10 +90,23 @@ export class RunEvaluator {
     return this.stage('valid', this.plan.protocols.slice(0, 1)).set.users.length;
   }
 
-  /** Validation on the first protocol: every metric of the plan, the validation metric, NDCG@10 and HR@10. */
-  async validate(scorer: Scorer): Promise<ValidationResult> {
+  /** Users of the validations during training: a fixed subset when validUsers asks for fewer than all. */
+  get trainingValidUsers(): number {
+    return this.stage('valid-subset', this.plan.protocols.slice(0, 1)).set.users.length;
+  }
+
+  /** Whether validation during training sees a subset (the final choice then re-validates on all users). */
+  get validatesSubset(): boolean {
+    return this.trainingValidUsers < this.validUsers;
+  }
+
+  /**
+   * Validation on the first protocol: every metric of the plan, the validation metric, NDCG@10
+   * and HR@10; on the fixed subset of users when validUsers is set, unless `all`.
+   */
+  async validate(scorer: Scorer, { all = false }: { all?: boolean } = {}): Promise<ValidationResult> {
     const first = this.plan.protocols[0];
-    const { set, candidates } = this.stage('valid', [first]);
+    const { set, candidates } = this.stage(all ? 'valid' : 'valid-subset', [first]);
     const [ranks] = await rankProtocols(set, scorer, candidates, this.scoreOptions());
     const wanted = [...this.plan.metrics, this.plan.validMetric, metricAtK('ndcg', 10), metricAtK('hr', 10)];
     const metrics = computeMetrics(ranks, wanted.filter((m, i) => wanted.findIndex((x) => x.key === m.key) === i));

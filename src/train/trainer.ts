@@ -193,7 +193,10 @@ export async function runTraining(o: TrainRunOptions): Promise<TrainRunResult> {
     log(`resume: ${o.resume} ${where}, step ${step}${best ? `, best ${best.metric} ${best.value.toFixed(4)} (epoch ${best.epoch})` : ''}`);
   }
 
-  const evaluator = new RunEvaluator(split, plan, { maxLen: L, seed: tc.seed, batchSize: evalBatch * 4, lengthBucket: tc.lengthBucket });
+  const evaluator = new RunEvaluator(split, plan, { maxLen: L, seed: tc.seed, batchSize: evalBatch * 4, lengthBucket: tc.lengthBucket, validUsers: tc.validUsers });
+  if (evaluator.validatesSubset) {
+    log(`validation: ${evaluator.trainingValidUsers.toLocaleString('en-US')} of the ${evaluator.validUsers.toLocaleString('en-US')} users during training (a fixed random subset); checkpoint-best and the last weights are compared on all of them at the end`);
+  }
   await mkdir(o.outDir, { recursive: true });
   const events = new EventLog(join(o.outDir, EVENTS_FILE));
   events.write({ type: 'start', backend: rt.name, data: data.description, config: runConfig, resumedFrom: o.resume ?? null, epoch, step });
@@ -250,8 +253,14 @@ export async function runTraining(o: TrainRunOptions): Promise<TrainRunResult> {
   const scorer = modelScorer(model, evalBatch);
   const window = new StepWindow(now);
   let lastValidationMs = 0;
-  /** Time kept for after training: a final validation, the test (every protocol), reports. */
-  const reserveMs = () => lastValidationMs * (1 + plan.protocols.length) + 5_000;
+  /**
+   * Time kept for after training: a final validation, the final choice on all users (with a
+   * validation subset: two validations), the test (every protocol, all users), reports.
+   */
+  const reserveMs = () => {
+    const allUsersMs = (lastValidationMs * evaluator.validUsers) / evaluator.trainingValidUsers;
+    return lastValidationMs + allUsersMs * (plan.protocols.length + (evaluator.validatesSubset ? 2 : 0)) + 5_000;
+  };
   const applyPlan = (r: Replan | null) => {
     if (!r) return;
     session.replan({ peakLr: tc.lr, warmupSteps: r.warmupSteps, totalSteps: r.totalSteps });
@@ -373,9 +382,25 @@ export async function runTraining(o: TrainRunOptions): Promise<TrainRunResult> {
     opt.dispose();
   }
 
-  // Test: the best checkpoint (by the validation metric), else the current weights.
-  if (best) {
+  // With a validation subset, the final choice between checkpoint-best and the last weights is
+  // made on all validation users.
+  let finalChoice: { users: number; best: { epoch: number; value: number }; last: { epoch: number; step: number; value: number }; tested: 'best' | 'last' } | null = null;
+  let testLast = false;
+  if (best && evaluator.validatesSubset && stoppedBy !== 'non-finite-loss') {
+    const vLast = await evaluator.validate(scorer, { all: true });
     await loadModelWeights(bestDir, model);
+    const vBest = await evaluator.validate(scorer, { all: true });
+    testLast = vLast.value > vBest.value;
+    finalChoice = { users: evaluator.validUsers, best: { epoch: best.epoch, value: vBest.value }, last: { epoch, step, value: vLast.value }, tested: testLast ? 'last' : 'best' };
+    events.write({ type: 'final-choice', protocol: vBest.protocol, metric: plan.validMetric.key, ...finalChoice });
+    log(`final choice on all ${evaluator.validUsers.toLocaleString('en-US')} validation users (${plan.validMetric.label}): checkpoint-best (epoch ${best.epoch}) ${vBest.value.toFixed(4)}, the last weights (step ${step}) ${vLast.value.toFixed(4)}`);
+    if (testLast) await loadModelWeights(lastDir, model);
+  }
+  // Test: the best checkpoint (by the validation metric), else the current weights.
+  if (testLast) {
+    log(`test: the last weights (step ${step}) from ${lastDir}`);
+  } else if (best) {
+    if (!finalChoice) await loadModelWeights(bestDir, model);
     log(`test: best checkpoint (epoch ${best.epoch}, ${best.metric} ${best.value.toFixed(4)}) from ${bestDir}`);
   } else {
     log('test: no validation was run; testing the current weights');
@@ -399,6 +424,7 @@ export async function runTraining(o: TrainRunOptions): Promise<TrainRunResult> {
     steps: step,
     stoppedBy,
     trainSeconds: (now() - t0) / 1000,
+    finalChoice,
     plan: { mode: budgeted ? 'time-budget' : 'epochs', budgetMinutes: budgeted ? tc.timeBudgetMinutes : null, schedule: session.schedulePlan, replans: planner?.replans ?? [] },
     medianStepMs,
     best,
