@@ -1,4 +1,5 @@
-// Shared CLI helpers: integer/number flags, error reporting, exit handling.
+// Shared CLI helpers: argument parsing with --help, integer/number flags, error reporting, exit handling.
+import { parseArgs } from 'node:util';
 import { BackendUnavailableError, createRuntime, DeviceLostError, SafetensorsError, type BackendChoice, type Runtime } from '../../runtime/index.js';
 import { CheckpointError } from '../checkpoint.js';
 import { ConfigError } from '../config.js';
@@ -8,6 +9,26 @@ import { withNativeStderrFiltered } from './native-stderr.js';
 
 export class UsageError extends Error {
   override name = 'UsageError';
+}
+
+interface OptionSpec {
+  type: 'string' | 'boolean';
+  short?: string;
+}
+
+/**
+ * Every command's prologue: `argv` parsed against `options` plus --help/-h. Returns null after
+ * writing `help` to stdout when it was asked for; refuses positional arguments unless
+ * `positionals` (then they are returned).
+ */
+export function parseCommand<const O extends Record<string, OptionSpec>>(argv: string[], help: string, options: O, { positionals = false } = {}) {
+  const parsed = parseArgs({ args: argv, allowPositionals: true, options: { ...options, help: { type: 'boolean', short: 'h' } } });
+  if ((parsed.values as { help?: boolean }).help) {
+    process.stdout.write(help);
+    return null;
+  }
+  if (!positionals && parsed.positionals.length) throw new UsageError(`unexpected argument '${parsed.positionals[0]}' (see --help)`);
+  return parsed;
 }
 
 export function intFlag(name: string, value: string | undefined, min = 0): number | undefined {

@@ -3,8 +3,7 @@
 // differ between the runs, epochs and training time. Reads OUT/metrics.json.
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
-import { runMain, UsageError } from './common.js';
+import { parseCommand, runMain, UsageError } from './common.js';
 
 const HELP = `Usage: npm run compare-runs -- OUT_DIR OUT_DIR ... [--metrics ndcg@10,hr@10] [--json]
 
@@ -58,11 +57,9 @@ function protocolsOf(r: RunMetrics): Map<string, Record<string, number>> {
 }
 
 async function main(argv: string[]): Promise<number> {
-  const { values: a, positionals: dirs } = parseArgs({ args: argv, allowPositionals: true, options: { metrics: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } });
-  if (a.help) {
-    process.stdout.write(HELP);
-    return 0;
-  }
+  const parsed = parseCommand(argv, HELP, { metrics: { type: 'string' }, json: { type: 'boolean' } }, { positionals: true });
+  if (!parsed) return 0;
+  const { values: a, positionals: dirs } = parsed;
   if (dirs.length < 1) throw new UsageError('pass one or more run directories (see --help)');
   const runs = await Promise.all(dirs.map(readRun));
   const only = a.metrics?.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean);

@@ -4,7 +4,6 @@
 // The data: the checkpoint's own user sequences (default), or --data/--dataset re-read and
 // checked against the checkpoint's id maps.
 import { writeFile } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
 import { type BackendChoice, type Runtime } from '../../runtime/index.js';
 import { CheckpointError, loadModelWeights, loadSequences, readCheckpointConfig } from '../checkpoint.js';
 import { DEFAULT_MODEL, DEFAULT_TRAIN } from '../config.js';
@@ -15,7 +14,7 @@ import { modelScorer } from '../model/score.js';
 import { DEFAULT_PREPROCESS, defaultCacheDir, loadTrainingData, type PreprocessSettings } from '../train/data.js';
 import { evalPlan, RunEvaluator } from '../train/evaluation.js';
 import { formatProtocolTable } from '../train/report.js';
-import { choiceFlag, createCliRuntime, intFlag, runMain, UsageError } from './common.js';
+import { choiceFlag, createCliRuntime, intFlag, parseCommand, runMain, UsageError } from './common.js';
 import { applyConfigFlags, EVAL_FLAGS, flagHelp, parseArgsOptions } from './config-flags.js';
 import { DATA_OPTIONS, dataOptions } from './data-flags.js';
 
@@ -44,26 +43,18 @@ ${flagHelp(EVALUATE_FLAGS, { model: DEFAULT_MODEL, train: DEFAULT_TRAIN })}
 `;
 
 async function main(argv: string[]): Promise<number> {
-  const { values: a, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      ...DATA_OPTIONS,
-      ...parseArgsOptions(EVALUATE_FLAGS),
-      checkpoint: { type: 'string' },
-      seed: { type: 'string' },
-      'eval-batch': { type: 'string' },
-      backend: { type: 'string' },
-      json: { type: 'string' },
-      verbose: { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-    },
+  const parsed = parseCommand(argv, HELP, {
+    ...DATA_OPTIONS,
+    ...parseArgsOptions(EVALUATE_FLAGS),
+    checkpoint: { type: 'string' },
+    seed: { type: 'string' },
+    'eval-batch': { type: 'string' },
+    backend: { type: 'string' },
+    json: { type: 'string' },
+    verbose: { type: 'boolean' },
   });
-  if (a.help) {
-    process.stdout.write(HELP);
-    return 0;
-  }
-  if (positionals.length) throw new UsageError(`unexpected argument '${positionals[0]}' (see --help)`);
+  if (!parsed) return 0;
+  const a = parsed.values;
   if (!a.checkpoint) throw new UsageError('--checkpoint DIR is required (see --help)');
   const backend = (choiceFlag('backend', a.backend, ['auto', 'webgpu', 'wasm'] as const) ?? 'auto') as BackendChoice;
   const evalBatch = intFlag('eval-batch', a['eval-batch'], 1) ?? 128;

@@ -4,7 +4,6 @@
 // history's items are not recommended (unless --include-history with --all-users).
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { parseArgs } from 'node:util';
 import type { BackendChoice, Runtime } from '../../runtime/index.js';
 import { loadModelWeights, loadSequences, readCheckpointConfig } from '../checkpoint.js';
 import type { MovieCatalog } from '../data/movies.js';
@@ -16,7 +15,7 @@ import { modelScorer } from '../model/score.js';
 import { recommendAllUsers } from './recommend-all.js';
 import { createModel } from '../model/create.js';
 import { recommendTopK } from '../model/recommend.js';
-import { choiceFlag, createCliRuntime, intFlag, runMain, UsageError } from './common.js';
+import { choiceFlag, createCliRuntime, intFlag, parseCommand, runMain, UsageError } from './common.js';
 import { readFile } from 'node:fs/promises';
 
 const HELP = `Usage: npm run recommend -- --checkpoint DIR (--user ID | --items ID,ID,... | --all-users --out FILE) [options]
@@ -43,30 +42,22 @@ oldest first), never an item of the history; or writes them for every user to a 
 `;
 
 async function main(argv: string[]): Promise<number> {
-  const { values: a, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      checkpoint: { type: 'string' },
-      user: { type: 'string' },
-      items: { type: 'string' },
-      'all-users': { type: 'boolean' },
-      out: { type: 'string' },
-      'include-history': { type: 'boolean' },
-      batch: { type: 'string' },
-      k: { type: 'string' },
-      movies: { type: 'string' },
-      backend: { type: 'string' },
-      verbose: { type: 'boolean' },
-      json: { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-    },
+  const parsed = parseCommand(argv, HELP, {
+    checkpoint: { type: 'string' },
+    user: { type: 'string' },
+    items: { type: 'string' },
+    'all-users': { type: 'boolean' },
+    out: { type: 'string' },
+    'include-history': { type: 'boolean' },
+    batch: { type: 'string' },
+    k: { type: 'string' },
+    movies: { type: 'string' },
+    backend: { type: 'string' },
+    verbose: { type: 'boolean' },
+    json: { type: 'boolean' },
   });
-  if (a.help) {
-    process.stdout.write(HELP);
-    return 0;
-  }
-  if (positionals.length) throw new UsageError(`unexpected argument '${positionals[0]}' (see --help)`);
+  if (!parsed) return 0;
+  const a = parsed.values;
   if (!a.checkpoint) throw new UsageError('--checkpoint DIR is required (see --help)');
   if ([a.user !== undefined, a.items !== undefined, a['all-users'] === true].filter(Boolean).length !== 1) throw new UsageError('pass exactly one of --user ID, --items ID,ID,... or --all-users');
   const k = intFlag('k', a.k, 1) ?? 10;

@@ -2,14 +2,13 @@
 // metric, prints test metrics under every evaluation protocol beside the most-popular
 // baseline, writes out/metrics.json, curve.svg, events.jsonl and report.html.
 import { readFile } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
 import type { BackendChoice, Runtime } from '../../runtime/index.js';
 import { readCheckpointConfig } from '../checkpoint.js';
 import { ConfigError, DEFAULT_MODEL, DEFAULT_SASREC_MODEL, DEFAULT_SASREC_TRAIN, DEFAULT_TRAIN, defaultConfig, resolveConfig, type Architecture, type FullConfig } from '../config.js';
 import { architectureOf } from '../model/create.js';
 import { defaultCacheDir, loadTrainingData } from '../train/data.js';
 import { runTraining } from '../train/trainer.js';
-import { choiceFlag, createCliRuntime, intFlag, runMain, UsageError } from './common.js';
+import { choiceFlag, createCliRuntime, intFlag, parseCommand, runMain, UsageError } from './common.js';
 import { applyConfigFlags, EVAL_FLAGS, flagHelp, MODEL_FLAGS, parseArgsOptions, TRAIN_FLAGS } from './config-flags.js';
 import { DATA_HELP, DATA_OPTIONS, dataOptions } from './data-flags.js';
 
@@ -66,28 +65,20 @@ function sasrecDefaults(): string {
 const DEFAULT_TIME_BUDGET_MINUTES = 59;
 
 async function main(argv: string[]): Promise<number> {
-  const { values: a, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      ...DATA_OPTIONS,
-      ...parseArgsOptions(CONFIG_FLAGS),
-      backend: { type: 'string' },
-      model: { type: 'string' },
-      config: { type: 'string' },
-      out: { type: 'string' },
-      resume: { type: 'string' },
-      'checkpoint-every': { type: 'string' },
-      verbose: { type: 'boolean' },
-      'eval-batch': { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
+  const parsed = parseCommand(argv, HELP, {
+    ...DATA_OPTIONS,
+    ...parseArgsOptions(CONFIG_FLAGS),
+    backend: { type: 'string' },
+    model: { type: 'string' },
+    config: { type: 'string' },
+    out: { type: 'string' },
+    resume: { type: 'string' },
+    'checkpoint-every': { type: 'string' },
+    verbose: { type: 'boolean' },
+    'eval-batch': { type: 'string' },
   });
-  if (a.help) {
-    process.stdout.write(HELP);
-    return 0;
-  }
-  if (positionals.length) throw new UsageError(`unexpected argument '${positionals[0]}' (see --help)`);
+  if (!parsed) return 0;
+  const a = parsed.values;
   const data = dataOptions(a);
   const backend = (choiceFlag('backend', a.backend, ['auto', 'webgpu', 'wasm'] as const) ?? 'auto') as BackendChoice;
 
