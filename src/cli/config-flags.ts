@@ -29,8 +29,8 @@ export const MODEL_FLAGS: ConfigFlag[] = [
 ];
 
 export const TRAIN_FLAGS: ConfigFlag[] = [
-  t('epochs', 'epochs', 'int', 'training epochs: a fixed plan (without it, train plans its steps to --time-budget)'),
-  t('time-budget', 'timeBudgetMinutes', 'number', 'plan the steps so that training ends, warm-up and decay complete, within MIN minutes of wall time from the process start, final test included; the speed is measured and re-estimated each epoch (0: plan by --epochs)', '59 for train without --epochs, else 0'),
+  t('epochs', 'epochs', 'int', 'training epochs: a fixed plan instead of the time budget (the default shown is what --time-budget 0 trains)'),
+  t('time-budget', 'timeBudgetMinutes', 'number', 'plan the steps so that training ends, warm-up and decay complete, within X minutes of wall time from the process start, final test included; the speed is measured and re-estimated each epoch (0: plan by --epochs)', '59 for train without --epochs, else 0'),
   t('batch', 'batchSize', 'int', 'batch size'),
   t('lr', 'lr', 'number', 'peak learning rate'),
   t('weight-decay', 'weightDecay', 'number', 'AdamW weight decay (not on biases and layer norms)'),
