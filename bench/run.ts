@@ -33,6 +33,21 @@ interface Options {
   wasmThreads: number;
 }
 
+const USAGE = `Usage: npm run bench -- [options]   (npm run bench -- --compare ... : against TensorFlow.js)
+
+  --backend NAME      webgpu, wasm or both (default both)
+  --filter TEXT       only cases whose group or name contains TEXT (or matches /regex/)
+  --quick             5 samples per case instead of 15
+  --samples N         samples per case
+  --no-ceiling        skip measuring the machine's FMA / GPU ceiling
+  --machine NAME      the machine's name in the report file names (default: from the CPU)
+  --out DIR           where the JSON and markdown reports go (default bench/results)
+  --list              list the cases and exit
+  --wasm-simd-only    WASM on the SIMD-only build (no relaxed-SIMD fused multiply-add)
+  --wasm-threads N    WASM threads, the main one included (default: hardware threads, at most 8)
+  --help              this text
+`;
+
 function parseArgs(argv: string[]): Options {
   const o: Options = { backends: ['webgpu', 'wasm'], filter: null, quick: false, samples: 0, ceiling: true, machine: null, out: 'bench/results', list: false, wasmSimdOnly: false, wasmThreads: 0 };
   for (let i = 0; i < argv.length; i++) {
@@ -55,12 +70,16 @@ function parseArgs(argv: string[]): Options {
     else if (a === '--out') o.out = value();
     else if (a === '--list') o.list = true;
     else if (a === '--wasm-simd-only') o.wasmSimdOnly = true;
+    else if (a === '--help' || a === '-h') {
+      process.stdout.write(USAGE);
+      process.exit(0);
+    }
     else if (a === '--wasm-threads') {
       const v = value();
       if (!/^[1-9][0-9]*$/.test(v)) throw new Error(`bench: --wasm-threads must be a positive integer (got '${v}')`);
       o.wasmThreads = Number(v);
     }
-    else throw new Error(`bench: unknown argument '${a}' (see the header of bench/run.ts)`);
+    else throw new Error(`bench: unknown argument '${a}' (see npm run bench -- --help)`);
   }
   if (!o.samples) o.samples = o.quick ? 5 : 15;
   return o;
