@@ -1,15 +1,17 @@
 import binaryWgsl from '../../wgsl/binary.wgsl';
-import binaryVec4Wgsl from '../../wgsl/binary_vec4.wgsl';
 import { describeArgs, OpArgumentError } from '../errors.js';
 import { defineKernel, grid1d } from '../kernel.js';
 import type { Tensor } from '../tensor.js';
 import { commonBackend, emptyTensor, expectTensor } from './util.js';
-import { vec4Variant } from './variants.js';
+import { ELEMENT_F32, ELEMENT_VEC4, vec4Variant } from './variants.js';
 
-/** WebGPU variant: one vec4 per invocation when n and nb are multiples of 4. Params n / 4, nb / 4. */
+/**
+ * WebGPU variant: one vec4 per invocation when n and nb are multiples of 4 (params n / 4,
+ * nb / 4); the same source as binaryKernel over vec4 elements.
+ */
 export const binaryVec4Kernel = defineKernel({
   name: 'binary_vec4',
-  wgsl: binaryVec4Wgsl,
+  wgsl: ELEMENT_VEC4 + binaryWgsl,
   inputs: 2,
   outputs: 1,
   params: ['u32', 'u32'],
@@ -19,7 +21,7 @@ export const binaryVec4Kernel = defineKernel({
 
 export const binaryKernel = defineKernel({
   name: 'binary',
-  wgsl: binaryWgsl,
+  wgsl: ELEMENT_F32 + binaryWgsl,
   inputs: 2,
   outputs: 1,
   params: ['u32', 'u32'], // n, nb

@@ -1,7 +1,16 @@
 // Building blocks for WebGPU kernel variants (see docs/kernels.md, "WebGPU variants").
 // Ops state one kernel per computation; these describe the alternatives the WebGPU backend
 // may pick by device capability (runtime/kernel.ts selectVariant). Ops never look at the backend.
+import elementF32Wgsl from '../../wgsl/lib/element_f32.wgsl';
+import elementVec4Wgsl from '../../wgsl/lib/element_vec4.wgsl';
 import type { DeviceCapabilities, KernelDef, KernelVariant } from '../kernel.js';
+
+/**
+ * Preludes of the elementwise kernels written once over an element type E (and workgroup size
+ * WG): prepend ELEMENT_F32 for the scalar kernel, ELEMENT_VEC4 for its vec4 variant.
+ */
+export const ELEMENT_F32 = elementF32Wgsl;
+export const ELEMENT_VEC4 = elementVec4Wgsl;
 
 /** Directives the subgroup kernels start with; WGSL wants them before every declaration. */
 export const SUBGROUP_PRELUDE = 'enable subgroups;\ndiagnostic(off, subgroup_uniformity);\n';

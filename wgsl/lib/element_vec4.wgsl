@@ -1,0 +1,4 @@
+// Element type of the elementwise kernels written once for scalars and vec4s, vec4 form: one
+// vec4 per invocation (the op's sizes are multiples of 4, divided by 4 in the params).
+alias E = vec4f;
+const WG: u32 = 64u;
