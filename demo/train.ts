@@ -71,11 +71,7 @@ export function demoConfig(o: DemoTrainOptions): FullConfig {
 }
 
 export class DemoTrainer {
-  readonly model: SequenceRecommender;
   readonly config: FullConfig;
-  readonly samples: TrainingSamples;
-  readonly stepsPerEpoch: number;
-  readonly totalSteps: number;
   readonly validSet: EvalSet;
   step = 0;
   epoch = 0;
@@ -94,8 +90,23 @@ export class DemoTrainer {
     this.pretrained = options.itemEmbeddings ? preparePretrainedItems(options.itemEmbeddings, { itemEmbeddingsProjection: options.itemProjection }, base.model, data.dataset) : null;
     this.config = { model: withItemVectors(base.model, this.pretrained), train: base.train };
     this.session = new TrainingSession(rt, { numItems: data.dataset.numItems, maskId: data.dataset.maskId, split: data.split }, this.config, { maxSteps: options.maxSteps });
-    ({ model: this.model, samples: this.samples, stepsPerEpoch: this.stepsPerEpoch, totalSteps: this.totalSteps } = this.session);
     this.validSet = buildEvalSet(data.split, 'valid', this.config.model.maxLen);
+  }
+
+  get model(): SequenceRecommender {
+    return this.session.model;
+  }
+
+  get samples(): TrainingSamples {
+    return this.session.samples;
+  }
+
+  get stepsPerEpoch(): number {
+    return this.session.stepsPerEpoch;
+  }
+
+  get totalSteps(): number {
+    return this.session.totalSteps;
   }
 
   /** Trains until the epochs (or maxSteps) are done or shouldStop() says so (checked before every step). */

@@ -11,6 +11,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { build } from 'esbuild';
+import { nodeBundleOptions } from './esbuild-node.mjs';
 
 const bin = (name) => `node_modules/.bin/${name}`;
 const mtime = (p) => (existsSync(p) ? statSync(p).mtimeMs : 0);
@@ -29,16 +30,10 @@ if (kernelBuilds.some((out) => !existsSync(out) || kernelInputs.some((f) => mtim
 if (process.argv.includes('--compare')) {
   await build({
     entryPoints: ['bench/compare/main.ts'],
+    ...nodeBundleOptions,
     outfile: 'dist/bench/compare.js',
-    bundle: true,
-    format: 'esm',
-    platform: 'node',
-    target: 'es2022',
-    loader: { '.wgsl': 'text', '.wasm': 'binary' },
-    external: ['webgpu', '@tensorflow/*', 'esbuild'],
+    external: [...nodeBundleOptions.external, '@tensorflow/*', 'esbuild'],
     sourcemap: true,
-    logLevel: 'warning',
-    banner: { js: "import { createRequire as __benchCreateRequire } from 'node:module'; const require = __benchCreateRequire(import.meta.url);" },
   });
   const c = spawnSync('node', ['--enable-source-maps', 'dist/bench/compare.js', ...process.argv.slice(2)], { stdio: 'inherit' });
   process.exit(c.status ?? 1);
@@ -67,18 +62,10 @@ const benchCasesPlugin = {
 
 await build({
   entryPoints: ['bench/run.ts'],
+  ...nodeBundleOptions,
   outfile: 'dist/bench/run.js',
-  bundle: true,
-  format: 'esm',
-  platform: 'node',
-  target: 'es2022',
-  loader: { '.wgsl': 'text', '.wasm': 'binary' },
-  external: ['webgpu'],
   sourcemap: true,
-  logLevel: 'warning',
   plugins: [benchCasesPlugin],
-  // Bundled CommonJS dependencies may call require(); give the ESM bundle one.
-  banner: { js: "import { createRequire as __benchCreateRequire } from 'node:module'; const require = __benchCreateRequire(import.meta.url);" },
 });
 
 const r = spawnSync('node', ['--enable-source-maps', 'dist/bench/run.js', ...process.argv.slice(2)], { stdio: 'inherit' });

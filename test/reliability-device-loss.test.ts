@@ -10,12 +10,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createRuntime, DeviceLostError, type Runtime, type WebGPUBackend } from '../runtime/internal.js';
 import { readCheckpointConfig } from '../src/checkpoint.js';
 import { resolveConfig } from '../src/config.js';
-import { parseInteractions } from '../src/data/formats.js';
-import { preprocess } from '../src/data/preprocess.js';
-import { leaveOneOut } from '../src/data/split.js';
-import type { PreparedData } from '../src/train/data.js';
 import { LAST_DIR, runTraining } from '../src/train/trainer.js';
-import { syntheticSequences, userItemFile } from './cases/bert4rec-fixtures.js';
+import { preparedData, syntheticSequences } from './cases/bert4rec-fixtures.js';
 
 const runtimes: Runtime[] = [];
 const dirs: string[] = [];
@@ -24,11 +20,7 @@ afterAll(async () => {
   for (const d of dirs) await rm(d, { recursive: true, force: true });
 });
 
-function prepared(): PreparedData {
-  const raw = parseInteractions(userItemFile(syntheticSequences(60, 30, 8, 20, 4)), { fileName: 'synthetic.txt' });
-  const dataset = preprocess(raw);
-  return { dataset, split: leaveOneOut(dataset), movies: null, description: { source: 'synthetic.txt', format: raw.report.format, users: dataset.numUsers, items: dataset.numItems, interactions: dataset.stats.final.interactions } };
-}
+const prepared = () => preparedData(syntheticSequences(60, 30, 8, 20, 4));
 const config = resolveConfig({ model: { maxLen: 16, hidden: 16, layers: 1, heads: 2, ffn: 32 }, train: { epochs: 2, batchSize: 8, seed: 3, timeLimitMinutes: 0 } });
 
 describe('WebGPU device lost mid-training', () => {

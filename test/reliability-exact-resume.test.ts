@@ -11,26 +11,13 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { decodeSafetensors } from '../runtime/index.js';
 import { CheckpointError, readCheckpointConfig } from '../src/checkpoint.js';
 import { resolveConfig, type FullConfig } from '../src/config.js';
-import { parseInteractions } from '../src/data/formats.js';
-import { preprocess } from '../src/data/preprocess.js';
-import { leaveOneOut } from '../src/data/split.js';
-import type { PreparedData } from '../src/train/data.js';
 import { BEST_DIR, LAST_DIR, runTraining, type TrainRunResult } from '../src/train/trainer.js';
 import { destroyRuntimes, getRuntime } from './backends.js';
-import { syntheticSequences, userItemFile } from './cases/bert4rec-fixtures.js';
+import { preparedData, syntheticSequences } from './cases/bert4rec-fixtures.js';
 
 afterAll(destroyRuntimes);
 
-function prepared(): PreparedData {
-  const raw = parseInteractions(userItemFile(syntheticSequences(80, 40, 8, 24, 3)), { fileName: 'synthetic.txt' });
-  const dataset = preprocess(raw);
-  return {
-    dataset,
-    split: leaveOneOut(dataset),
-    movies: null,
-    description: { source: 'synthetic.txt', format: raw.report.format, users: dataset.numUsers, items: dataset.numItems, interactions: dataset.stats.final.interactions },
-  };
-}
+const prepared = () => preparedData(syntheticSequences(80, 40, 8, 24, 3));
 
 const config: FullConfig = resolveConfig({ model: { maxLen: 24, hidden: 16, layers: 1, heads: 2, ffn: 32 }, train: { epochs: 3, batchSize: 8, lr: 3e-3, seed: 11, timeLimitMinutes: 0, lengthBucket: 8 } });
 const dirs: string[] = [];

@@ -13,8 +13,9 @@ import { buildSamples } from '../src/data/samples.js';
 import { evalBatchOf, type EvalSet } from '../src/eval/inputs.js';
 import { decayGroups } from '../src/model/bert4rec.js';
 import { createModel } from '../src/model/create.js';
-import { trainBatchToDevice, type LossSampling } from '../src/model/inputs.js';
+import { trainBatchToDevice, type DeviceBatch, type LossSampling } from '../src/model/inputs.js';
 import { recommendationLoss } from '../src/model/loss.js';
+import type { SequenceRecommender } from '../src/model/recommender.js';
 import { SasRec } from '../src/model/sasrec.js';
 import { createOptimizer } from '../src/train/optimizer.js';
 import { trainStep } from '../src/train/step.js';
@@ -102,6 +103,33 @@ describe('sampled-loss draws', () => {
     }
   });
 });
+
+/** The loss of `kind` on a device batch, recorded nowhere. */
+async function lossValue(model: SequenceRecommender, dev: DeviceBatch, kind: LossKind): Promise<number> {
+  const l = model.rt.noGrad(() => scope(() => recommendationLoss(model, dev.inputs, dev.loss, kind)));
+  const v = await l.item();
+  l.dispose();
+  return v;
+}
+
+/** dL/dw[idx] of the named parameter by central differences (step 1e-2); the parameter is restored after. */
+async function centralDifference(model: SequenceRecommender, name: string, idx: number, loss: () => Promise<number>, h = 1e-2): Promise<number> {
+  const p = model.namedParameters().find(([n]) => n === name)![1];
+  const w0 = (await p.data()) as Float32Array;
+  const set = (w: Float32Array) => model.loadStateDict({ [name]: w }, { strict: false });
+  const w = Float32Array.from(w0);
+  w[idx] = w0[idx] + h;
+  await set(w);
+  const up = await loss();
+  w[idx] = w0[idx] - h;
+  await set(w);
+  const down = await loss();
+  await set(w0);
+  return (up - down) / (2 * h);
+}
+
+/** f32 forward: a difference quotient of losses ~1 carries ~1e-5 of noise. */
+const FD_TOL = (g: number) => 1e-3 + 2e-2 * Math.abs(g);
 
 /** log(sum exp) in float64. */
 function logSumExp(xs: number[]): number {
@@ -213,12 +241,6 @@ describe('SASRec model', () => {
     model.eval();
     const batch = nextItemBatch(c.maxLen, 3);
     const dev = trainBatchToDevice(rt, batch, 3, 256, undefined);
-    const lossAt = async () => {
-      const l = rt.noGrad(() => scope(() => recommendationLoss(model, dev.inputs, dev.loss, 'ce')));
-      const v = await l.item();
-      l.dispose();
-      return v;
-    };
     const l = scope(() => recommendationLoss(model, dev.inputs, dev.loss, 'ce'));
     backward(l);
     l.dispose();
@@ -233,21 +255,10 @@ describe('SASRec model', () => {
       ['embeddings.item', item * c.hidden + 2],
       ['embeddings.position', (c.maxLen - 1) * c.hidden + 4],
     ];
-    const h = 1e-2;
     for (const [pname, idx] of checks) {
-      const p = byName.get(pname)!;
-      const g = ((await p.grad!.data()) as Float32Array)[idx];
-      const w0 = (await p.data()) as Float32Array;
-      const set = (w: Float32Array) => model.loadStateDict({ [pname]: w }, { strict: false });
-      const w = Float32Array.from(w0);
-      w[idx] = w0[idx] + h;
-      await set(w);
-      const up = await lossAt();
-      w[idx] = w0[idx] - h;
-      await set(w);
-      const down = await lossAt();
-      await set(w0);
-      expect(Math.abs((up - down) / (2 * h) - g), `dL/d${pname}[${idx}] (analytic ${g})`).toBeLessThan(1e-3 + 2e-2 * Math.abs(g));
+      const g = ((await byName.get(pname)!.grad!.data()) as Float32Array)[idx];
+      const fd = await centralDifference(model, pname, idx, () => lossValue(model, dev, 'ce'));
+      expect(Math.abs(fd - g), `dL/d${pname}[${idx}] (analytic ${g})`).toBeLessThan(FD_TOL(g));
     }
     dev.dispose();
     model.dispose();
@@ -351,34 +362,17 @@ describe('SASRec model', () => {
       const batch = nextItemBatch(c.maxLen, 3);
       const dev = trainBatchToDevice(rt, batch, 3, 256, sampling(kind, 6));
       const E = model.outputWeight;
-      const lossAt = async () => {
-        const l = rt.noGrad(() => scope(() => recommendationLoss(model, dev.inputs, dev.loss, kind)));
-        const v = await l.item();
-        l.dispose();
-        return v;
-      };
       const l = scope(() => recommendationLoss(model, dev.inputs, dev.loss, kind));
       backward(l);
       l.dispose();
       const g = (await E.grad!.data()) as Float32Array;
       expect(g.some((x) => x !== 0)).toBe(true);
-      const e0 = (await E.data()) as Float32Array;
-      const set = (w: Float32Array) => model.loadStateDict({ 'embeddings.item': w }, { strict: false });
       const item = batch.maskedTargets[0];
-      const h = 1e-2;
       for (let j = 0; j < c.hidden; j++) {
         const idx = item * c.hidden + j;
-        const w = Float32Array.from(e0);
-        w[idx] = e0[idx] + h;
-        await set(w);
-        const up = await lossAt();
-        w[idx] = e0[idx] - h;
-        await set(w);
-        const down = await lossAt();
-        // f32 forward: a difference quotient of losses ~1 carries ~1e-5 of noise.
-        expect(Math.abs((up - down) / (2 * h) - g[idx]), `dL/dE[${item}, ${j}]`).toBeLessThan(1e-3 + 2e-2 * Math.abs(g[idx]));
+        const fd = await centralDifference(model, 'embeddings.item', idx, () => lossValue(model, dev, kind));
+        expect(Math.abs(fd - g[idx]), `dL/dE[${item}, ${j}]`).toBeLessThan(FD_TOL(g[idx]));
       }
-      await set(e0);
       dev.dispose();
       model.dispose();
     });

@@ -6,16 +6,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readCheckpointConfig } from '../src/checkpoint.js';
-import { resolveConfig, type FullConfig } from '../src/config.js';
-import { parseInteractions } from '../src/data/formats.js';
-import { preprocess } from '../src/data/preprocess.js';
-import { leaveOneOut } from '../src/data/split.js';
+import { resolveConfig, type FullConfig, type TrainConfig } from '../src/config.js';
 import { buildEvalSet, evalSubset } from '../src/eval/inputs.js';
-import { BudgetPlanner } from '../src/train/budget.js';
-import type { PreparedData } from '../src/train/data.js';
+import { BudgetPlanner, UNPLANNED_STEPS } from '../src/train/budget.js';
 import { LAST_DIR, runTraining } from '../src/train/trainer.js';
 import { destroyRuntimes, getRuntime } from './backends.js';
-import { syntheticSequences, userItemFile } from './cases/bert4rec-fixtures.js';
+import { preparedData, syntheticSequences } from './cases/bert4rec-fixtures.js';
 
 afterAll(destroyRuntimes);
 
@@ -48,16 +44,11 @@ describe('BudgetPlanner', () => {
   });
 });
 
-function prepared(): PreparedData {
-  const raw = parseInteractions(userItemFile(syntheticSequences(80, 40, 8, 24, 3)), { fileName: 'synthetic.txt' });
-  const dataset = preprocess(raw);
-  return {
-    dataset,
-    split: leaveOneOut(dataset),
-    movies: null,
-    description: { source: 'synthetic.txt', format: raw.report.format, users: dataset.numUsers, items: dataset.numItems, interactions: dataset.stats.final.interactions },
-  };
-}
+/** A tiny BERT4Rec run's config over `train` (2 epochs of batch 8 unless it says otherwise). */
+const tinyRun = (train: Partial<TrainConfig>): FullConfig =>
+  resolveConfig({ model: { maxLen: 24, hidden: 16, layers: 1, heads: 2, ffn: 32 }, train: { epochs: 2, batchSize: 8, lr: 3e-3, seed: 11, lengthBucket: 8, ...train } });
+
+const prepared = () => preparedData(syntheticSequences(80, 40, 8, 24, 3));
 
 describe('a run planned to a time budget', () => {
   it('ends its decay inside the budget, records every re-plan, and ignores the epochs', async () => {
@@ -65,10 +56,7 @@ describe('a run planned to a time budget', () => {
     const out = await mkdtemp(join(tmpdir(), 'b4r-budget-'));
     try {
       const budgetMinutes = 1;
-      const config: FullConfig = resolveConfig({
-        model: { maxLen: 24, hidden: 16, layers: 1, heads: 2, ffn: 32 },
-        train: { epochs: 2, batchSize: 8, lr: 3e-3, seed: 11, lengthBucket: 8, timeBudgetMinutes: budgetMinutes },
-      });
+      const config: FullConfig = tinyRun({ timeBudgetMinutes: budgetMinutes });
       // A fake clock: 20 ms per reading (several readings per step), so the speed is "measured".
       let t = 0;
       const lines: string[] = [];
@@ -105,16 +93,13 @@ describe('a run planned to a time budget', () => {
     const rt = await getRuntime('wasm');
     const out = await mkdtemp(join(tmpdir(), 'b4r-budget-resume-'));
     try {
-      const config: FullConfig = resolveConfig({
-        model: { maxLen: 24, hidden: 16, layers: 1, heads: 2, ffn: 32 },
-        train: { epochs: 2, batchSize: 8, lr: 3e-3, seed: 11, lengthBucket: 8, timeBudgetMinutes: 1 },
-      });
+      const config: FullConfig = tinyRun({ timeBudgetMinutes: 1 });
       let t = 0;
       const first = await runTraining({ rt, data: prepared(), config, outDir: out, progress: false, now: () => (t += 20), stopAfterEpoch: 3 });
       expect(first.stoppedBy).toBe('interrupted');
       const ck = await readCheckpointConfig(join(out, LAST_DIR));
       expect(ck.schedule!.totalSteps).toBeGreaterThan(first.steps);
-      expect(ck.schedule!.totalSteps).toBeLessThan(Number.MAX_SAFE_INTEGER);
+      expect(ck.schedule!.totalSteps).toBeLessThan(UNPLANNED_STEPS);
       const lines: string[] = [];
       let t2 = 0;
       const resumed = await runTraining({ rt, data: prepared(), config, outDir: out, progress: false, log: (l) => lines.push(l), now: () => (t2 += 20), resume: join(out, LAST_DIR) });
@@ -151,10 +136,7 @@ describe('validation on a subset of users during training', () => {
     const rt = await getRuntime('wasm');
     const out = await mkdtemp(join(tmpdir(), 'b4r-valid-subset-'));
     try {
-      const config: FullConfig = resolveConfig({
-        model: { maxLen: 24, hidden: 16, layers: 1, heads: 2, ffn: 32 },
-        train: { epochs: 4, batchSize: 8, lr: 3e-3, seed: 11, lengthBucket: 8, validUsers: 12 },
-      });
+      const config: FullConfig = tinyRun({ epochs: 4, validUsers: 12 });
       const lines: string[] = [];
       const r = await runTraining({ rt, data: prepared(), config, outDir: out, progress: false, log: (l) => lines.push(l) });
       expect(lines.some((l) => /^validation: 12 of the 80 users during training/.test(l))).toBe(true);

@@ -7,33 +7,20 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { constantLr, decodeSafetensors } from '../runtime/index.js';
 import { DEFAULT_TRAIN, resolveConfig } from '../src/config.js';
-import { preprocess } from '../src/data/preprocess.js';
-import { leaveOneOut } from '../src/data/split.js';
-import { parseInteractions } from '../src/data/formats.js';
 import { Bert4Rec } from '../src/model/bert4rec.js';
 import { trainBatchToDevice } from '../src/model/inputs.js';
-import type { PreparedData } from '../src/train/data.js';
 import { createOptimizer } from '../src/train/optimizer.js';
 import { NonFiniteLossError, trainStep } from '../src/train/step.js';
 import { LAST_DIR, runTraining } from '../src/train/trainer.js';
 import { destroyRuntimes, getRuntime } from './backends.js';
-import { firstBatch, syntheticSequences, tinyConfig, userItemFile } from './cases/bert4rec-fixtures.js';
+import { firstBatch, preparedData, syntheticSequences, tinyConfig } from './cases/bert4rec-fixtures.js';
 
 afterAll(destroyRuntimes);
 
 const V = 30;
 const seqs = syntheticSequences(30, V, 8, 20, 9);
 
-function prepared(): PreparedData {
-  const raw = parseInteractions(userItemFile(seqs), { fileName: 'synthetic.txt' });
-  const dataset = preprocess(raw);
-  return {
-    dataset,
-    split: leaveOneOut(dataset),
-    movies: null,
-    description: { source: 'synthetic.txt', format: raw.report.format, users: dataset.numUsers, items: dataset.numItems, interactions: dataset.stats.final.interactions },
-  };
-}
+const prepared = () => preparedData(seqs);
 
 const config = resolveConfig({ model: { maxLen: 16, hidden: 16, layers: 1, heads: 2, ffn: 32 }, train: { epochs: 2, batchSize: 16, lr: 3e-3, seed: 5 } });
 

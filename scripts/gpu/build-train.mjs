@@ -5,19 +5,13 @@
 import { copyFileSync, mkdirSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { build } from 'esbuild';
+import { nodeBundleOptions } from '../esbuild-node.mjs';
 
 mkdirSync('.gpu/data', { recursive: true });
 await build({
   entryPoints: ['src/cli/train.ts'],
+  ...nodeBundleOptions,
   outfile: '.gpu/train.js',
-  bundle: true,
-  format: 'esm',
-  platform: 'node',
-  target: 'es2022',
-  loader: { '.wgsl': 'text', '.wasm': 'binary' },
-  external: ['webgpu'],
-  logLevel: 'warning',
-  banner: { js: "import { createRequire as __trainCreateRequire } from 'node:module'; const require = __trainCreateRequire(import.meta.url);" },
 });
 copyFileSync('../shared/datasets/ml-1m/ratings_reconstructed.dat.gz', '.gpu/data/ratings.dat.gz');
 execFileSync('node', ['scripts/movie-embeddings.mjs', '--movies', '../shared/datasets/ml-1m/movies.dat.gz', '--dim', '64', '--out', '.gpu/data/movies-64.safetensors'], { stdio: 'inherit' });

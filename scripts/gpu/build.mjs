@@ -8,6 +8,7 @@
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, statSync } from 'node:fs';
 import { build } from 'esbuild';
+import { nodeBundleOptions } from '../esbuild-node.mjs';
 
 const dir = '.gpu';
 mkdirSync(`${dir}/node_modules/webgpu/dist/linux-x64`, { recursive: true });
@@ -25,14 +26,7 @@ copyFileSync('dist/bench/run.js', `${dir}/run.js`);
 
 await build({
   entryPoints: ['scripts/gpu/matmul-sizes.ts'],
+  ...nodeBundleOptions,
   outfile: `${dir}/matmul-sizes.js`,
-  bundle: true,
-  format: 'esm',
-  platform: 'node',
-  target: 'es2022',
-  loader: { '.wgsl': 'text', '.wasm': 'binary' },
-  external: ['webgpu'],
-  logLevel: 'warning',
-  banner: { js: "import { createRequire as __benchCreateRequire } from 'node:module'; const require = __benchCreateRequire(import.meta.url);" },
 });
 console.log(execFileSync('du', ['-ah', dir], { encoding: 'utf8' }));

@@ -107,8 +107,9 @@ async function main(argv: string[]): Promise<number> {
   const flagged = applyConfigFlags(resolveConfig(patch, base), CONFIG_FLAGS, a);
   // Planned to the hour unless the epochs (or a budget) are given, or the checkpoint's plan continues.
   const patchTrain = (patch as { train?: Record<string, unknown> } | null)?.train ?? {};
-  const given = a as Record<string, unknown>;
-  const fixed = a.resume || given.epochs !== undefined || given['time-budget'] !== undefined || 'epochs' in patchTrain || 'timeBudgetMinutes' in patchTrain;
+  // The config flags are typed as one record (parseArgsOptions), so they are looked up by name.
+  const flagGiven = (flag: string) => (a as Record<string, unknown>)[flag] !== undefined;
+  const fixed = a.resume || flagGiven('epochs') || flagGiven('time-budget') || 'epochs' in patchTrain || 'timeBudgetMinutes' in patchTrain;
   const config: FullConfig = fixed ? flagged : { ...flagged, train: { ...flagged.train, timeBudgetMinutes: DEFAULT_TIME_BUDGET_MINUTES } };
   const evalBatch = intFlag('eval-batch', a['eval-batch'], 1);
   const checkpointEverySteps = intFlag('checkpoint-every', a['checkpoint-every'], 0);

@@ -68,13 +68,8 @@ export function buildEvalSet(split: LeaveOneOutSplit, stage: Stage, maxLen: numb
 export function evalSubset(set: EvalSet, count: number, seed: number): EvalSet {
   const n = set.users.length;
   if (!(count > 0) || count >= n) return set;
-  // Partial Fisher-Yates: the first `count` slots of a permutation of 0..n-1.
   const perm = Int32Array.from({ length: n }, (_, i) => i);
-  const rng = new Rng(seed, 0x5e1ec7);
-  for (let i = 0; i < count; i++) {
-    const j = i + rng.nextInt(n - i);
-    [perm[i], perm[j]] = [perm[j], perm[i]];
-  }
+  new Rng(seed, 0x5e1ec7).shuffle(perm);
   const pick = perm.subarray(0, count).sort();
   return {
     ...set,

@@ -11,6 +11,9 @@
 // the JIT). Warm-up is fixed at the first estimate (warmupFraction of its total), so later
 // estimates move only the end of the decay.
 
+/** The total steps of a budgeted plan before its first estimate: no end yet (checkpoints record it as such). */
+export const UNPLANNED_STEPS = Number.MAX_SAFE_INTEGER;
+
 /** One (re-)estimate of the plan, as metrics.json and events.jsonl record it. */
 export interface Replan {
   /** Steps done when it was made. */

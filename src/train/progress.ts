@@ -49,7 +49,9 @@ export function epochProgressBar(
   };
 }
 
-function formatSeconds(s: number): string {
+/** "12m05s", or "41s" under a minute. */
+export function formatSeconds(seconds: number): string {
+  const s = Math.round(seconds);
   const m = Math.floor(s / 60);
-  return m > 0 ? `${m}m${String(Math.round(s - 60 * m)).padStart(2, '0')}s` : `${Math.round(s)}s`;
+  return m > 0 ? `${m}m${String(s - 60 * m).padStart(2, '0')}s` : `${s}s`;
 }

@@ -20,7 +20,7 @@ import {
   type ScheduleRecord,
 } from '../checkpoint.js';
 import type { FullConfig } from '../config.js';
-import { epochOrderDigest, type BatchOptions } from '../data/batches.js';
+import { epochOrderDigest } from '../data/batches.js';
 import { exportIdMaps } from '../data/idmaps.js';
 import { protocolName } from '../eval/protocols.js';
 import { PretrainedPin, withItemVectors, writePretrainedItems } from './item-init.js';
@@ -33,9 +33,9 @@ import { evalPlan, RunEvaluator, type TestResults } from './evaluation.js';
 import { EventLog, EVENTS_FILE, StepWindow } from './eventlog.js';
 import { writeHtmlReport } from './html-report.js';
 import { keepEpochCheckpoint } from './kept-checkpoints.js';
-import { epochProgressBar } from './progress.js';
+import { epochProgressBar, formatSeconds } from './progress.js';
 import { formatProtocolTable, type TestReport } from './report.js';
-import { BudgetPlanner, type Replan } from './budget.js';
+import { BudgetPlanner, UNPLANNED_STEPS, type Replan } from './budget.js';
 import { TrainingSession } from './session.js';
 import { NonFiniteLossError } from './step.js';
 
@@ -107,19 +107,19 @@ export async function runTraining(o: TrainRunOptions): Promise<TrainRunResult> {
   const scheduleRecord: ScheduleRecord = session.schedulePlan;
   const warmupSteps = scheduleRecord.warmupSteps;
   const objective = objectiveOf(mc);
-  const batchOptions = (epoch: number): BatchOptions => session.batchOptions(epoch);
   // A time-budgeted run re-plans its steps from the measured speed (src/train/budget.ts); a
   // resumed one keeps its checkpoint's plan, so it continues exactly.
   const budgetMs = (tc.timeBudgetMinutes ?? 0) > 0 ? tc.timeBudgetMinutes! * 60_000 : 0;
   const budgeted = budgetMs > 0;
   let planner = budgeted ? new BudgetPlanner({ budgetMs, originMs: o.budgetOriginMs ?? (o.now ? now() : 0), warmupFraction: tc.warmupFraction }) : null;
   // Until its first estimate a budgeted run warms up as the epochs' plan would and has no end.
-  if (planner) session.replan({ ...session.schedulePlan, totalSteps: Number.MAX_SAFE_INTEGER });
-  /** "e/N", or "e/~N" while the epoch count is an estimate of the time-budgeted plan ("e/?" before the first). */
-  const epochLabel = (e: number) => {
-    if (!budgeted) return `${e}/${tc.epochs}`;
-    return planner && planner.replans.length === 0 ? `${e}/?` : `${e}/~${Math.max(e, Math.ceil(session.totalSteps / perEpoch))}`;
+  if (planner) session.replan({ ...session.schedulePlan, totalSteps: UNPLANNED_STEPS });
+  /** The epoch count shown beside epoch e: N, or ~N while it is an estimate of the time-budgeted plan ("?" before the first). */
+  const epochsLabel = (e: number) => {
+    if (!budgeted) return String(tc.epochs);
+    return planner && planner.replans.length === 0 ? '?' : `~${Math.max(e, Math.ceil(session.totalSteps / perEpoch))}`;
   };
+  const epochLabel = (e: number) => `${e}/${epochsLabel(e)}`;
   const checkpointEvery = o.checkpointEverySteps ?? 0;
   if (!Number.isInteger(checkpointEvery) || checkpointEvery < 0) throw new RangeError(`runTraining: checkpointEverySteps must be a non-negative integer, got ${checkpointEvery}`);
   const plan = evalPlan(tc);
@@ -172,7 +172,7 @@ export async function runTraining(o: TrainRunOptions): Promise<TrainRunResult> {
     }
     resumeAt = ck.position ?? null;
     if (resumeAt) {
-      const digest = epochOrderDigest(samples, batchOptions(resumeAt.epoch));
+      const digest = epochOrderDigest(samples, session.batchOptions(resumeAt.epoch));
       if (digest !== resumeAt.orderDigest || resumeAt.batches >= perEpoch) {
         throw new CheckpointError(
           `--resume ${o.resume}: the checkpoint stopped after batch ${resumeAt.batches} of epoch ${resumeAt.epoch} (order digest ${resumeAt.orderDigest}), but this run's epoch ${resumeAt.epoch} has ${perEpoch} batches with order digest ${digest}: the data, batch size, length bucketing or seed differ, so it cannot continue that epoch`,
@@ -180,7 +180,7 @@ export async function runTraining(o: TrainRunOptions): Promise<TrainRunResult> {
       }
     }
     const old = ck.schedule;
-    if (budgeted && old && old.totalSteps < Number.MAX_SAFE_INTEGER) {
+    if (budgeted && old && old.totalSteps !== UNPLANNED_STEPS) {
       session.replan(old);
       planner = null;
       log(`resume: the time-budgeted plan continues as the checkpoint recorded it (${old.totalSteps} steps, ${old.warmupSteps} warm-up); no re-planning`);
@@ -266,14 +266,14 @@ export async function runTraining(o: TrainRunOptions): Promise<TrainRunResult> {
     session.replan({ peakLr: tc.lr, warmupSteps: r.warmupSteps, totalSteps: r.totalSteps });
     events.write({ type: 'plan', ...r });
     const left = planner!.leftMs(now()) / 1000;
-    log(`plan (${r.reason}): ${r.totalSteps.toLocaleString('en-US')} steps (~${(r.totalSteps / perEpoch).toFixed(1)} epochs, ${r.warmupSteps} warm-up) at ${(r.msPerStep / 1000).toFixed(3)} s/step; ${formatMinutes(left)} of the ${tc.timeBudgetMinutes} min budget left, ${Math.round(r.reserveSeconds)} s kept for the test`);
+    log(`plan (${r.reason}): ${r.totalSteps.toLocaleString('en-US')} steps (~${(r.totalSteps / perEpoch).toFixed(1)} epochs, ${r.warmupSteps} warm-up) at ${(r.msPerStep / 1000).toFixed(3)} s/step; ${formatSeconds(Math.max(0, left))} of the ${tc.timeBudgetMinutes} min budget left, ${Math.round(r.reserveSeconds)} s kept for the test`);
   };
   // Validations since the best one (for --patience), counted from the history on resume.
   let sinceBest = best ? history.filter((h) => h.valid && h.epoch > best!.epoch).length : 0;
   try {
     while ((budgeted ? step < session.totalSteps : epoch < tc.epochs) && stoppedBy === 'epochs') {
       const e = epoch + 1;
-      const bar = epochProgressBar(e, epochLabel(e).split('/')[1], perEpoch, o.progress, log);
+      const bar = epochProgressBar(e, epochsLabel(e), perEpoch, o.progress, log);
       // A resumed position continues this epoch's running sums (the same additions in the same order: bit-identical means).
       const from = resumeAt?.epoch === e ? resumeAt : null;
       resumeAt = null;
@@ -283,7 +283,7 @@ export async function runTraining(o: TrainRunOptions): Promise<TrainRunResult> {
       let seen = from?.samples ?? 0;
       let k = from?.batches ?? 0;
       let digest: string | undefined; // of this epoch's order, computed at its first mid-epoch save
-      const positionHere = (): EpochPosition => ({ epoch: e, batches: k, lossSum, lossCount, samples: seen, seconds: (now() - te) / 1000, orderDigest: (digest ??= epochOrderDigest(samples, batchOptions(e))) });
+      const positionHere = (): EpochPosition => ({ epoch: e, batches: k, lossSum, lossCount, samples: seen, seconds: (now() - te) / 1000, orderDigest: (digest ??= epochOrderDigest(samples, session.batchOptions(e))) });
       /** checkpoint-last at this point inside the epoch (its config carries the position). */
       const saveInsideEpoch = async () => {
         position = positionHere();
@@ -437,10 +437,4 @@ export async function runTraining(o: TrainRunOptions): Promise<TrainRunResult> {
   const reportFile = await writeHtmlReport(o.outDir, `${model.displayName} on ${data.description.source}`);
   log(`wrote ${metricsFile}, ${curveFile}, ${reportFile}, ${events.file}; checkpoints in ${bestDir} and ${lastDir}`);
   return { epochsCompleted: epoch, steps: step, stoppedBy, best, test, testProtocols: results.protocols, history, medianStepMs, metricsFile, curveFile };
-}
-
-/** "12m05s" from seconds. */
-function formatMinutes(seconds: number): string {
-  const s = Math.max(0, Math.round(seconds));
-  return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
 }

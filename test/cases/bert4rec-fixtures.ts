@@ -4,6 +4,10 @@ import { DEFAULT_MODEL } from '../../src/config.js';
 import { epochBatches, type TrainBatch } from '../../src/data/batches.js';
 import { Rng } from '../../src/data/rng.js';
 import { buildSamples } from '../../src/data/samples.js';
+import { parseInteractions } from '../../src/data/formats.js';
+import { preprocess } from '../../src/data/preprocess.js';
+import { leaveOneOut } from '../../src/data/split.js';
+import type { PreparedData } from '../../src/train/data.js';
 
 /**
  * Sequences with learnable structure: user u walks the items with a user-specific stride,
@@ -37,4 +41,16 @@ export function userItemFile(sequences: Int32Array[]): string {
     for (const i of s) lines.push(`${u + 1} ${i * 10}`); // original ids differ from dense ids
   });
   return `${lines.join('\n')}\n`;
+}
+
+/** The sequences as a training run takes its data: a user-item file parsed, preprocessed and split leave-one-out. */
+export function preparedData(sequences: Int32Array[]): PreparedData {
+  const raw = parseInteractions(userItemFile(sequences), { fileName: 'synthetic.txt' });
+  const dataset = preprocess(raw);
+  return {
+    dataset,
+    split: leaveOneOut(dataset),
+    movies: null,
+    description: { source: 'synthetic.txt', format: raw.report.format, users: dataset.numUsers, items: dataset.numItems, interactions: dataset.stats.final.interactions },
+  };
 }
