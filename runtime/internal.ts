@@ -9,6 +9,10 @@ export { WasmBackend } from './wasm/backend.js';
 export { sizeOf, formatShape } from './shape.js';
 // The tape: what a differentiable wrapper calls (see runtime/nn/functional/*.ts).
 export { record, needsGrad, producerOf, type BackwardFn, type TapeNode } from './autograd/tape.js';
+// Op descriptions: one per differentiable op, driving its F.* function and its test registration.
+export { applyOp, defineOp, type OpDescription, type OpForward, type OpInput } from './autograd/op.js';
+export { OP_TABLE } from './nn/functional/table.js';
+export { bindKernel, type KernelBinding } from './ops/bind.js';
 // The raw ops flat (also at the top level as `ops`), with their kernel-level helpers.
 export * from './ops/index.js';
 export { matmulTile } from './ops/matmul.js';

@@ -42,7 +42,7 @@ describe('npm run train -- --model sasrec', () => {
     const r = cli('train', ['--help']);
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/--model NAME\s+bert4rec/);
-    expect(r.out).toContain('--loss LIST');
+    expect(r.out).toContain('--loss NAME');
     expect(r.out).toContain('--negatives N');
     expect(r.out).toMatch(/sasrec's defaults differ: .*--heads 1/);
     const bad = cli('train', ['--model', 'gru4rec']);

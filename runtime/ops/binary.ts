@@ -2,7 +2,7 @@ import binaryWgsl from '../../wgsl/binary.wgsl';
 import { describeArgs, OpArgumentError } from '../errors.js';
 import { defineKernel, grid1d } from '../kernel.js';
 import type { Tensor } from '../tensor.js';
-import { commonBackend, emptyTensor, expectTensor } from './util.js';
+import { bindKernel } from './bind.js';
 import { ELEMENT_F32, ELEMENT_VEC4, vec4Variant } from './variants.js';
 
 /**
@@ -49,24 +49,30 @@ export function broadcastsTrailing(a: readonly number[], b: readonly number[]): 
   return bTrim.every((d, i) => d === a[off + i]);
 }
 
+/** The raw binary op of each name: a binding of binaryKernel with its OP constant. */
+const runBinary = Object.fromEntries(
+  (Object.keys(BinaryOp) as BinaryOpName[]).map((op) => [
+    op,
+    bindKernel<undefined>({
+      op,
+      kernel: binaryKernel,
+      inputs: [{ name: 'a' }, { name: 'b' }],
+      outputs: ([a, b]) => {
+        if (!broadcastsTrailing(a.shape, b.shape) || (b.size === 0 && a.size !== 0)) {
+          throw new OpArgumentError(op, `shapes do not match: b must have a's shape or a trailing part of it (${describeArgs({ a, b })})`);
+        }
+        return [a.shape];
+      },
+      params: ([a, b]) => [a.size, b.size],
+      constants: () => [BinaryOp[op]],
+    }),
+  ]),
+) as Record<BinaryOpName, (inputs: readonly Tensor[], attrs: undefined) => Tensor[]>;
+
 /** out = a OP b, with b the same shape as a or repeating over a's leading dims. */
 export function binary(op: BinaryOpName, a: Tensor, b: Tensor): Tensor {
-  expectTensor(op, 'a', a);
-  expectTensor(op, 'b', b);
-  const backend = commonBackend(op, { a, b });
-  if (!broadcastsTrailing(a.shape, b.shape) || (b.size === 0 && a.size !== 0)) {
-    throw new OpArgumentError(op, `shapes do not match: b must have a's shape or a trailing part of it (${describeArgs({ a, b })})`);
-  }
-  const out = emptyTensor(backend, a.shape, 'f32');
-  if (a.size === 0) return out;
-  backend.run({
-    kernel: binaryKernel,
-    inputs: [a.storage(op), b.storage(op)],
-    outputs: [out.storage(op)],
-    params: [a.size, b.size],
-    constants: [BinaryOp[op]],
-  });
-  return out;
+  if (!Object.hasOwn(BinaryOp, op)) throw new OpArgumentError('binary', `unknown op '${String(op)}' (expected ${Object.keys(BinaryOp).join(', ')})`);
+  return runBinary[op]([a, b], undefined)[0];
 }
 
 /** out = a + b (f32); b has a's shape, a trailing part of it, or one element (see binary()). */

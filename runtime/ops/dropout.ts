@@ -1,18 +1,17 @@
 import rngWgsl from '../../wgsl/lib/rng.wgsl';
 import dropoutWgsl from '../../wgsl/dropout.wgsl';
-import dropoutVec4Wgsl from '../../wgsl/dropout_vec4.wgsl';
 import { OpArgumentError } from '../errors.js';
 import { defineKernel, grid1d } from '../kernel.js';
 import { elementwiseParallel, type ParallelKernelDef } from '../wasm/parallel.js';
 import type { Tensor } from '../tensor.js';
 import { emptyTensor, expectTensor } from './util.js';
 import { fill } from './fill.js';
-import { vec4Variant } from './variants.js';
+import { ELEMENT_F32, ELEMENT_VEC4, vec4Variant } from './variants.js';
 
-/** WebGPU variant: one vec4 per invocation when n is a multiple of 4 (same bits). Params n / 4, seed, threshold, scale. */
+/** WebGPU variant: one vec4 per invocation when n is a multiple of 4 (same bits; the same source over vec4 elements). Params n / 4, seed, threshold, scale. */
 export const dropoutVec4Kernel = defineKernel({
   name: 'dropout_vec4',
-  wgsl: rngWgsl + dropoutVec4Wgsl,
+  wgsl: ELEMENT_VEC4 + rngWgsl + dropoutWgsl,
   inputs: 1,
   outputs: 1,
   params: ['u32', 'u32', 'u32', 'f32'],
@@ -22,7 +21,7 @@ export const dropoutVec4Kernel = defineKernel({
 export const dropoutKernel: ParallelKernelDef = {
   ...defineKernel({
     name: 'dropout',
-    wgsl: rngWgsl + dropoutWgsl,
+    wgsl: ELEMENT_F32 + rngWgsl + dropoutWgsl,
     inputs: 1,
     outputs: 1,
     params: ['u32', 'u32', 'u32', 'f32'], // n, seed, threshold, scale

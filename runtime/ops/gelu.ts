@@ -2,15 +2,14 @@ import mathWgsl from '../../wgsl/lib/math.wgsl';
 import geluWgsl from '../../wgsl/gelu.wgsl';
 import geluBiasWgsl from '../../wgsl/gelu_bias.wgsl';
 import geluBackwardWgsl from '../../wgsl/gelu_backward.wgsl';
-import geluBackwardVec4Wgsl from '../../wgsl/gelu_backward_vec4.wgsl';
 import { describeArgs, OpArgumentError } from '../errors.js';
 import { defineKernel, grid1d } from '../kernel.js';
 import { elementwiseParallel, type ParallelKernelDef } from '../wasm/parallel.js';
 import { shapesEqual } from '../shape.js';
 import type { Tensor } from '../tensor.js';
-import { commonBackend, emptyTensor, expectTensor } from './util.js';
+import { bindKernel } from './bind.js';
 import { sumRows } from './sum_rows.js';
-import { vec4Variant } from './variants.js';
+import { ELEMENT_F32, ELEMENT_VEC4, vec4Variant } from './variants.js';
 
 /**
  * GELU forms: 'tanh' = 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))) (BERT's),
@@ -41,10 +40,10 @@ export const geluBiasKernel = defineKernel({
   workgroups: ([n]) => grid1d(n, 256),
 });
 
-/** WebGPU variant: one vec4 per invocation when n is a multiple of 4. Param n / 4. */
+/** WebGPU variant: one vec4 per invocation when n is a multiple of 4 (the same source over vec4 elements). Param n / 4. */
 export const geluBackwardVec4Kernel = defineKernel({
   name: 'gelu_backward_vec4',
-  wgsl: mathWgsl + geluBackwardVec4Wgsl,
+  wgsl: ELEMENT_VEC4 + mathWgsl + geluBackwardWgsl,
   inputs: 2,
   outputs: 1,
   params: ['u32'],
@@ -55,7 +54,7 @@ export const geluBackwardVec4Kernel = defineKernel({
 export const geluBackwardKernel: ParallelKernelDef = {
   ...defineKernel({
     name: 'gelu_backward',
-    wgsl: mathWgsl + geluBackwardWgsl,
+    wgsl: ELEMENT_F32 + mathWgsl + geluBackwardWgsl,
     inputs: 2, // dy, pre
     outputs: 1, // dpre
     params: ['u32'],
@@ -72,57 +71,55 @@ function approxConstant(op: string, approx: unknown): number {
   return GELU_APPROX[approx];
 }
 
+const runGelu = bindKernel<GeluApprox>({
+  op: 'gelu',
+  kernel: geluKernel,
+  inputs: [{ name: 'x' }],
+  outputs: ([x]) => [x.shape],
+  params: ([x]) => [x.size],
+  constants: (approx) => [approxConstant('gelu', approx)],
+});
+
+const runBiasGelu = bindKernel<GeluApprox>({
+  op: 'biasGelu',
+  kernel: geluBiasKernel,
+  inputs: [{ name: 'x' }, { name: 'bias' }],
+  outputs: ([x, bias]) => {
+    if (x.rank < 1 || !shapesEqual(bias.shape, [x.shape[x.rank - 1]])) {
+      throw new OpArgumentError('biasGelu', `bias must have shape [C] for x [..., C] (${describeArgs({ x, bias })})`);
+    }
+    return [x.shape, x.shape]; // out, pre
+  },
+  params: ([x, bias]) => [x.size, bias.size],
+  constants: (approx) => [approxConstant('biasGelu', approx)],
+});
+
+const runGeluBackward = bindKernel<GeluApprox>({
+  op: 'geluBackward',
+  kernel: geluBackwardKernel,
+  inputs: [{ name: 'dy' }, { name: 'pre' }],
+  outputs: ([dy, pre]) => {
+    if (!shapesEqual(dy.shape, pre.shape)) throw new OpArgumentError('geluBackward', `dy and pre must have the same shape (${describeArgs({ dy, pre })})`);
+    return [pre.shape];
+  },
+  params: ([, pre]) => [pre.size],
+  constants: (approx) => [approxConstant('geluBackward', approx)],
+});
+
 /** Elementwise GELU. */
 export function gelu(x: Tensor, approx: GeluApprox = 'tanh'): Tensor {
-  expectTensor('gelu', 'x', x);
-  const a = approxConstant('gelu', approx);
-  const out = emptyTensor(x.backend, x.shape, 'f32');
-  if (x.size === 0) return out;
-  x.backend.run({ kernel: geluKernel, inputs: [x.storage('gelu')], outputs: [out.storage('gelu')], params: [x.size], constants: [a] });
-  return out;
+  return runGelu([x], approx)[0];
 }
 
 /** pre = x + bias (bias over the last dim), out = gelu(pre). `pre` is what geluBackward needs. */
 export function biasGelu(x: Tensor, bias: Tensor, approx: GeluApprox = 'tanh'): { out: Tensor; pre: Tensor } {
-  const op = 'biasGelu';
-  expectTensor(op, 'x', x);
-  expectTensor(op, 'bias', bias);
-  const backend = commonBackend(op, { x, bias });
-  const a = approxConstant(op, approx);
-  if (x.rank < 1 || !shapesEqual(bias.shape, [x.shape[x.rank - 1]])) {
-    throw new OpArgumentError(op, `bias must have shape [C] for x [..., C] (${describeArgs({ x, bias })})`);
-  }
-  const out = emptyTensor(backend, x.shape, 'f32');
-  const pre = emptyTensor(backend, x.shape, 'f32');
-  if (x.size === 0) return { out, pre };
-  backend.run({
-    kernel: geluBiasKernel,
-    inputs: [x.storage(op), bias.storage(op)],
-    outputs: [out.storage(op), pre.storage(op)],
-    params: [x.size, bias.size],
-    constants: [a],
-  });
+  const [out, pre] = runBiasGelu([x, bias], approx);
   return { out, pre };
 }
 
 /** dpre = dy * gelu'(pre), elementwise, for the same `approx` as the forward. */
 export function geluBackward(dy: Tensor, pre: Tensor, approx: GeluApprox = 'tanh'): Tensor {
-  const op = 'geluBackward';
-  expectTensor(op, 'dy', dy);
-  expectTensor(op, 'pre', pre);
-  const backend = commonBackend(op, { dy, pre });
-  const a = approxConstant(op, approx);
-  if (!shapesEqual(dy.shape, pre.shape)) throw new OpArgumentError(op, `dy and pre must have the same shape (${describeArgs({ dy, pre })})`);
-  const dpre = emptyTensor(backend, pre.shape, 'f32');
-  if (pre.size === 0) return dpre;
-  backend.run({
-    kernel: geluBackwardKernel,
-    inputs: [dy.storage(op), pre.storage(op)],
-    outputs: [dpre.storage(op)],
-    params: [pre.size],
-    constants: [a],
-  });
-  return dpre;
+  return runGeluBackward([dy, pre], approx)[0];
 }
 
 /** Backward of biasGelu: dx = dy * gelu'(pre), dbias = sumRows(dx) ([C]). */

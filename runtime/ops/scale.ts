@@ -1,7 +1,7 @@
 import scaleWgsl from '../../wgsl/scale.wgsl';
 import { defineKernel, grid1d } from '../kernel.js';
 import type { Tensor } from '../tensor.js';
-import { emptyTensor, expectTensor } from './util.js';
+import { bindKernel } from './bind.js';
 
 export const scaleKernel = defineKernel({
   name: 'scale',
@@ -12,12 +12,18 @@ export const scaleKernel = defineKernel({
   workgroups: ([n]) => grid1d(n, 256),
 });
 
+const runScale = bindKernel<{ alpha: number; beta: number }>({
+  op: 'scale',
+  kernel: scaleKernel,
+  inputs: [{ name: 'x' }],
+  outputs: ([x], { alpha, beta }) => {
+    if (!Number.isFinite(alpha) || !Number.isFinite(beta)) throw new RangeError(`scale: alpha and beta must be finite, got ${alpha}, ${beta}`);
+    return [x.shape];
+  },
+  params: ([x], { alpha, beta }) => [x.size, alpha, beta],
+});
+
 /** out = x * alpha + beta */
 export function scale(x: Tensor, alpha: number, beta = 0): Tensor {
-  expectTensor('scale', 'x', x);
-  if (!Number.isFinite(alpha) || !Number.isFinite(beta)) throw new RangeError(`scale: alpha and beta must be finite, got ${alpha}, ${beta}`);
-  const out = emptyTensor(x.backend, x.shape, 'f32');
-  if (x.size === 0) return out;
-  x.backend.run({ kernel: scaleKernel, inputs: [x.storage('scale')], outputs: [out.storage('scale')], params: [x.size, alpha, beta] });
-  return out;
+  return runScale([x], { alpha, beta })[0];
 }

@@ -11,10 +11,12 @@ interface ConfigFlag {
   help: string;
   /** What the help shows as the default when the config leaves the key out. */
   absent?: string;
+  /** The value's name in the help (default N for int, X for number, NAME for text). */
+  value?: string;
 }
 
-const m = (flag: string, key: keyof Bert4RecConfig, kind: ConfigFlag['kind'], help: string, absent?: string): ConfigFlag => ({ flag, section: 'model', key, kind, help, absent });
-const t = (flag: string, key: keyof TrainConfig, kind: ConfigFlag['kind'], help: string, absent?: string): ConfigFlag => ({ flag, section: 'train', key, kind, help, absent });
+const m = (flag: string, key: keyof Bert4RecConfig, kind: ConfigFlag['kind'], help: string, absent?: string, value?: string): ConfigFlag => ({ flag, section: 'model', key, kind, help, absent, value });
+const t = (flag: string, key: keyof TrainConfig, kind: ConfigFlag['kind'], help: string, absent?: string, value?: string): ConfigFlag => ({ flag, section: 'train', key, kind, help, absent, value });
 
 export const MODEL_FLAGS: ConfigFlag[] = [
   m('max-len', 'maxLen', 'int', 'maximum sequence length L'),
@@ -25,37 +27,37 @@ export const MODEL_FLAGS: ConfigFlag[] = [
   m('dropout', 'dropout', 'number', 'dropout on embeddings, sub-layer outputs and (unless --attn-dropout) attention probabilities'),
   m('attn-dropout', 'attnDropout', 'number', 'dropout on attention probabilities', 'as --dropout'),
   m('mask-prob', 'maskProb', 'number', 'cloze mask probability'),
-  m('norm', 'norm', 'text', 'post (LayerNorm after each residual sum, as BERT) or pre (before each sub-layer, a final LayerNorm, embeddings scaled by sqrt(d), as SASRec\'s original code)', 'post'),
+  m('norm', 'norm', 'text', 'post (LayerNorm after each residual sum, as BERT) or pre (before each sub-layer, a final LayerNorm, embeddings scaled by sqrt(d), as SASRec\'s original code)', 'post', 'NAME'),
 ];
 
 export const TRAIN_FLAGS: ConfigFlag[] = [
   t('epochs', 'epochs', 'int', 'training epochs: a fixed plan instead of the time budget (the default shown is what --time-budget 0 trains)'),
-  t('time-budget', 'timeBudgetMinutes', 'number', 'plan the steps so that training ends, warm-up and decay complete, within X minutes of wall time from the process start, final test included; the speed is measured and re-estimated each epoch (0: plan by --epochs)', '59 for train without --epochs, else 0'),
+  t('time-budget', 'timeBudgetMinutes', 'number', 'plan the steps so that training ends, warm-up and decay complete, within MIN minutes of wall time from the process start, final test included; the speed is measured and re-estimated each epoch (0: plan by --epochs)', '59 for train without --epochs, else 0', 'MIN'),
   t('batch', 'batchSize', 'int', 'batch size'),
   t('lr', 'lr', 'number', 'peak learning rate'),
   t('weight-decay', 'weightDecay', 'number', 'AdamW weight decay (not on biases and layer norms)'),
   t('warmup', 'warmupFraction', 'number', 'linear warm-up, as a fraction of all steps (then linear decay)'),
   t('window-stride', 'windowStride', 'int', 'step between sliding windows over long histories (0: L/2)'),
-  t('windows', 'windows', 'text', 'all (every window of a long history is a sample) or latest (only its last L items, one sample per user, as SASRec\'s original code)', 'all'),
+  t('windows', 'windows', 'text', 'all (every window of a long history is a sample) or latest (only its last L items, one sample per user, as SASRec\'s original code)', 'all', 'NAME'),
   t('dupe-factor', 'dupeFactor', 'int', 'cloze copies of each window per epoch, each masked anew (TorchRec dupe_factor)'),
-  t('loss', 'loss', 'text', 'ce (full softmax over every item), sampled (softmax over the batch targets + --negatives uniform items) or bce (one negative per target)'),
+  t('loss', 'loss', 'text', 'ce (full softmax over every item), sampled (softmax over the batch targets + --negatives uniform items) or bce (one negative per target)', undefined, 'NAME'),
   t('negatives', 'negatives', 'int', 'uniform negatives per batch for --loss sampled'),
-  t('item-embeddings', 'itemEmbeddings', 'text', 'pre-trained item vectors (.safetensors, .npy with --item-embeddings-ids, or CSV/TSV "id v1 v2 ...") keyed by original item id; docs/item-embeddings.md'),
-  t('item-embeddings-ids', 'itemEmbeddingsIds', 'text', 'the item ids of a .npy --item-embeddings file, one per line'),
-  t('item-projection', 'itemEmbeddingsProjection', 'text', 'pca (vectors of another width: top principal components, rescaled to the init std) or none (width must equal --hidden)'),
+  t('item-embeddings', 'itemEmbeddings', 'text', 'pre-trained item vectors (.safetensors, .npy with --item-embeddings-ids, or CSV/TSV "id v1 v2 ...") keyed by original item id; docs/item-embeddings.md', undefined, 'FILE'),
+  t('item-embeddings-ids', 'itemEmbeddingsIds', 'text', 'the item ids of a .npy --item-embeddings file, one per line', undefined, 'FILE'),
+  t('item-projection', 'itemEmbeddingsProjection', 'text', 'pca (vectors of another width: top principal components, rescaled to the init std) or none (width must equal --hidden)', undefined, 'NAME'),
   t('freeze-item-embeddings', 'freezeItemEmbeddings', 'int', 'keep the pre-trained item rows fixed for the first N epochs'),
   t('seed', 'seed', 'int', 'seed for initialisation, masks, dropout, shuffling and sampled negatives'),
-  t('time-limit', 'timeLimitMinutes', 'number', 'stop training after MIN minutes, then test, whatever the plan (0: none)'),
+  t('time-limit', 'timeLimitMinutes', 'number', 'stop training after MIN minutes, then test, whatever the plan (0: none)', undefined, 'MIN'),
   t('eval-every', 'evalEvery', 'int', 'validate every N epochs'),
   t('keep-checkpoints', 'keepCheckpoints', 'int', 'keep resumable checkpoint-epoch-E/ of the last N epochs (0: none)'),
   t('log-every', 'logEvery', 'int', 'write a step event (loss, lr, gradient norm, samples/s) every N steps'),
 ];
 
 export const EVAL_FLAGS: ConfigFlag[] = [
-  t('eval', 'evalProtocols', 'text', 'protocols: full, popularity:N, uniform:N (comma-separated; each reported)'),
-  t('metrics', 'metrics', 'text', 'metrics: hr, recall, precision, ndcg, mrr, map (RecBole definitions)'),
-  t('ks', 'ks', 'text', 'cut-offs k, e.g. 1,5,10,20'),
-  t('valid-metric', 'validMetric', 'text', 'metric@k that picks the best checkpoint, on the first --eval protocol'),
+  t('eval', 'evalProtocols', 'text', 'protocols: full, popularity:N, uniform:N (comma-separated; each reported)', undefined, 'LIST'),
+  t('metrics', 'metrics', 'text', 'metrics: hr, recall, precision, ndcg, mrr, map (RecBole definitions)', undefined, 'LIST'),
+  t('ks', 'ks', 'text', 'cut-offs k, e.g. 1,5,10,20', undefined, 'LIST'),
+  t('valid-metric', 'validMetric', 'text', 'metric@k that picks the best checkpoint, on the first --eval protocol', undefined, 'NAME'),
   t('valid-users', 'validUsers', 'int', 'validate during training on N fixed random users, to spend less time on it; the final choice between checkpoint-best and the last weights uses all users (0: all)'),
   t('patience', 'patience', 'int', 'stop after N validations without a better --valid-metric (0: never)'),
   t('ties', 'ties', 'text', 'pessimistic (target ranked below equal scores) or optimistic'),
@@ -70,9 +72,11 @@ export function parseArgsOptions(flags: ConfigFlag[]): Record<string, { type: 's
 export function flagHelp(flags: ConfigFlag[], defaults: FullConfig): string {
   return flags
     .map((f) => {
-      const arg = f.kind === 'text' ? 'LIST' : f.kind === 'int' ? 'N' : 'X';
+      const name = `--${f.flag} ${f.value ?? (f.kind === 'text' ? 'NAME' : f.kind === 'int' ? 'N' : 'X')}`;
       const def = (defaults[f.section] as unknown as Record<string, unknown>)[f.key];
-      return `  ${`--${f.flag} ${arg}`.padEnd(21)}${f.help} (default ${def ?? f.absent ?? 'none'})`;
+      // A name too long for the 21-character column puts its help on the next line.
+      const lead = name.length < 21 ? `  ${name.padEnd(21)}` : `  ${name}\n${' '.repeat(23)}`;
+      return `${lead}${f.help} (default ${def ?? f.absent ?? 'none'})`;
     })
     .join('\n');
 }

@@ -7,6 +7,7 @@ import { randomArray } from '../reference/random.js';
 import { refMatmul } from '../reference/ops.js';
 import { dropoutKeeps } from '../reference/rng.js';
 import { assert, assertClose, assertEqual, assertThrows, type Tolerance } from './assert.js';
+import { opTableCases } from './op-table.js';
 import type { PortableCase } from './types.js';
 
 // ---------------------------------------------------------------------------------------
@@ -586,4 +587,5 @@ const semantics: PortableCase[] = [
 export const autogradCases: PortableCase[] = [
   ...gradChecks.map((c): PortableCase => ({ name: `gradcheck: ${c.name}`, run: (rt) => runGradCheck(rt, c).then(() => {}) })),
   ...semantics,
+  ...opTableCases,
 ];

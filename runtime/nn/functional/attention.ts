@@ -1,5 +1,5 @@
 // Differentiable fused multi-head attention (bidirectional or causal, key padding mask).
-import { record, needsGrad } from '../../autograd/tape.js';
+import { applyOp, defineOp } from '../../autograd/op.js';
 import { attention as rawAttention, attentionBackward, type AttentionOptions } from '../../ops/attention.js';
 import type { Tensor } from '../../tensor.js';
 
@@ -8,15 +8,22 @@ import type { Tensor } from '../../tensor.js';
  * Saves q, k, v, the mask, the output and the row log-sum-exps; the backward recomputes the
  * probabilities (and the dropout mask, from the seed) block by block.
  */
+export const attentionOp = defineOp<AttentionOptions>({
+  name: 'attention',
+  inputs: [{ name: 'q' }, { name: 'k' }, { name: 'v' }, { name: 'keyMask', grad: false }],
+  forward: ([q, k, v, keyMask], opts) => {
+    const { out, lse } = rawAttention(q!, k!, v!, keyMask!, opts);
+    return { out, extras: [lse] };
+  },
+  save: ([q, k, v, keyMask], out, [lse]) => [q, k, v, keyMask, out, lse],
+  backward: (g, [q, k, v, keyMask, out, lse], needs, opts) => {
+    const { dq, dk, dv } = attentionBackward(g, q!, k!, v!, keyMask!, out!, lse!, opts);
+    return [needs[0] ? dq : null, needs[1] ? dk : null, needs[2] ? dv : null, null];
+  },
+});
+
+/** Fused attention (see attentionOp); the options are copied, so later changes to them do not reach the backward. */
 export function attention(q: Tensor, k: Tensor, v: Tensor, keyMask: Tensor, options: AttentionOptions): Tensor {
   const opts: AttentionOptions = { heads: options.heads, dropout: options.dropout ? { ...options.dropout } : undefined, causal: options.causal === true };
-  const { out, lse } = rawAttention(q, k, v, keyMask, opts);
-  if (needsGrad(q, k, v)) {
-    record('attention', [q, k, v, null], [out], [q, k, v, keyMask, out, lse], ([g], [sq, sk, sv, sm, so, sl], needs) => {
-      const { dq, dk, dv } = attentionBackward(g!, sq, sk, sv, sm, so, sl, opts);
-      return [needs[0] ? dq : null, needs[1] ? dk : null, needs[2] ? dv : null, null];
-    });
-  }
-  lse.dispose();
-  return out;
+  return applyOp(attentionOp, [q, k, v, keyMask], opts);
 }

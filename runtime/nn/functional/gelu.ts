@@ -1,25 +1,34 @@
 // Differentiable GELU, plain and fused with a bias add.
-import { record, needsGrad } from '../../autograd/tape.js';
+import { applyOp, defineOp } from '../../autograd/op.js';
 import { biasGelu as rawBiasGelu, biasGeluBackward, gelu as rawGelu, geluBackward, type GeluApprox } from '../../ops/gelu.js';
 import type { Tensor } from '../../tensor.js';
 
 /** gelu(x); saves x (the pre-activation) for dx = dy * gelu'(x). */
-export function gelu(x: Tensor, approx: GeluApprox = 'tanh'): Tensor {
-  const out = rawGelu(x, approx);
-  if (needsGrad(x)) record('gelu', [x], [out], [x], ([g], [pre]) => [geluBackward(g!, pre, approx)]);
-  return out;
-}
+export const geluOp = defineOp<GeluApprox>({
+  name: 'gelu',
+  inputs: [{ name: 'x' }],
+  forward: ([x], approx) => ({ out: rawGelu(x!, approx) }),
+  save: ([x]) => [x],
+  backward: (g, [pre], _needs, approx) => [geluBackward(g, pre!, approx)],
+});
 
 /** gelu(x + bias), bias [C] over the last dim; saves pre = x + bias. dbias = column sums of dpre. */
-export function biasGelu(x: Tensor, bias: Tensor, approx: GeluApprox = 'tanh'): Tensor {
-  const { out, pre } = rawBiasGelu(x, bias, approx);
-  if (needsGrad(x, bias)) {
-    record('biasGelu', [x, bias], [out], [pre], ([g], [p], needs) => {
-      if (!needs[1]) return [geluBackward(g!, p, approx), null];
-      const { dx, dbias } = biasGeluBackward(g!, p, approx);
-      return [needs[0] ? dx : null, dbias];
-    });
-  }
-  pre.dispose();
-  return out;
-}
+export const biasGeluOp = defineOp<GeluApprox>({
+  name: 'biasGelu',
+  inputs: [{ name: 'x' }, { name: 'bias' }],
+  forward: ([x, bias], approx) => {
+    const { out, pre } = rawBiasGelu(x!, bias!, approx);
+    return { out, extras: [pre] };
+  },
+  save: (_inputs, _out, [pre]) => [pre],
+  backward: (g, [pre], needs, approx) => {
+    if (!needs[1]) return [geluBackward(g, pre!, approx), null];
+    const { dx, dbias } = biasGeluBackward(g, pre!, approx);
+    return [needs[0] ? dx : null, dbias];
+  },
+});
+
+/** gelu(x) ('tanh' or 'erf' form). */
+export const gelu = (x: Tensor, approx: GeluApprox = 'tanh'): Tensor => applyOp(geluOp, [x], approx);
+/** gelu(x + bias), bias [C] over the last dim. */
+export const biasGelu = (x: Tensor, bias: Tensor, approx: GeluApprox = 'tanh'): Tensor => applyOp(biasGeluOp, [x, bias], approx);

@@ -1,5 +1,5 @@
 // Differentiable layer norm over the last dim, optionally of x + residual (fused).
-import { record, needsGrad } from '../../autograd/tape.js';
+import { applyOp, defineOp } from '../../autograd/op.js';
 import { layerNorm as rawLayerNorm, layerNormBackward } from '../../ops/layernorm.js';
 import type { Tensor } from '../../tensor.js';
 
@@ -13,18 +13,24 @@ export interface LayerNormArgs {
 
 /**
  * y = (input - mean) * rstd * gamma + beta over the last dim, input = x (+ residual).
- * Saves input, gamma, mean and rstd for the backward.
+ * Saves input, gamma, mean and rstd; the residual gets dx.
  */
+export const layerNormOp = defineOp<{ eps?: number }>({
+  name: 'layerNorm',
+  inputs: [{ name: 'x' }, { name: 'gamma' }, { name: 'beta' }, { name: 'residual', optional: true }],
+  forward: ([x, gamma, beta, residual], { eps }) => {
+    const { y, mean, rstd, input } = rawLayerNorm(x!, gamma!, beta!, { eps, residual: residual ?? undefined });
+    // input is x itself without a residual (not the op's to free), else the fused sum.
+    return { out: y, extras: input === x ? [mean, rstd] : [mean, rstd, input] };
+  },
+  save: ([x, gamma], _y, [mean, rstd, input]) => [input ?? x, gamma, mean, rstd],
+  backward: (g, [input, gamma, mean, rstd], needs) => {
+    const { dx, dgamma, dbeta } = layerNormBackward(g, input!, gamma!, mean!, rstd!);
+    return [needs[0] ? dx : null, needs[1] ? dgamma : null, needs[2] ? dbeta : null, needs[3] ? dx : null];
+  },
+});
+
+/** Layer norm of x (+ residual) over the last dim, with gamma and beta [d]. */
 export function layerNorm(x: Tensor, gamma: Tensor, beta: Tensor, { eps, residual }: LayerNormArgs = {}): Tensor {
-  const { y, mean, rstd, input } = rawLayerNorm(x, gamma, beta, { eps, residual });
-  if (needsGrad(x, gamma, beta, residual)) {
-    record('layerNorm', [x, gamma, beta, residual ?? null], [y], [input, gamma, mean, rstd], ([g], [inp, gm, mn, rs], needs) => {
-      const { dx, dgamma, dbeta } = layerNormBackward(g!, inp, gm, mn, rs);
-      return [needs[0] ? dx : null, needs[1] ? dgamma : null, needs[2] ? dbeta : null, needs[3] ? dx : null];
-    });
-  }
-  mean.dispose();
-  rstd.dispose();
-  if (input !== x) input.dispose();
-  return y;
+  return applyOp(layerNormOp, [x, gamma, beta, residual], { eps });
 }

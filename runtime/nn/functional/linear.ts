@@ -1,7 +1,7 @@
 // Differentiable fully connected layer y = act(x @ W^T + b), W stored [out, in] (PyTorch
 // layout), fused into one matmul kernel (bias and GELU in its epilogue). Backward:
 //   dpre = act'(pre) * dy,  db = column sums of dpre,  dx = dpre @ W,  dW = dpre^T @ x.
-import { record, needsGrad } from '../../autograd/tape.js';
+import { applyOp, defineOp } from '../../autograd/op.js';
 import { describeArgs, OpArgumentError } from '../../errors.js';
 import { geluBackward } from '../../ops/gelu.js';
 import { matmul as rawMatmul, matmulBiasActivation } from '../../ops/matmul.js';
@@ -12,38 +12,44 @@ import { matmulGrads } from './matmul.js';
 /** Activations fused into linear(). */
 export type LinearActivation = 'none' | 'gelu_tanh' | 'gelu_erf';
 
+const FLAGS = { transA: false, transB: true };
+
+/**
+ * act(x W^T + b) as one matmul with an epilogue; saves x as rows [R, in], the weight and
+ * the pre-activation when there is one.
+ */
+export const linearOp = defineOp<LinearActivation>({
+  name: 'linear',
+  inputs: [{ name: 'x' }, { name: 'weight' }, { name: 'bias', optional: true }],
+  forward: ([x, weight, bias], activation) => {
+    if (weight!.rank !== 2 || x!.rank < 1 || x!.shape[x!.rank - 1] !== weight!.shape[1] || (bias && (bias.rank !== 1 || bias.shape[0] !== weight!.shape[0]))) {
+      throw new OpArgumentError('linear', `expected x [..., in], weight [out, in], bias [out] (${describeArgs({ x: x!, weight: weight!, bias: bias ?? undefined })})`);
+    }
+    if (activation !== 'none' && activation !== 'gelu_tanh' && activation !== 'gelu_erf') {
+      throw new OpArgumentError('linear', `unknown activation '${String(activation)}' (expected none, gelu_tanh or gelu_erf)`);
+    }
+    const [outF, inF] = weight!.shape;
+    const rows = x!.shape.slice(0, -1).reduce((a, b) => a * b, 1);
+    const x2 = x!.view([rows, inF]);
+    let y: Tensor;
+    let pre: Tensor | null = null;
+    if (activation === 'none') y = rawMatmul(x2, weight!, { ...FLAGS, bias });
+    else ({ out: y, pre } = matmulBiasActivation(x2, weight!, bias, activation, FLAGS));
+    const out = y.view([...x!.shape.slice(0, -1), outF]);
+    y.dispose();
+    return { out, extras: pre ? [x2, pre] : [x2] };
+  },
+  save: ([, weight], _out, [x2, pre]) => [x2, weight, pre ?? null],
+  backward: (g, [x2, weight, pre], needs, activation) => {
+    const g2 = g.view([x2!.shape[0], weight!.shape[0]]);
+    const dpre = pre ? geluBackward(g2, pre, activation === 'gelu_erf' ? 'erf' : 'tanh') : g2;
+    // dx comes back as rows [R, in]; backward() views it as x's shape.
+    const [dx, dw] = matmulGrads(dpre, x2!, weight!, FLAGS, needs[0], needs[1]);
+    return [dx, dw, needs[2] ? sumRows(dpre) : null];
+  },
+});
+
 /** x [..., in], weight [out, in], bias [out] -> act(x W^T + b) [..., out]. Leading dims are flattened into rows. */
 export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null, activation: LinearActivation = 'none'): Tensor {
-  if (weight.rank !== 2 || x.rank < 1 || x.shape[x.rank - 1] !== weight.shape[1] || (bias && (bias.rank !== 1 || bias.shape[0] !== weight.shape[0]))) {
-    throw new OpArgumentError('linear', `expected x [..., in], weight [out, in], bias [out] (${describeArgs({ x, weight, bias: bias ?? undefined })})`);
-  }
-  if (activation !== 'none' && activation !== 'gelu_tanh' && activation !== 'gelu_erf') {
-    throw new OpArgumentError('linear', `unknown activation '${String(activation)}' (expected none, gelu_tanh or gelu_erf)`);
-  }
-  const [outF, inF] = weight.shape;
-  const R = x.shape.slice(0, -1).reduce((a, b) => a * b, 1);
-  const x2 = x.view([R, inF]);
-  const flags = { transB: true };
-  let y: Tensor;
-  let pre: Tensor | null = null;
-  if (activation === 'none') y = rawMatmul(x2, weight, { ...flags, bias });
-  else ({ out: y, pre } = matmulBiasActivation(x2, weight, bias, activation, flags));
-  const out = y.view([...x.shape.slice(0, -1), outF]);
-  y.dispose();
-  if (needsGrad(x, weight, bias)) {
-    const gx = x.requiresGrad;
-    const gw = weight.requiresGrad;
-    const approx = activation === 'gelu_erf' ? 'erf' : 'tanh';
-    // Saved: x as rows [R, in], the weight, and the pre-activation when there is one.
-    record('linear', [x, weight, bias ?? null], [out], pre ? [x2, weight, pre] : [x2, weight], ([g], [sx, sw, sp], needs) => {
-      const g2 = g!.view([R, outF]);
-      const dpre = sp ? geluBackward(g2, sp, approx) : g2;
-      // dx comes back as rows [R, in]; backward() views it as x's shape.
-      const [dx, dw] = matmulGrads(dpre, sx, sw, flags, gx && needs[0], gw && needs[1]);
-      return [dx, dw, needs[2] ? sumRows(dpre) : null];
-    });
-  }
-  pre?.dispose();
-  x2.dispose();
-  return out;
+  return applyOp(linearOp, [x, weight, bias], activation);
 }

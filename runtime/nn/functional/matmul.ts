@@ -5,7 +5,7 @@
 //   C = A B^T     dA = dC B           dB = dC^T A
 //   C = A^T B^T   dA = B^T dC^T       dB = dC^T A^T
 // An operand shared across the batch (no batch dims) gets its gradient summed over the batch.
-import { record, needsGrad } from '../../autograd/tape.js';
+import { applyOp, defineOp } from '../../autograd/op.js';
 import { matmul as rawMatmul, matmulBackward } from '../../ops/matmul.js';
 import type { Tensor } from '../../tensor.js';
 import { reduceTo } from './reduce_to.js';
@@ -39,15 +39,16 @@ export function matmulGrads(dC: Tensor, a: Tensor, b: Tensor, { transA = false, 
   return [da, db];
 }
 
+/** C = op(A) @ op(B) with transpose flags; saves A and B (dA reads B, dB reads A). */
+export const matmulOp = defineOp<Required<MatmulFlags>>({
+  name: 'matmul',
+  inputs: [{ name: 'a' }, { name: 'b' }],
+  forward: ([a, b], flags) => ({ out: rawMatmul(a!, b!, flags) }),
+  save: ([a, b]) => [a, b],
+  backward: (g, [a, b], needs, flags) => matmulGrads(g, a!, b!, flags, needs[0], needs[1]),
+});
+
 /** Batched matmul with transpose flags (see runtime/ops/matmul.ts for the shapes). */
 export function matmul(a: Tensor, b: Tensor, flags: MatmulFlags = {}): Tensor {
-  const f = { transA: !!flags.transA, transB: !!flags.transB };
-  const out = rawMatmul(a, b, f);
-  if (needsGrad(a, b)) {
-    const ga = a.requiresGrad;
-    const gb = b.requiresGrad;
-    // dA reads B, dB reads A.
-    record('matmul', [a, b], [out], [a, b], ([g], [sa, sb], needs) => matmulGrads(g!, sa, sb, f, ga && needs[0], gb && needs[1]));
-  }
-  return out;
+  return applyOp(matmulOp, [a, b], { transA: !!flags.transA, transB: !!flags.transB });
 }

@@ -1,5 +1,5 @@
 // Differentiable reductions.
-import { record, needsGrad } from '../../autograd/tape.js';
+import { applyOp, defineOp } from '../../autograd/op.js';
 import { fill } from '../../ops/fill.js';
 import { matmul as rawMatmul } from '../../ops/matmul.js';
 import { sum as rawSum } from '../../ops/sum.js';
@@ -20,18 +20,20 @@ function expandMiddle(g: Tensor, outer: number, len: number, inner: number): Ten
 }
 
 /** Sum over one axis. d/dx[o, k, i] = g[o, i]. */
-export function sum(x: Tensor, axis: number, keepDims = false): Tensor {
-  const out = rawSum(x, axis, keepDims);
-  if (needsGrad(x)) {
-    const ax = normalizeAxis(axis, x.rank, 'sum');
-    const outer = x.shape.slice(0, ax).reduce((a, b) => a * b, 1);
-    const len = x.shape[ax];
-    const inner = x.shape.slice(ax + 1).reduce((a, b) => a * b, 1);
-    const xShape = x.shape;
-    record('sum', [x], [out], [], ([g]) => [expandMiddle(g!, outer, len, inner).view(xShape)]);
-  }
-  return out;
-}
+export const sumOp = defineOp<{ axis: number; keepDims: boolean }>({
+  name: 'sum',
+  inputs: [{ name: 'x' }],
+  forward: ([x], { axis, keepDims }) => ({ out: rawSum(x!, axis, keepDims) }),
+  backward: (g, _saved, _needs, { axis }, [xShape]) => {
+    const ax = normalizeAxis(axis, xShape.length, 'sum');
+    const outer = xShape.slice(0, ax).reduce((a, b) => a * b, 1);
+    const inner = xShape.slice(ax + 1).reduce((a, b) => a * b, 1);
+    return [expandMiddle(g, outer, xShape[ax], inner).view(xShape)];
+  },
+});
+
+/** Sum over one axis (negative axes count from the end). */
+export const sum = (x: Tensor, axis: number, keepDims = false): Tensor => applyOp(sumOp, [x], { axis, keepDims });
 
 /** Mean over one axis (an empty axis gives 0). */
 export function mean(x: Tensor, axis: number, keepDims = false): Tensor {

@@ -1,5 +1,5 @@
 // Differentiable reshape: a view sharing x's storage (no copy, no kernel).
-import { record, needsGrad } from '../../autograd/tape.js';
+import { applyOp, defineOp } from '../../autograd/op.js';
 import { OpArgumentError } from '../../errors.js';
 import { formatShape, sizeOf, type Shape } from '../../shape.js';
 import type { Tensor } from '../../tensor.js';
@@ -20,15 +20,18 @@ export function resolveShape(size: number, shape: Shape, op = 'reshape'): number
   return out;
 }
 
+/** x viewed with another shape (resolved, no -1); the gradient is g viewed with x's shape. */
+export const reshapeOp = defineOp<{ shape: Shape }>({
+  name: 'reshape',
+  inputs: [{ name: 'x' }],
+  forward: ([x], { shape }) => ({ out: x!.view(shape) }),
+  backward: (g, _saved, _needs, _attrs, [xShape]) => [g.view(xShape)],
+});
+
 /**
  * x viewed with another shape of the same size (one dimension may be -1). The result
  * shares x's storage: dispose each on its own (the storage lives while either does).
  */
 export function reshape(x: Tensor, shape: Shape): Tensor {
-  const y = x.view(resolveShape(x.size, shape));
-  if (needsGrad(x)) {
-    const xShape = x.shape;
-    record('reshape', [x], [y], [], ([g]) => [g!.view(xShape)]);
-  }
-  return y;
+  return applyOp(reshapeOp, [x], { shape: resolveShape(x.size, shape) });
 }
