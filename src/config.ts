@@ -40,11 +40,13 @@ export interface Bert4RecConfig {
   linearInit: 'fixed' | 'fan-in';
   /**
    * Where the layer norms sit (absent: 'post'). 'post' (BERT): LayerNorm on the embeddings and
-   * after each residual sum. 'pre' (SASRec's original code, GPT-2): item embeddings scaled by
-   * sqrt(d) and no embedding LayerNorm, LayerNorm before each sub-layer inside the residual
-   * branch, and a final LayerNorm on the encoder output.
+   * after each residual sum. 'pre' (GPT-2): item embeddings scaled by sqrt(d) and no embedding
+   * LayerNorm, LayerNorm before each sub-layer inside the residual branch, and a final LayerNorm
+   * on the encoder output. 'sasrec' (SASRec's original code): as 'pre', but each residual adds
+   * to the normalised input and attention takes its keys and values from the un-normalised one
+   * (src/model/layers.ts).
    */
-  norm?: 'post' | 'pre';
+  norm?: 'post' | 'pre' | 'sasrec';
   /**
    * Width D of pre-trained item vectors fed through a trainable linear projection
    * (train.itemEmbeddingsProjection 'linear'): the item table is then
@@ -231,7 +233,7 @@ const MODEL_SPEC: Record<keyof Bert4RecConfig, Spec> = {
   layerNormEps: { kind: 'number', min: 0, max: 1, exclusiveMin: true },
   initStd: { kind: 'number', min: 0, max: 10, exclusiveMin: true },
   linearInit: { kind: 'enum', values: ['fixed', 'fan-in'] },
-  norm: { kind: 'enum', values: ['post', 'pre'] },
+  norm: { kind: 'enum', values: ['post', 'pre', 'sasrec'] },
   itemVectorDim: { kind: 'int', min: 1, max: 65536 },
 };
 

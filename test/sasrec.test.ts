@@ -196,7 +196,7 @@ describe('SASRec model', () => {
   });
 
   for (const name of BACKENDS) {
-    for (const norm of ['post', 'pre'] as const) {
+    for (const norm of ['post', 'pre', 'sasrec'] as const) {
       it(`the ${norm}-LN encoder equals its float64 reference, all rows and selected rows, on ${name}`, async () => {
         const rt = await getRuntime(name);
         const c = cfg({ norm, initStd: 0.3, dropout: 0, maxLen: 10, hidden: 16, heads: 2, ffn: 24 });
@@ -234,9 +234,9 @@ describe('SASRec model', () => {
     }
   }
 
-  it('pre-LN: the cross-entropy gradient matches central differences at the final, attention and feed-forward norms and the item table (WASM)', async () => {
+  for (const norm of ['pre', 'sasrec'] as const) it(`${norm}-LN: the cross-entropy gradient matches central differences at the final, attention and feed-forward norms, a query and a key weight and the item table (WASM)`, async () => {
     const rt = await getRuntime('wasm');
-    const c = cfg({ norm: 'pre', initStd: 0.3, dropout: 0, layers: 1, maxLen: 6, hidden: 8, heads: 1, ffn: 16 });
+    const c = cfg({ norm, initStd: 0.3, dropout: 0, layers: 1, maxLen: 6, hidden: 8, heads: 1, ffn: 16 });
     const model = createModel(rt, V, c, 4);
     model.eval();
     const batch = nextItemBatch(c.maxLen, 3);
@@ -252,6 +252,7 @@ describe('SASRec model', () => {
       ['layers.0.attention_norm.weight', 3],
       ['layers.0.ffn_norm.bias', 5],
       ['layers.0.attention.query.weight', 9],
+      ['layers.0.attention.key.weight', 13],
       ['embeddings.item', item * c.hidden + 2],
       ['embeddings.position', (c.maxLen - 1) * c.hidden + 4],
     ];

@@ -27,7 +27,7 @@ export const MODEL_FLAGS: ConfigFlag[] = [
   m('dropout', 'dropout', 'number', 'dropout on embeddings, sub-layer outputs and (unless --attn-dropout) attention probabilities'),
   m('attn-dropout', 'attnDropout', 'number', 'dropout on attention probabilities', 'as --dropout'),
   m('mask-prob', 'maskProb', 'number', 'cloze mask probability'),
-  m('norm', 'norm', 'text', 'post (LayerNorm after each residual sum, as BERT) or pre (before each sub-layer, a final LayerNorm, embeddings scaled by sqrt(d), as SASRec\'s original code)', 'post', 'NAME'),
+  m('norm', 'norm', 'text', 'post (LayerNorm after each residual sum, as BERT), pre (before each sub-layer inside the residual branch, a final LayerNorm, embeddings scaled by sqrt(d), as GPT-2) or sasrec (as pre, but the residuals add to the normalised input and attention reads keys and values from the un-normalised one, as SASRec\'s original code)', 'post', 'NAME'),
 ];
 
 export const TRAIN_FLAGS: ConfigFlag[] = [

@@ -1,8 +1,9 @@
 // The transformer encoder both recommenders share (parameter names 'embeddings.*', 'layers.N.*'):
 //   ids [B, L] -> item embedding [V+2, d] + positional [L, d] -> LayerNorm -> Dropout
 //   -> N transformer layers (bidirectional for BERT4Rec, causal for SASRec)  [B*L, d] or [R, d]
-// With model.norm 'pre' (SASRec's original code): item embedding * sqrt(d) + positional ->
-// Dropout -> N pre-LN layers -> final LayerNorm ('final_norm'); no embedding LayerNorm.
+// With model.norm 'pre' (GPT-2) or 'sasrec' (SASRec's original code): item embedding * sqrt(d) +
+// positional -> Dropout -> N layers of that kind -> final LayerNorm ('final_norm'); no embedding
+// LayerNorm.
 import { F, init, keep, LayerNorm, Module, ModuleList, Rng, type Runtime, type Tensor } from '../../runtime/index.js';
 import type { Bert4RecConfig } from '../config.js';
 import { denseInit, dropoutAt, TransformerLayer } from './layers.js';
@@ -28,7 +29,7 @@ export class Embeddings extends Module {
     super();
     this.item = this.createParameter(rt, 'item', [vocab, c.hidden], init.truncatedNormal(c.initStd), rng);
     this.position = this.createParameter(rt, 'position', [c.maxLen, c.hidden], init.truncatedNormal(c.initStd), rng);
-    this.norm = c.norm === 'pre' ? null : this.registerModule('norm', new LayerNorm(rt, c.hidden, { eps: c.layerNormEps }));
+    this.norm = (c.norm ?? 'post') !== 'post' ? null : this.registerModule('norm', new LayerNorm(rt, c.hidden, { eps: c.layerNormEps }));
     if (c.itemVectorDim) {
       this.item_vectors = this.createParameter(rt, 'item_vectors', [vocab, c.itemVectorDim], init.zeros, rng);
       this.item_vectors.requiresGrad = false; // fixed: no gradient, left out of the optimizer
@@ -67,7 +68,7 @@ export abstract class TransformerRecommender extends SequenceRecommender {
     this.embeddings = this.registerModule('embeddings', new Embeddings(rt, this.vocab, config, this.initRng));
     this.layers = this.registerModule('layers', new ModuleList<TransformerLayer>());
     for (let i = 0; i < config.layers; i++) this.layers.push(new TransformerLayer(rt, config, this.initRng, i, causal));
-    this.final_norm = config.norm === 'pre' ? this.registerModule('final_norm', new LayerNorm(rt, config.hidden, { eps: config.layerNormEps })) : null;
+    this.final_norm = (config.norm ?? 'post') !== 'post' ? this.registerModule('final_norm', new LayerNorm(rt, config.hidden, { eps: config.layerNormEps })) : null;
   }
 
   /**

@@ -4,10 +4,13 @@
 //   x = LayerNorm(x + Dropout(a W_o + b_o))
 //   f = GELU(x W_1 + b_1) W_2 + b_2      (d -> ffn -> d)
 //   x = LayerNorm(x + Dropout(f))
-// or pre-LN (model.norm 'pre', as SASRec's original code and GPT-2; the encoder adds a final
-// LayerNorm):
+// or pre-LN (model.norm 'pre', as GPT-2; the encoder adds a final LayerNorm):
 //   x = x + Dropout(Attention(LayerNorm(x)) W_o + b_o)
 //   x = x + Dropout(FeedForward(LayerNorm(x)))
+// or SASRec's original block (model.norm 'sasrec', Kang & McAuley's code; a final LayerNorm too):
+// the residuals add to the normalised input, and keys and values come from x itself:
+//   q = LayerNorm(x);  x = q + Dropout(Attention(queries q, keys and values x) W_o + b_o)
+//   n = LayerNorm(x);  x = n + Dropout(FeedForward(n))
 // Activations are [B*L, d] row-major; attention views them as [B, L, d] with head h at
 // columns h*dh .. (h+1)*dh.
 import { F, init, type Initializer, LayerNorm, Linear, Module, type Rng, type Runtime, type Tensor } from '../../runtime/index.js';
@@ -45,13 +48,14 @@ export class SelfAttention extends Module {
 
   /**
    * x [B*L, d], keyMask [B, L] u32 -> [B*L, d] (before the output dropout); with `rows`
-   * (i32 [R] flat indices), only those rows of the output: [R, d].
+   * (i32 [R] flat indices), only those rows of the output: [R, d]. Queries come from x, keys
+   * and values from `kv` (default x).
    */
-  forward(x: Tensor, keyMask: Tensor, batch: number, len: number, dropout: { p: number; seed: number }, rows?: Tensor): Tensor {
+  forward(x: Tensor, keyMask: Tensor, batch: number, len: number, dropout: { p: number; seed: number }, rows?: Tensor, kv: Tensor = x): Tensor {
     const d = x.shape[1];
     const q = F.reshape(this.query.forward(x), [batch, len, d]);
-    const k = F.reshape(this.key.forward(x), [batch, len, d]);
-    const v = F.reshape(this.value.forward(x), [batch, len, d]);
+    const k = F.reshape(this.key.forward(kv), [batch, len, d]);
+    const v = F.reshape(this.value.forward(kv), [batch, len, d]);
     const a = F.reshape(attention(q, k, v, keyMask, { heads: this.heads, dropout, causal: this.causal }), [batch * len, d]);
     return this.output.forward(rows ? F.gatherRows(a, rows) : a);
   }
@@ -79,12 +83,12 @@ export class TransformerLayer extends Module {
   readonly attention_norm: LayerNorm;
   readonly ffn: FeedForward;
   readonly ffn_norm: LayerNorm;
-  /** LayerNorm before each sub-layer (inside the residual branch) instead of after the sum. */
-  readonly preNorm: boolean;
+  /** Where the layer norms sit: 'post', 'pre' or 'sasrec' (see the top of this file). */
+  readonly placement: 'post' | 'pre' | 'sasrec';
 
   constructor(rt: Runtime, c: Bert4RecConfig, rng: Rng, readonly index: number, causal = false) {
     super();
-    this.preNorm = c.norm === 'pre';
+    this.placement = c.norm ?? 'post';
     this.attention = this.registerModule('attention', new SelfAttention(rt, c.hidden, c.heads, rng, denseInit(c), causal));
     this.attention_norm = this.registerModule('attention_norm', new LayerNorm(rt, c.hidden, { eps: c.layerNormEps }));
     this.ffn = this.registerModule('ffn', new FeedForward(rt, c.hidden, c.ffn, c.gelu, rng, denseInit(c)));
@@ -102,15 +106,21 @@ export class TransformerLayer extends Module {
     const site = 1 + 3 * this.index;
     const training = this.training;
     const attnDrop = { p: training ? attnP : 0, seed: training && attnP > 0 ? seeds.at(site) : 0 };
-    if (this.preNorm) {
+    const rowsOf = (t: Tensor) => (rows ? F.gatherRows(t, rows) : t);
+    if (this.placement === 'sasrec') {
+      const q = this.attention_norm.forward(x);
+      const a = this.attention.forward(q, keyMask, batch, len, attnDrop, rows, x);
+      const n = this.ffn_norm.forward(F.add(rowsOf(q), dropoutAt(a, p, training, seeds, site + 1)));
+      return F.add(n, dropoutAt(this.ffn.forward(n), p, training, seeds, site + 2));
+    }
+    if (this.placement === 'pre') {
       const a = this.attention.forward(this.attention_norm.forward(x), keyMask, batch, len, attnDrop, rows);
-      const x1 = F.add(rows ? F.gatherRows(x, rows) : x, dropoutAt(a, p, training, seeds, site + 1));
+      const x1 = F.add(rowsOf(x), dropoutAt(a, p, training, seeds, site + 1));
       const f = this.ffn.forward(this.ffn_norm.forward(x1));
       return F.add(x1, dropoutAt(f, p, training, seeds, site + 2));
     }
     const a = this.attention.forward(x, keyMask, batch, len, attnDrop, rows);
-    const residual = rows ? F.gatherRows(x, rows) : x;
-    const x1 = this.attention_norm.forward(dropoutAt(a, p, training, seeds, site + 1), residual);
+    const x1 = this.attention_norm.forward(dropoutAt(a, p, training, seeds, site + 1), rowsOf(x));
     const f = this.ffn.forward(x1);
     return this.ffn_norm.forward(dropoutAt(f, p, training, seeds, site + 2), x1);
   }

@@ -6,9 +6,10 @@
 // Trained on next-item targets at every real position (src/data/next-item.ts), by default with
 // full softmax cross-entropy over the catalogue ("SASRec+", Klenitskiy & Vasilev 2023); binary
 // cross-entropy with one negative (the original) and sampled softmax are options
-// (src/model/loss.ts). Differences from the original code, kept to share BERT4Rec's encoder:
-// post-LN layers with a GELU feed-forward (the original: pre-LN, ReLU, a final LayerNorm), and a
-// LayerNorm on the embeddings instead of scaling them by sqrt(d).
+// (src/model/loss.ts). By default it shares BERT4Rec's post-LN layers and embedding LayerNorm;
+// model.norm 'sasrec' gives the original code's block (embeddings scaled by sqrt(d), residuals
+// onto the normalised input, a final LayerNorm; src/model/layers.ts). The feed-forward stays
+// GELU (the original: ReLU, width d).
 import type { Runtime, Tensor } from '../../runtime/index.js';
 import type { Bert4RecConfig } from '../config.js';
 import type { EvalBatch } from '../eval/inputs.js';

@@ -48,8 +48,10 @@ function layerNorm(x: Float64Array, n: number, d: number, g: Float32Array, b: Fl
 
 /**
  * The encoder's output x [B*L, d] in float64: BERT4Rec's (bidirectional) or SASRec's (causal:
- * position i reads keys j <= i), post-LN or pre-LN (model.norm 'pre': item embedding * sqrt(d),
- * LayerNorm inside each residual branch, a final LayerNorm).
+ * position i reads keys j <= i), post-LN, pre-LN (model.norm 'pre': item embedding * sqrt(d),
+ * LayerNorm inside each residual branch, a final LayerNorm) or SASRec's original block
+ * ('sasrec': as pre-LN, but the residuals add to the normalised input and keys and values
+ * come from the un-normalised one).
  */
 export function referenceEncoder(p: P, c: Bert4RecConfig, ids: Int32Array, keyMask: Int32Array, B: number, causal = false): Float64Array {
   const L = c.maxLen;
@@ -57,7 +59,8 @@ export function referenceEncoder(p: P, c: Bert4RecConfig, ids: Int32Array, keyMa
   const H = c.heads;
   const dh = d / H;
   const N = B * L;
-  const preNorm = c.norm === 'pre';
+  const placement = c.norm ?? 'post';
+  const preNorm = placement !== 'post';
   const get = (k: string) => {
     const v = p.get(k);
     if (!v) throw new Error(`reference: missing ${k}`);
@@ -75,8 +78,9 @@ export function referenceEncoder(p: P, c: Bert4RecConfig, ids: Int32Array, keyMa
     const norm = (name: string, inp: Float64Array) => layerNorm(inp, N, d, get(`${pre}${name}.weight`), get(`${pre}${name}.bias`), c.layerNormEps);
     const xa = preNorm ? norm('attention_norm', x) : x;
     const q = lin('attention.query', xa, d, d);
-    const k = lin('attention.key', xa, d, d);
-    const v = lin('attention.value', xa, d, d);
+    const kvIn = placement === 'sasrec' ? x : xa;
+    const k = lin('attention.key', kvIn, d, d);
+    const v = lin('attention.value', kvIn, d, d);
     const a = new Float64Array(N * d);
     const s = new Float64Array(L);
     const sees = (b: number, i: number, j: number) => keyMask[b * L + j] !== 0 && (!causal || j <= i);
@@ -103,11 +107,14 @@ export function referenceEncoder(p: P, c: Bert4RecConfig, ids: Int32Array, keyMa
       }
     }
     const o = lin('attention.output', a, d, d);
-    for (let t = 0; t < o.length; t++) o[t] += x[t];
+    const res1 = placement === 'sasrec' ? xa : x;
+    for (let t = 0; t < o.length; t++) o[t] += res1[t];
     x = preNorm ? o : norm('attention_norm', o);
-    const f1 = lin('ffn.intermediate', preNorm ? norm('ffn_norm', x) : x, d, c.ffn).map((t) => gelu(t, c.gelu));
+    const xf = preNorm ? norm('ffn_norm', x) : x;
+    const f1 = lin('ffn.intermediate', xf, d, c.ffn).map((t) => gelu(t, c.gelu));
     const f2 = lin('ffn.output', f1, c.ffn, d);
-    for (let t = 0; t < f2.length; t++) f2[t] += x[t];
+    const res2 = placement === 'sasrec' ? xf : x;
+    for (let t = 0; t < f2.length; t++) f2[t] += res2[t];
     x = preNorm ? f2 : norm('ffn_norm', f2);
   }
   return preNorm ? layerNorm(x, N, d, get('final_norm.weight'), get('final_norm.bias'), c.layerNormEps) : x;
