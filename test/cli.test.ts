@@ -44,7 +44,7 @@ describe('npm run train / recommend', () => {
     const r = cli('train', ['--help']);
     expect(r.code).toBe(0);
     expect(r.out).toContain('--time-limit');
-    expect(r.out).toMatch(/--time-budget X\s+plan the steps .*\(default 59 for train without --epochs, else 0\)/);
+    expect(r.out).toMatch(/--time-budget MIN\s+plan the steps .*\(default 59 for train without --epochs, else 0\)/);
     const q = cli('recommend', ['--help']);
     expect(q.code).toBe(0);
     expect(q.out).toContain('--checkpoint');

@@ -1,8 +1,12 @@
 // The comparisons: our ops (runtime/index.ts) and our training step (src/) against the same
-// computation in TensorFlow.js (bench/tfjs/), on identical host inputs.
+// computation in TensorFlow.js (bench/tfjs/) and jax-js (bench/jax/), on identical host inputs.
+import type { Array as JaxArray } from '@jax-js/jax';
 import type * as TF from '@tensorflow/tfjs-core';
 import { attention, attentionBackward, layerNorm, layerNormBackward, matmul, scope, softmaxCrossEntropy, type Runtime, type Tensor } from '../../runtime/internal.js';
 import { DEFAULT_MODEL, DEFAULT_TRAIN } from '../../src/config.js';
+import { createJaxBert4Rec } from '../jax/bert4rec.js';
+import * as jaxRef from '../jax/ops.js';
+import type { JaxEnv } from '../jax/setup.js';
 import { createTfBert4Rec } from '../tfjs/bert4rec.js';
 import * as ref from '../tfjs/ops.js';
 import type { TfjsEnv } from '../tfjs/setup.js';
@@ -45,6 +49,30 @@ export function theirsSide(env: TfjsEnv, owned: TF.Tensor[], body: () => TF.Tens
   };
 }
 
+/**
+ * jax-js side: body() runs (a jit-compiled function), blockUntilReady waits until its kernels
+ * have run (on the worker threads when there are), then the results are freed. jax-js does not
+ * report its live memory: memory() is NaN.
+ */
+export function jaxSide(env: JaxEnv, owned: JaxArray[], body: () => JaxArray | JaxArray[], compiled: Array<{ dispose(): void }> = []): Side {
+  const jax = env.jax;
+  return {
+    async iterate() {
+      const out = body();
+      await jax.blockUntilReady(out);
+      jax.tree.dispose(out);
+    },
+    dispose() {
+      jax.tree.dispose(owned);
+      compiled.forEach((f) => f.dispose());
+    },
+    memory: () => NaN,
+  };
+}
+
+const jaxF32 = (env: JaxEnv, data: Float32Array, shape: number[]) => env.jax.numpy.array(data as Float32Array<ArrayBuffer>, { shape, dtype: env.jax.numpy.float32 });
+const jaxI32 = (env: JaxEnv, data: Int32Array, shape: number[]) => env.jax.numpy.array(data as Int32Array<ArrayBuffer>, { shape, dtype: env.jax.numpy.int32 });
+
 // ---- matmul -------------------------------------------------------------------------------
 
 function matmulCase(M: number, K: number, N: number, transB = false): CompareCase {
@@ -63,6 +91,13 @@ function matmulCase(M: number, K: number, N: number, transB = false): CompareCas
       const a = tf.tensor2d(hostData(M * K, 0.1), [M, K]);
       const b = tf.tensor2d(hostData(size(bShape), 1.7), bShape as [number, number]);
       return theirsSide(env, [a, b], () => tf.matMul(a, b, false, transB));
+    },
+    async jax(env) {
+      const np = env.jax.numpy;
+      const a = jaxF32(env, hostData(M * K, 0.1), [M, K]);
+      const b = jaxF32(env, hostData(size(bShape), 1.7), bShape);
+      const f = env.jax.jit((x: JaxArray, y: JaxArray) => np.matmul(x, transB ? y.transpose() : y));
+      return jaxSide(env, [a, b], () => f(a.ref, b.ref), [f]);
     },
   };
 }
@@ -104,6 +139,13 @@ const attentionCase: CompareCase = {
       return [r.out, r.dq, r.dk, r.dv];
     });
   },
+  async jax(env) {
+    const { B, L, d, heads } = ATT;
+    const [q, k, v, dOut] = [0.1, 1.3, 2.7, 4.1].map((p) => jaxF32(env, hostData(B * L * d, p), [B, L, d]));
+    const bias = jaxRef.maskBias(jaxF32(env, Float32Array.from(keyMaskData(B, L)), [B, L]));
+    const f = jaxRef.attentionForwardBackward(env.jax, heads);
+    return jaxSide(env, [q, k, v, dOut, bias], () => f(q.ref, k.ref, v.ref, bias.ref, dOut.ref), [f]);
+  },
 };
 
 // ---- layer norm ---------------------------------------------------------------------------
@@ -137,6 +179,15 @@ const layerNormCase: CompareCase = {
       return [r.y, r.dx, r.dgamma, r.dbeta];
     });
   },
+  async jax(env) {
+    const { R, d, eps } = LN;
+    const x = jaxF32(env, hostData(R * d, 1), [R, d]);
+    const dy = jaxF32(env, hostData(R * d, 5), [R, d]);
+    const gamma = jaxF32(env, hostData(d, 3), [d]);
+    const beta = jaxF32(env, hostData(d, 4), [d]);
+    const f = jaxRef.layerNormForwardBackward(env.jax, eps);
+    return jaxSide(env, [x, dy, gamma, beta], () => f(x.ref, gamma.ref, beta.ref, dy.ref), [f]);
+  },
 };
 
 // ---- softmax cross-entropy ----------------------------------------------------------------
@@ -167,6 +218,13 @@ const xentCase: CompareCase = {
       return [r.loss, r.dlogits];
     });
   },
+  async jax(env) {
+    const { R, V } = XENT;
+    const logits = jaxF32(env, hostData(R * V, 0.3, 3), [R, V]);
+    const targets = jaxI32(env, targetData(R, V), [R]);
+    const f = jaxRef.softmaxCrossEntropyForwardBackward(env.jax);
+    return jaxSide(env, [logits, targets], () => f(logits.ref, targets.ref), [f]);
+  },
 };
 
 // ---- BERT4Rec training step ---------------------------------------------------------------
@@ -177,46 +235,69 @@ const M = DEFAULT_MODEL;
 // token and 2 L d per token for attention; the head d^2 + d (V+2) per masked row.
 const trainFlops = 3 * 2 * (M.layers * B * L * (4 * M.hidden * M.hidden + 2 * M.hidden * M.ffn + 2 * L * M.hidden) + R * (M.hidden * M.hidden + M.hidden * (V + 2)));
 
-const trainStepCase: CompareCase = {
-  name: `BERT4Rec train step B=${B} L=${L} d=${M.hidden} ${M.layers} layers ${M.heads} heads V=${V}+2 R=${R}`,
-  group: 'train-step',
-  flops: trainFlops,
-  async ours(rt) {
-    const t = createOursTrainStep(rt, syntheticBatch(B, L, V, R), V, { ...M, maxLen: L });
-    return {
-      async iterate() {
-        await t.step();
-      },
-      dispose: () => t.dispose(),
-      memory: () => rt.memory().liveBytes,
-    };
-  },
-  async theirs(env) {
-    const tf = env.tf;
-    const host = syntheticBatch(B, L, V, R);
-    const model = createTfBert4Rec(tf, { ...M, numItems: V, maxLen: L }, DEFAULT_TRAIN, DEFAULT_TRAIN.seed);
-    const batch = {
-      ids: tf.tensor2d(host.ids, [B, L], 'int32'),
-      keyMask: tf.tensor2d(host.keyMask, [B, L], 'int32'),
-      rows: tf.tensor1d(host.maskedRows, 'int32'),
-      targets: tf.tensor1d(host.maskedTargets, 'int32'),
-    };
-    return {
-      async iterate() {
-        const loss = model.trainStep(batch);
-        const value = (await loss.data())[0];
-        loss.dispose();
-        await env.sync(); // (already idle after the readback; raises WebGPU errors if any)
-        if (!Number.isFinite(value)) throw new Error(`TFJS train step: loss is ${value}`);
-      },
-      dispose() {
-        model.dispose();
-        tf.dispose(Object.values(batch));
-      },
-      memory: () => tf.memory().numTensors,
-    };
-  },
-};
+/**
+ * The training step at the benchmark shape with the model's dropout (DEFAULT_MODEL: 0.1), or
+ * with dropout 0 on every side (no random draws at all: the same arithmetic on every side).
+ */
+function trainStepCase(dropout: number): CompareCase {
+  const model = { ...M, maxLen: L, dropout };
+  return {
+    name: `BERT4Rec train step B=${B} L=${L} d=${M.hidden} ${M.layers} layers ${M.heads} heads V=${V}+2 R=${R}${dropout === M.dropout ? '' : ` dropout ${dropout}`}`,
+    group: 'train-step',
+    flops: trainFlops,
+    async ours(rt) {
+      const t = createOursTrainStep(rt, syntheticBatch(B, L, V, R), V, model);
+      return {
+        async iterate() {
+          await t.step();
+        },
+        dispose: () => t.dispose(),
+        memory: () => rt.memory().liveBytes,
+      };
+    },
+    async theirs(env) {
+      const tf = env.tf;
+      const host = syntheticBatch(B, L, V, R);
+      const net = createTfBert4Rec(tf, { ...model, numItems: V }, DEFAULT_TRAIN, DEFAULT_TRAIN.seed);
+      const batch = {
+        ids: tf.tensor2d(host.ids, [B, L], 'int32'),
+        keyMask: tf.tensor2d(host.keyMask, [B, L], 'int32'),
+        rows: tf.tensor1d(host.maskedRows, 'int32'),
+        targets: tf.tensor1d(host.maskedTargets, 'int32'),
+      };
+      return {
+        async iterate() {
+          const loss = net.trainStep(batch);
+          const value = (await loss.data())[0];
+          loss.dispose();
+          await env.sync(); // (already idle after the readback; raises WebGPU errors if any)
+          if (!Number.isFinite(value)) throw new Error(`TFJS train step: loss is ${value}`);
+        },
+        dispose() {
+          net.dispose();
+          tf.dispose(Object.values(batch));
+        },
+        memory: () => tf.memory().numTensors,
+      };
+    },
+    async jax(env) {
+      // One jit program per step (value_and_grad, clip, AdamW); the loss read back as on the other sides.
+      const net = createJaxBert4Rec(env.jax, { ...model, numItems: V }, DEFAULT_TRAIN, undefined, DEFAULT_TRAIN.seed);
+      const batch = net.upload(syntheticBatch(B, L, V, R));
+      return {
+        async iterate() {
+          const value = await net.trainStep(batch);
+          if (!Number.isFinite(value)) throw new Error(`jax-js train step: loss is ${value}`);
+        },
+        dispose() {
+          batch.dispose();
+          net.dispose();
+        },
+        memory: () => NaN,
+      };
+    },
+  };
+}
 
 export const compareCases: CompareCase[] = [
   matmulCase(12800, 64, 64),
@@ -227,5 +308,6 @@ export const compareCases: CompareCase[] = [
   attentionCase,
   layerNormCase,
   xentCase,
-  trainStepCase,
+  trainStepCase(M.dropout),
+  trainStepCase(0),
 ];

@@ -1,26 +1,33 @@
 // `npm run bench -- --compare [--quick] [--samples N] [--filter TEXT] [--backend wasm|webgpu|both]
-//   [--out DIR] [--machine NAME] [--no-readme]`: our kernels and training step against
-// TensorFlow.js. Built by scripts/bench.mjs to dist/bench/compare.js (TensorFlow.js and
-// `webgpu` left external, loaded from node_modules at run time).
+//   [--peers tfjs,jax] [--jax-threads N] [--out DIR] [--machine NAME] [--no-readme]`: our kernels
+// and training step against TensorFlow.js and jax-js. Built by scripts/bench.mjs to
+// dist/bench/compare.js (TensorFlow.js and `webgpu` left external, loaded from node_modules at
+// run time; jax-js is bundled, and bench/jax/setup.ts imports it lazily).
 //
 // The parent process starts one child per backend, one after the other (`--child wasm`, then
-// `--child webgpu`): each child holds one of our runtimes and TFJS on the matching backend and
-// measures every case interleaved (bench/compare/measure.ts), writing its part as JSON. The
-// parent merges the parts, writes bench/results/compare-*.json/.md and the README section.
+// `--child webgpu`): each child holds one of our runtimes and its peers on the matching backend
+// (TFJS on both; jax-js on wasm only, its wasm device, --jax-threads worker threads, default
+// the number of cores up to 8; 0: on the main thread, which cannot share a process with TFJS-wasm) and measures every case interleaved (bench/compare/measure.ts),
+// writing its part as JSON. The parent merges the parts, writes bench/results/compare-*.json/.md
+// and the README section. --peers tfjs (or jax) compares with that peer alone.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { arch, cpus, platform, release, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRuntime } from '../../runtime/index.js';
-import { initTfjs } from '../tfjs/setup.js';
+import { initJax, type JaxEnv } from '../jax/setup.js';
+import { initTfjs, type TfjsEnv } from '../tfjs/setup.js';
 import { compareCases } from './cases.js';
-import { measurePair, type MeasureOptions } from './measure.js';
-import { readmeSection, toMarkdown, updateReadme, writeCompareReport, type CompareEnv, type ComparePart, type CompareReport } from './report.js';
-import type { CompareBackend, CompareCase } from './types.js';
+import { measurePair, type MeasureOptions, type PeerSide } from './measure.js';
+import { readmeSection, toMarkdown, updateReadme, writeCompareReport, type CompareEnv, type ComparePart, type CompareReport, type PeerInfo } from './report.js';
+import type { CompareBackend, CompareCase, PeerName, Side } from './types.js';
 
 interface Options {
   backends: CompareBackend[];
+  peers: PeerName[];
+  /** jax-js worker threads (null: the number of cores up to 8; 0: none, the main thread). */
+  jaxThreads: number | null;
   filter: string | null;
   quick: boolean;
   samples: number;
@@ -33,7 +40,7 @@ interface Options {
 }
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { backends: ['wasm', 'webgpu'], filter: null, quick: false, samples: 0, out: 'bench/results', machine: null, readme: true, list: false, child: null, part: null };
+  const o: Options = { backends: ['wasm', 'webgpu'], peers: ['tfjs', 'jax'], jaxThreads: null, filter: null, quick: false, samples: 0, out: 'bench/results', machine: null, readme: true, list: false, child: null, part: null };
   const backend = (v: string): CompareBackend => {
     if (v === 'wasm' || v === 'webgpu') return v;
     throw new Error(`bench --compare: backend must be wasm or webgpu (got '${v}')`);
@@ -49,7 +56,13 @@ function parseArgs(argv: string[]): Options {
     else if (a === '--backend') {
       const v = value();
       o.backends = v === 'both' ? ['wasm', 'webgpu'] : [backend(v)];
-    } else if (a === '--filter') o.filter = value();
+    } else if (a === '--peers') {
+      const list = value().split(',').map((x) => x.trim()).filter(Boolean);
+      for (const x of list) if (x !== 'tfjs' && x !== 'jax') throw new Error(`bench --compare: --peers takes tfjs and/or jax (got '${x}')`);
+      if (!list.length) throw new Error('bench --compare: --peers needs at least one of tfjs, jax');
+      o.peers = [...new Set(list)] as PeerName[];
+    } else if (a === '--jax-threads') o.jaxThreads = Math.max(0, parseInt(value(), 10) || 0);
+    else if (a === '--filter') o.filter = value();
     else if (a === '--quick') o.quick = true;
     else if (a === '--samples') o.samples = Math.max(1, parseInt(value(), 10) || 1);
     else if (a === '--out') o.out = value();
@@ -61,6 +74,9 @@ function parseArgs(argv: string[]): Options {
     else throw new Error(`bench --compare: unknown argument '${a}' (see the header of bench/compare/main.ts)`);
   }
   if (!o.samples) o.samples = o.quick ? 5 : 15;
+  // jax-js runs on wasm only: with it alone there is nothing to compare on webgpu.
+  if (!o.peers.includes('tfjs')) o.backends = o.backends.filter((b) => b === 'wasm');
+  if (!o.backends.length) throw new Error('bench --compare: jax-js runs on the wasm backend only (--backend wasm, or add tfjs to --peers)');
   return o;
 }
 
@@ -70,37 +86,60 @@ function measureOptions(o: Options): MeasureOptions {
     : { samples: o.samples, warmMs: 300, targetMs: 40, budgetMs: 8000, minSamples: 5 };
 }
 
-function selectCases(filter: string | null, backend: CompareBackend | null): CompareCase[] {
-  return compareCases.filter((c) => (!backend || !c.backends || c.backends.includes(backend)) && (!filter || `${c.group} ${c.name}`.toLowerCase().includes(filter.toLowerCase())));
+/** The cases of `backend` (null: any) that match the filter and have a side for one of `peers` there. */
+function selectCases(filter: string | null, backend: CompareBackend | null, peers: PeerName[]): CompareCase[] {
+  const hasPeer = (c: CompareCase) => peers.includes('tfjs') || (peers.includes('jax') && !!c.jax && backend !== 'webgpu');
+  return compareCases.filter((c) => (!backend || !c.backends || c.backends.includes(backend)) && hasPeer(c) && (!filter || `${c.group} ${c.name}`.toLowerCase().includes(filter.toLowerCase())));
 }
 
 const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
 const ms = (x: number) => (Number.isFinite(x) ? `${x.toFixed(x >= 100 ? 0 : 2)} ms` : 'error');
 
-/** Child: one backend, ours and TFJS in this process. */
+/** Child: one backend, ours and its peers in this process. */
 async function runChild(o: Options, backend: CompareBackend): Promise<void> {
-  const part: ComparePart = { backend, ours: '', theirs: '', versions: {}, results: [] };
+  const part: ComparePart = { backend, ours: '', peers: [], versions: {}, results: [] };
   try {
     // TFJS first: on webgpu it installs navigator.gpu, which our runtime then finds, so both
     // sides get their adapters from the same Dawn instance.
-    const tfjs = await initTfjs(backend);
+    const tfjs = o.peers.includes('tfjs') ? await initTfjs(backend) : null;
     const rt = await createRuntime({ backend });
     part.ours = rt.backend.description;
-    part.theirs = tfjs.description;
-    part.versions = tfjs.versions;
     console.log(`compare ${backend}: ours: ${part.ours}`);
-    console.log(`compare ${backend}: TFJS: tf.getBackend() = '${tfjs.active}'; ${part.theirs}`);
+    if (tfjs) {
+      part.peers.push({ name: 'TFJS', description: tfjs.description });
+      Object.assign(part.versions, tfjs.versions);
+      console.log(`compare ${backend}: TFJS: tf.getBackend() = '${tfjs.active}'; ${tfjs.description}`);
+    }
+    // jax-js: its wasm device, on the wasm backend only (its README lists Node as Wasm-only). A failure to
+    // start is reported in its column; the other peers are still measured.
+    let jax: JaxEnv | null = null;
+    let jaxError: string | null = null;
+    if (backend === 'wasm' && o.peers.includes('jax')) {
+      try {
+        jax = await initJax(o.jaxThreads === null ? {} : { threads: o.jaxThreads });
+        part.peers.push({ name: 'jax-js', description: jax.description });
+        Object.assign(part.versions, jax.versions);
+        console.log(`compare ${backend}: jax-js: ${jax.description}`);
+      } catch (e) {
+        jaxError = message(e);
+        part.peers.push({ name: 'jax-js', description: 'jax-js', error: jaxError });
+        console.error(`compare ${backend}: jax-js did not start: ${jaxError}`);
+      }
+    }
     const opts = measureOptions(o);
-    for (const c of selectCases(o.filter, backend)) {
+    for (const c of selectCases(o.filter, backend, o.peers)) {
       const t0 = performance.now();
-      const r = await measurePair(c, () => c.ours(rt), () => c.theirs(tfjs), opts);
+      const peers: PeerSide[] = [];
+      if (tfjs) peers.push({ peer: 'TFJS', make: () => c.theirs(tfjs as TfjsEnv) });
+      if (c.jax && (jax || jaxError)) {
+        const make = c.jax;
+        peers.push({ peer: 'jax-js', make: (): Promise<Side> => (jax ? make(jax) : Promise.reject(new Error(`jax-js did not start: ${jaxError}`))) });
+      }
+      const r = await measurePair(c, () => c.ours(rt), peers, opts);
       part.results.push(r);
-      const errs = [r.ours.error && `ours: ${r.ours.error}`, r.theirs.error && `TFJS: ${r.theirs.error}`].filter(Boolean).join('; ');
-      console.log(
-        `compare ${backend}: ${c.name}: ours ${ms(r.ours.medianMs)}, TFJS ${ms(r.theirs.medianMs)}` +
-          (Number.isFinite(r.speedup) ? `, speedup ${r.speedup.toFixed(2)}x` : '') +
-          ` (${((performance.now() - t0) / 1000).toFixed(1)} s)${errs ? ` [${errs}]` : ''}`,
-      );
+      const errs = [r.ours.error && `ours: ${r.ours.error}`, ...r.peers.map((p) => p.stats.error && `${p.peer}: ${p.stats.error}`)].filter(Boolean).join('; ');
+      const times = r.peers.map((p) => `, ${p.peer} ${ms(p.stats.medianMs)}` + (Number.isFinite(p.speedup) ? ` (speedup ${p.speedup.toFixed(2)}x)` : '')).join('');
+      console.log(`compare ${backend}: ${c.name}: ours ${ms(r.ours.medianMs)}${times} (${((performance.now() - t0) / 1000).toFixed(1)} s)${errs ? ` [${errs}]` : ''}`);
     }
     rt.destroy();
   } catch (e) {
@@ -129,7 +168,8 @@ function environment(o: Options): CompareEnv {
     // not a git checkout
   }
   const packages: Record<string, string> = {};
-  for (const p of ['@tensorflow/tfjs-core', '@tensorflow/tfjs-backend-wasm', '@tensorflow/tfjs-backend-webgpu', 'webgpu', 'assemblyscript']) packages[p] = packageVersion(p);
+  const peerPackages = [...(o.peers.includes('tfjs') ? ['@tensorflow/tfjs-core', '@tensorflow/tfjs-backend-wasm', '@tensorflow/tfjs-backend-webgpu'] : []), ...(o.peers.includes('jax') ? ['@jax-js/jax'] : [])];
+  for (const p of [...peerPackages, 'webgpu', 'assemblyscript']) packages[p] = packageVersion(p);
   return {
     date: new Date().toISOString(),
     machine: (o.machine ?? slug).replace(/[^A-Za-z0-9._-]+/g, '-'),
@@ -145,7 +185,7 @@ function environment(o: Options): CompareEnv {
 
 /** Parent: a child per backend, sequentially; then the report. */
 async function runParent(o: Options, argv: string[]): Promise<void> {
-  if (!selectCases(o.filter, null).length) throw new Error(`bench --compare: no case matches '${o.filter}'`);
+  if (!selectCases(o.filter, null, o.peers).length) throw new Error(`bench --compare: no case matches '${o.filter}'`);
   const script = fileURLToPath(import.meta.url);
   const tmp = mkdtempSync(join(tmpdir(), 'bench-compare-'));
   const parts: ComparePart[] = [];
@@ -158,7 +198,7 @@ async function runParent(o: Options, argv: string[]): Promise<void> {
       const partFile = join(tmp, `${backend}.json`);
       const r = spawnSync(process.execPath, ['--enable-source-maps', script, ...passOn, '--child', backend, '--part', partFile], { stdio: 'inherit', env });
       if (existsSync(partFile)) parts.push(JSON.parse(readFileSync(partFile, 'utf8')) as ComparePart);
-      else parts.push({ backend, ours: '', theirs: '', versions: {}, results: [], error: `child process exited with ${r.status ?? r.signal} before writing its results` });
+      else parts.push({ backend, ours: '', peers: [], versions: {}, results: [], error: `child process exited with ${r.status ?? r.signal} before writing its results` });
     }
   } finally {
     rmSync(tmp, { recursive: true, force: true });
@@ -171,19 +211,19 @@ async function runParent(o: Options, argv: string[]): Promise<void> {
     updateReadme('README.md', readmeSection(report, paths[1]));
     console.log('bench --compare: updated the README section between <!-- bench:compare:start --> and <!-- bench:compare:end -->');
   }
-  if (parts.some((p) => p.error || p.results.some((r) => r.ours.error || r.theirs.error))) process.exitCode = 1;
+  if (parts.some((p) => p.error || p.results.some((r) => r.ours.error || r.peers.some((x) => x.stats.error)))) process.exitCode = 1;
 }
 
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   const o = parseArgs(argv);
   if (o.list) {
-    for (const c of selectCases(o.filter, null)) console.log(`${c.group.padEnd(14)} ${c.name}`);
+    for (const c of selectCases(o.filter, null, o.peers)) console.log(`${c.group.padEnd(14)} ${c.name}`);
     return;
   }
   if (o.child) {
     await runChild(o, o.child);
-    // TFJS-wasm's pthread workers and Dawn keep the event loop alive.
+    // TFJS-wasm's pthread workers, jax-js's workers and Dawn keep the event loop alive.
     process.exit(0);
   }
   await runParent(o, argv);

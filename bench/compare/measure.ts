@@ -1,8 +1,9 @@
-// Interleaved timing of one comparison: ours and theirs alternate sample by sample, and the
-// order flips every round (ours, theirs | theirs, ours | ...), so drift (other processes,
-// thermal, GC) hits both sides alike. A sample is the mean of k iterations, k calibrated per
-// side in the warm-up so a sample lasts about targetMs. Reported: medians, p10/p90, the ratio
-// of medians and the median of the per-round ratios (a paired estimate).
+// Interleaved timing of one comparison: ours and each peer (TensorFlow.js, jax-js) take turns
+// sample by sample, and the order flips every round (ours, TFJS, jax-js | jax-js, TFJS, ours
+// | ...), so drift (other processes, thermal, GC) hits every side alike. A sample is the mean
+// of k iterations, k calibrated per side in the warm-up so a sample lasts about targetMs.
+// Reported per peer: medians, p10/p90, the ratio of medians and the median of the per-round
+// ratios ours / peer (a paired estimate).
 import { percentile } from '../report.js';
 import type { CompareCase, Side } from './types.js';
 
@@ -23,10 +24,23 @@ export interface SideStats {
   p10Ms: number;
   p90Ms: number;
   gflops: number;
-  /** Live memory before and after the timed runs (bytes for ours, tensors for TFJS). */
+  /** Live memory before and after the timed runs (bytes for ours, tensors for TFJS; NaN when the side cannot tell). */
   memoryBefore: number;
   memoryAfter: number;
   error?: string;
+}
+
+/** One peer (TensorFlow.js, jax-js) measured against ours in the same rounds. */
+export interface PeerResult {
+  /** e.g. 'TFJS', 'jax-js'. */
+  peer: string;
+  stats: SideStats;
+  /** ours / peer of the medians (< 1: ours faster). */
+  ratio: number;
+  /** peer / ours of the medians (> 1: ours faster). */
+  speedup: number;
+  /** Median over rounds of ours_r / peer_r. */
+  pairedRatio: number;
 }
 
 export interface PairResult {
@@ -34,13 +48,14 @@ export interface PairResult {
   group: string;
   flops: number;
   ours: SideStats;
-  theirs: SideStats;
-  /** ours / theirs of the medians (< 1: ours faster). */
-  ratio: number;
-  /** theirs / ours of the medians (> 1: ours faster). */
-  speedup: number;
-  /** Median over rounds of ours_r / theirs_r. */
-  pairedRatio: number;
+  /** The peers that have this case, in the order given. */
+  peers: PeerResult[];
+}
+
+/** A peer's side of one case, to be set up by measurePair. */
+export interface PeerSide {
+  peer: string;
+  make(): Promise<Side>;
 }
 
 /** BENCH_COMPARE_DEBUG=1 logs each set-up and warm-up step. */
@@ -106,19 +121,24 @@ function stats(l: Live, flops: number, memoryAfter: number): SideStats {
   };
 }
 
-/** Sets up both sides of `c` (ours first), warms them up, then takes interleaved rounds. */
-export async function measurePair(c: CompareCase, ours: () => Promise<Side>, theirs: () => Promise<Side>, o: MeasureOptions): Promise<PairResult> {
+/**
+ * Sets up every side of `c` (ours first, then the peers in order), warms them up, then takes
+ * interleaved rounds: ours and the peers in turn, the order reversed every round.
+ */
+export async function measurePair(c: CompareCase, ours: () => Promise<Side>, peers: PeerSide[], o: MeasureOptions): Promise<PairResult> {
   const a = await prepare(`${c.name} ours`, ours, o);
-  const b = await prepare(`${c.name} TFJS`, theirs, o);
-  const ratios: number[] = [];
+  const others: Live[] = [];
+  for (const p of peers) others.push(await prepare(`${c.name} ${p.peer}`, () => p.make(), o));
+  const all = [a, ...others];
+  const ratios: number[][] = others.map(() => []);
   // Rounds go on until `samples` rounds, or until every live side has minSamples and one has
-  // spent budgetMs: both sides always get the same rounds.
-  const live = () => [a, b].filter((l) => l.side && !l.error);
+  // spent budgetMs: all sides always get the same rounds.
+  const live = () => all.filter((l) => l.side && !l.error);
   const spent = (l: Live) => l.samples.reduce((x, y) => x + y, 0) * l.iters;
   for (let round = 0; round < o.samples; round++) {
     const now = live();
     if (!now.length || (now.every((l) => l.samples.length >= o.minSamples) && now.some((l) => spent(l) > o.budgetMs))) break;
-    const order = round % 2 === 0 ? [a, b] : [b, a];
+    const order = round % 2 === 0 ? all : [...all].reverse();
     const took = new Map<Live, number>();
     for (const l of order) {
       if (!l.side || l.error) continue;
@@ -130,7 +150,9 @@ export async function measurePair(c: CompareCase, ours: () => Promise<Side>, the
         l.error = message(e);
       }
     }
-    if (took.has(a) && took.has(b)) ratios.push(took.get(a)! / took.get(b)!);
+    others.forEach((b, i) => {
+      if (took.has(a) && took.has(b)) ratios[i].push(took.get(a)! / took.get(b)!);
+    });
   }
   const finish = (l: Live): number => {
     if (!l.side) return NaN;
@@ -143,17 +165,17 @@ export async function measurePair(c: CompareCase, ours: () => Promise<Side>, the
     return after;
   };
   const oursStats = stats(a, c.flops, finish(a));
-  const theirsStats = stats(b, c.flops, finish(b));
-  const ok = !oursStats.error && !theirsStats.error && oursStats.samplesMs.length > 0 && theirsStats.samplesMs.length > 0;
-  const ratio = ok ? oursStats.medianMs / theirsStats.medianMs : NaN;
-  return {
-    name: c.name,
-    group: c.group,
-    flops: c.flops,
-    ours: oursStats,
-    theirs: theirsStats,
-    ratio,
-    speedup: ok ? 1 / ratio : NaN,
-    pairedRatio: ok && ratios.length ? percentile([...ratios].sort((x, y) => x - y), 0.5) : NaN,
-  };
+  const peerResults = others.map((b, i): PeerResult => {
+    const theirs = stats(b, c.flops, finish(b));
+    const ok = !oursStats.error && !theirs.error && oursStats.samplesMs.length > 0 && theirs.samplesMs.length > 0;
+    const ratio = ok ? oursStats.medianMs / theirs.medianMs : NaN;
+    return {
+      peer: peers[i].peer,
+      stats: theirs,
+      ratio,
+      speedup: ok ? 1 / ratio : NaN,
+      pairedRatio: ok && ratios[i].length ? percentile([...ratios[i]].sort((x, y) => x - y), 0.5) : NaN,
+    };
+  });
+  return { name: c.name, group: c.group, flops: c.flops, ours: oursStats, peers: peerResults };
 }

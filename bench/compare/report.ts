@@ -1,16 +1,26 @@
 // The comparison record: JSON, markdown, the targets of the issue, and the README section.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { PairResult } from './measure.js';
+import type { PairResult, SideStats } from './measure.js';
 import type { CompareBackend } from './types.js';
+
+/** One peer of a backend, as the child process started it. */
+export interface PeerInfo {
+  /** The name in the tables: 'TFJS' or 'jax-js'. */
+  name: string;
+  /** e.g. 'TensorFlow.js 4.22.0 wasm (SIMD, 2 threads)', 'jax-js 0.1.25 wasm (jit, 2 worker threads)'. */
+  description: string;
+  /** Set when the peer could not start (its cases then carry the error). */
+  error?: string;
+}
 
 /** What one child process (one backend) measured. */
 export interface ComparePart {
   backend: CompareBackend;
   /** Our backend, as the runtime describes it. */
   ours: string;
-  /** TensorFlow.js and its backend, e.g. 'TensorFlow.js 4.22.0 wasm (SIMD, 2 threads)'. */
-  theirs: string;
+  /** The peers compared on this backend, in table order (TensorFlow.js first). */
+  peers: PeerInfo[];
   versions: Record<string, string>;
   results: PairResult[];
   /** Set when the process could not run at all. */
@@ -38,6 +48,8 @@ export interface CompareReport {
 export interface Target {
   what: string;
   backend: CompareBackend;
+  /** The peer the target is about. */
+  peer: string;
   /** Case group and name prefix the target is about. */
   group: string;
   namePrefix: string;
@@ -47,17 +59,17 @@ export interface Target {
 
 /** The issue's targets. */
 export const TARGETS: Target[] = [
-  { what: 'training step ≥ 10× faster than TFJS-wasm', backend: 'wasm', group: 'train-step', namePrefix: 'BERT4Rec', min: 10 },
-  { what: 'training step ≥ 5× faster than TFJS-webgpu', backend: 'webgpu', group: 'train-step', namePrefix: 'BERT4Rec', min: 5 },
-  { what: 'WASM matmul 1024³ at least as fast as TFJS-wasm', backend: 'wasm', group: 'matmul', namePrefix: 'matmul 1024x1024', min: 1 },
+  { what: 'training step ≥ 10× faster than TFJS-wasm', backend: 'wasm', peer: 'TFJS', group: 'train-step', namePrefix: 'BERT4Rec', min: 10 },
+  { what: 'training step ≥ 5× faster than TFJS-webgpu', backend: 'webgpu', peer: 'TFJS', group: 'train-step', namePrefix: 'BERT4Rec', min: 5 },
+  { what: 'WASM matmul 1024³ at least as fast as TFJS-wasm', backend: 'wasm', peer: 'TFJS', group: 'matmul', namePrefix: 'matmul 1024x1024', min: 1 },
 ];
 
 const f = (x: number, digits = 2) => (Number.isFinite(x) ? x.toFixed(digits) : '—');
 const ms = (x: number) => (!Number.isFinite(x) ? '—' : x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x >= 1 ? x.toFixed(2) : x.toFixed(3));
 const cell = (s: string) => s.replace(/\|/g, '/').replace(/\s+/g, ' ').slice(0, 140);
 
-function sideCell(r: PairResult, side: 'ours' | 'theirs'): string {
-  const s = r[side];
+function statsCell(s: SideStats | undefined): string {
+  if (!s) return 'n/a';
   if (s.error) return `error: ${cell(s.error)}`;
   if (!s.samplesMs.length) return '—';
   return `${ms(s.medianMs)} (${ms(s.p10Ms)}–${ms(s.p90Ms)})`;
@@ -66,20 +78,56 @@ function sideCell(r: PairResult, side: 'ours' | 'theirs'): string {
 function memoryNote(r: PairResult): string {
   const notes: string[] = [];
   if (!r.ours.error && r.ours.memoryAfter > r.ours.memoryBefore) notes.push(`ours +${((r.ours.memoryAfter - r.ours.memoryBefore) / 2 ** 20).toFixed(1)} MiB live`);
-  if (!r.theirs.error && r.theirs.memoryAfter > r.theirs.memoryBefore) notes.push(`TFJS +${r.theirs.memoryAfter - r.theirs.memoryBefore} tensors`);
+  for (const p of r.peers) {
+    if (!p.stats.error && p.stats.memoryAfter > p.stats.memoryBefore) notes.push(`${p.peer} +${p.stats.memoryAfter - p.stats.memoryBefore} tensors`);
+  }
   return notes.join('; ');
 }
 
+/** The peers in a part's tables: those it started, then any other a result names. */
+function peerNames(p: ComparePart): string[] {
+  const names = p.peers.map((x) => x.name);
+  for (const r of p.results) for (const x of r.peers) if (!names.includes(x.peer)) names.push(x.peer);
+  return names;
+}
+
+/**
+ * One row per case: ours and every peer's time, then per peer ours / peer, the speedup and the
+ * paired ratio, the rates and the samples. With one peer (TFJS only) this is the table of the
+ * earlier records; a case a peer has no side for shows 'n/a' in its columns.
+ */
 export function partTable(p: ComparePart): string {
-  const rows = [
-    '| case | ours ms (p10–p90) | TFJS ms (p10–p90) | ours / TFJS | speedup | paired ratio | ours GFLOP/s | TFJS GFLOP/s | samples |',
-    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+  const names = peerNames(p);
+  const one = names.length === 1;
+  const vs = (label: string, n: string) => (one ? label : `${label} vs ${n}`);
+  const header = [
+    'case',
+    'ours ms (p10–p90)',
+    ...names.map((n) => `${n} ms (p10–p90)`),
+    ...names.map((n) => `ours / ${n}`),
+    ...names.map((n) => vs('speedup', n)),
+    ...names.map((n) => vs('paired ratio', n)),
+    'ours GFLOP/s',
+    ...names.map((n) => `${n} GFLOP/s`),
+    'samples',
   ];
+  const rows = [`| ${header.join(' | ')} |`, `| --- |${' ---: |'.repeat(header.length - 1)}`];
   for (const r of p.results) {
     const mem = memoryNote(r);
-    rows.push(
-      `| ${r.name}${mem ? ` (memory grew: ${mem})` : ''} | ${sideCell(r, 'ours')} | ${sideCell(r, 'theirs')} | ${f(r.ratio, 3)} | ${Number.isFinite(r.speedup) ? `${f(r.speedup)}×` : '—'} | ${f(r.pairedRatio, 3)} | ${f(r.ours.gflops, 1)} | ${f(r.theirs.gflops, 1)} | ${r.ours.samplesMs.length}/${r.theirs.samplesMs.length} |`,
-    );
+    const peer = names.map((n) => r.peers.find((x) => x.peer === n));
+    const num = (x: number | undefined, digits: number, suffix = '') => (x !== undefined && Number.isFinite(x) ? `${f(x, digits)}${suffix}` : '—');
+    const cells = [
+      `${r.name}${mem ? ` (memory grew: ${mem})` : ''}`,
+      statsCell(r.ours),
+      ...peer.map((x) => statsCell(x?.stats)),
+      ...peer.map((x) => (x ? num(x.ratio, 3) : 'n/a')),
+      ...peer.map((x) => (x ? num(x.speedup, 2, '×') : 'n/a')),
+      ...peer.map((x) => (x ? num(x.pairedRatio, 3) : 'n/a')),
+      f(r.ours.gflops, 1),
+      ...peer.map((x) => (x ? f(x.stats.gflops, 1) : 'n/a')),
+      [r.ours, ...peer.filter((x) => x).map((x) => x!.stats)].map((s) => s.samplesMs.length).join('/'),
+    ];
+    rows.push(`| ${cells.join(' | ')} |`);
   }
   return rows.join('\n');
 }
@@ -89,25 +137,43 @@ export function targetsTable(report: CompareReport): string {
   for (const t of TARGETS) {
     const part = report.parts.find((p) => p.backend === t.backend);
     const r = part?.results.find((x) => x.group === t.group && x.name.startsWith(t.namePrefix));
-    const status = !r ? 'not measured' : !Number.isFinite(r.speedup) ? `not measured (${cell(r.ours.error ?? r.theirs.error ?? 'no samples')})` : r.speedup >= t.min ? 'yes' : 'no';
-    rows.push(`| ${t.what} | ${r && Number.isFinite(r.speedup) ? `${f(r.speedup)}×` : '—'} | ${status} |`);
+    const peer = r?.peers.find((x) => x.peer === t.peer);
+    const status = !peer ? 'not measured' : !Number.isFinite(peer.speedup) ? `not measured (${cell(r!.ours.error ?? peer.stats.error ?? 'no samples')})` : peer.speedup >= t.min ? 'yes' : 'no';
+    rows.push(`| ${t.what} | ${peer && Number.isFinite(peer.speedup) ? `${f(peer.speedup)}×` : '—'} | ${status} |`);
   }
   return rows.join('\n');
+}
+
+/** 'TensorFlow.js' or 'TensorFlow.js and jax-js': the peers of the whole report. */
+function peersTitle(report: CompareReport): string {
+  const names = new Set(report.parts.flatMap((p) => peerNames(p)));
+  const full = (n: string) => (n === 'TFJS' ? 'TensorFlow.js' : n);
+  const list = [...names].map(full);
+  return list.length ? list.join(' and ') : 'TensorFlow.js';
 }
 
 export function toMarkdown(report: CompareReport, headingLevel = 1): string {
   const h = (n: number) => '#'.repeat(headingLevel + n - 1);
   const e = report.env;
+  const withJax = report.parts.some((p) => peerNames(p).includes('jax-js'));
   const out = [
-    `${h(1)} Ours vs TensorFlow.js, ${e.date}${report.options.quick ? ' (quick: few samples, noisy)' : ''}`,
+    `${h(1)} Ours vs ${peersTitle(report)}, ${e.date}${report.options.quick ? ' (quick: few samples, noisy)' : ''}`,
     '',
     `- machine: ${e.machine}: ${e.cpuModel}, ${e.cores} cores, ${f(e.memoryGiB, 0)} GiB, ${e.platform}; Node ${e.node}; commit ${e.commit}`,
     `- packages: ${Object.entries(e.packages)
       .map(([k, v]) => `${k} ${v}`)
       .join(', ')}`,
-    `- timing: one process per backend; warm-up, then samples of k × (run + wait for the device), ours and TFJS alternating and the order reversed every round; median (p10–p90) ms per run over ${report.options.samples} rounds at most. ` +
-      'ours / TFJS < 1 and speedup > 1 mean ours is faster; the paired ratio is the median of the per-round ratios.',
+    withJax
+      ? `- timing: one process per backend; warm-up, then samples of k × (run + wait for the device), ours and each peer in turn and the order reversed every round; median (p10–p90) ms per run over ${report.options.samples} rounds at most. ` +
+        'ours / peer < 1 and speedup > 1 mean ours is faster; the paired ratio is the median of the per-round ratios.'
+      : `- timing: one process per backend; warm-up, then samples of k × (run + wait for the device), ours and TFJS alternating and the order reversed every round; median (p10–p90) ms per run over ${report.options.samples} rounds at most. ` +
+        'ours / TFJS < 1 and speedup > 1 mean ours is faster; the paired ratio is the median of the per-round ratios.',
     `- TFJS does attention, layer norm and cross-entropy unfused with autograd (tf.valueAndGrads); ours uses the fused kernels. Both training steps run the last layer's output projection, FFN and layer norms only at the masked rows. Waiting: ours \`await rt.sync()\`; TFJS-wasm runs synchronously; TFJS-webgpu submits its queue and awaits \`onSubmittedWorkDone()\` (no readback). Training steps on both sides read the loss back.`,
+    ...(withJax
+      ? [
+          '- jax-js (its wasm device only: it lists Node as Wasm-only) writes the same computations unfused in its numpy/nn API with autograd (vjp, valueAndGrad), each compiled by `jit()` (its compiler fuses elementwise work into the kernels); its training step is one jit program (forward, backward, clip, AdamW) with the same restriction to the masked rows. Its kernels run on worker threads (a Web Worker adapter over worker_threads; Node has no Web Worker) and are waited for with `blockUntilReady`; its training step reads the loss back. The training step with dropout 0 draws no random numbers on any side.',
+        ]
+      : []),
     `- filter: ${report.options.filter ?? 'none'}`,
     '',
     `${h(2)} Targets`,
@@ -116,7 +182,8 @@ export function toMarkdown(report: CompareReport, headingLevel = 1): string {
     '',
   ];
   for (const p of report.parts) {
-    out.push(`${h(2)} ${p.backend}: ours ${p.ours} vs ${p.theirs}`, '');
+    const peers = p.peers.map((x) => `${x.description || x.name}${x.error ? ` (did not start: ${cell(x.error)})` : ''}`);
+    out.push(`${h(2)} ${p.backend}: ours ${p.ours} vs ${peers.join(' and ') || 'no peer'}`, '');
     out.push(p.error ? `error: ${p.error}` : partTable(p), '');
   }
   return out.join('\n');
@@ -145,7 +212,7 @@ export const README_END = '<!-- bench:compare:end -->';
 export function readmeSection(report: CompareReport, resultsFile: string): string {
   return [
     README_START,
-    '## Benchmarks: ours vs TensorFlow.js',
+    `## Benchmarks: ours vs ${peersTitle(report)}`,
     '',
     `Generated by \`npm run bench -- --compare\` (full record: \`${resultsFile}\`); do not edit by hand.`,
     '',

@@ -1,14 +1,19 @@
-// One comparison: the same computation on our runtime and on TensorFlow.js, same inputs.
+// One comparison: the same computation on our runtime and on its peers (TensorFlow.js, and
+// jax-js where it has a side), same inputs.
 import type { Runtime } from '../../runtime/index.js';
+import type { JaxEnv } from '../jax/setup.js';
 import type { TfjsEnv } from '../tfjs/setup.js';
 
 export type CompareBackend = 'wasm' | 'webgpu';
+
+/** The peers a comparison can run: TensorFlow.js (wasm and webgpu) and jax-js (its wasm device only). */
+export type PeerName = 'tfjs' | 'jax';
 
 /** One side of a comparison, set up and ready: iterate() runs once and waits for completion. */
 export interface Side {
   iterate(): Promise<void>;
   dispose(): void;
-  /** Live memory now (bytes or tensors), to check it stays flat over the timed runs. */
+  /** Live memory now (bytes or tensors; NaN when the side cannot tell), to check it stays flat over the timed runs. */
   memory(): number;
 }
 
@@ -21,5 +26,8 @@ export interface CompareCase {
   /** Default: both. */
   backends?: CompareBackend[];
   ours(rt: Runtime): Promise<Side>;
+  /** The TensorFlow.js side. */
   theirs(env: TfjsEnv): Promise<Side>;
+  /** The jax-js side (compared on the wasm backend only); absent: the case has none. */
+  jax?(env: JaxEnv): Promise<Side>;
 }

@@ -44,7 +44,7 @@ export const TRAIN_FLAGS: ConfigFlag[] = [
   t('negatives', 'negatives', 'int', 'uniform negatives per batch for --loss sampled'),
   t('item-embeddings', 'itemEmbeddings', 'text', 'pre-trained item vectors (.safetensors, .npy with --item-embeddings-ids, or CSV/TSV "id v1 v2 ...") keyed by original item id; docs/item-embeddings.md', undefined, 'FILE'),
   t('item-embeddings-ids', 'itemEmbeddingsIds', 'text', 'the item ids of a .npy --item-embeddings file, one per line', undefined, 'FILE'),
-  t('item-projection', 'itemEmbeddingsProjection', 'text', 'pca (vectors of another width: top principal components, rescaled to the init std) or none (width must equal --hidden)', undefined, 'NAME'),
+  t('item-projection', 'itemEmbeddingsProjection', 'text', 'pca (vectors of another width: top principal components, rescaled to the init std), linear (a trainable D -> d projection of the fixed vectors) or none (width must equal --hidden)', 'pca', 'NAME'),
   t('freeze-item-embeddings', 'freezeItemEmbeddings', 'int', 'keep the pre-trained item rows fixed for the first N epochs'),
   t('seed', 'seed', 'int', 'seed for initialisation, masks, dropout, shuffling and sampled negatives'),
   t('time-limit', 'timeLimitMinutes', 'number', 'stop training after MIN minutes, then test, whatever the plan (0: none)', undefined, 'MIN'),
