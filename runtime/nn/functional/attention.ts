@@ -22,7 +22,11 @@ export const attentionOp = defineOp<AttentionOptions>({
   },
 });
 
-/** Fused attention (see attentionOp); the options are copied, so later changes to them do not reach the backward. */
+/**
+ * q, k, v [B, L, d] f32, keyMask [B, L] u32 (1 = may be attended to) -> [B, L, d], fused (the
+ * probabilities are recomputed block by block in the backward). The options are copied, so
+ * later changes to them do not reach the backward.
+ */
 export function attention(q: Tensor, k: Tensor, v: Tensor, keyMask: Tensor, options: AttentionOptions): Tensor {
   const opts: AttentionOptions = { heads: options.heads, dropout: options.dropout ? { ...options.dropout } : undefined, causal: options.causal === true };
   return applyOp(attentionOp, [q, k, v, keyMask], opts);

@@ -41,11 +41,11 @@ export const scaleOp = defineOp<{ alpha: number; beta: number }>({
   backward: (g, _saved, _needs, { alpha }) => [rawScale(g, alpha)],
 });
 
-/** a + b (b: a's shape, a trailing part of it, or one element). */
+/** a + b; b has a's shape, a trailing part of it, or one element. d/da = g, d/db = sum over repeated rows of g. */
 export const add = (a: Tensor, b: Tensor): Tensor => applyOp(addOp, [a, b], undefined);
-/** a - b (b: a's shape, a trailing part of it, or one element). */
+/** a - b; b has a's shape, a trailing part of it, or one element. d/da = g, d/db = -sum over repeated rows of g. */
 export const sub = (a: Tensor, b: Tensor): Tensor => applyOp(subOp, [a, b], undefined);
-/** a * b (b: a's shape, a trailing part of it, or one element). */
+/** a * b; b has a's shape, a trailing part of it, or one element. d/da = g * b, d/db = sum over repeated rows of g * a. */
 export const mul = (a: Tensor, b: Tensor): Tensor => applyOp(mulOp, [a, b], undefined);
-/** x * alpha + beta. */
+/** x * alpha + beta. d/dx = alpha * g. */
 export const scale = (x: Tensor, alpha: number, beta = 0): Tensor => applyOp(scaleOp, [x], { alpha, beta });

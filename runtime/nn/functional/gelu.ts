@@ -28,7 +28,7 @@ export const biasGeluOp = defineOp<GeluApprox>({
   },
 });
 
-/** gelu(x) ('tanh' or 'erf' form). */
+/** gelu(x), 'tanh' (BERT's) or 'erf' form; saves x for dx = dy * gelu'(x). */
 export const gelu = (x: Tensor, approx: GeluApprox = 'tanh'): Tensor => applyOp(geluOp, [x], approx);
-/** gelu(x + bias), bias [C] over the last dim. */
+/** gelu(x + bias), bias [C] over the last dim; saves pre = x + bias. dbias = column sums of dpre. */
 export const biasGelu = (x: Tensor, bias: Tensor, approx: GeluApprox = 'tanh'): Tensor => applyOp(biasGeluOp, [x, bias], approx);

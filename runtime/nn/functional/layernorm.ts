@@ -30,7 +30,10 @@ export const layerNormOp = defineOp<{ eps?: number }>({
   },
 });
 
-/** Layer norm of x (+ residual) over the last dim, with gamma and beta [d]. */
+/**
+ * y = (input - mean) * rstd * gamma + beta over the last dim, input = x (+ residual).
+ * Saves input, gamma, mean and rstd for the backward; the residual gets the same gradient as x.
+ */
 export function layerNorm(x: Tensor, gamma: Tensor, beta: Tensor, { eps, residual }: LayerNormArgs = {}): Tensor {
   return applyOp(layerNormOp, [x, gamma, beta, residual], { eps });
 }

@@ -32,7 +32,7 @@ export const sumOp = defineOp<{ axis: number; keepDims: boolean }>({
   },
 });
 
-/** Sum over one axis (negative axes count from the end). */
+/** Sum over one axis (negative axes count from the end). d/dx[o, k, i] = g[o, i]. */
 export const sum = (x: Tensor, axis: number, keepDims = false): Tensor => applyOp(sumOp, [x], { axis, keepDims });
 
 /** Mean over one axis (an empty axis gives 0). */
