@@ -33,7 +33,8 @@ interface Options {
   wasmThreads: number;
 }
 
-const USAGE = `Usage: npm run bench -- [options]   (npm run bench -- --compare ... : against TensorFlow.js)
+const USAGE = `Usage: npm run bench -- [options]   (npm run bench -- --compare ... : against TensorFlow.js and jax-js;
+  compare options: --peers tfjs,jax --jax-threads N --backend --filter --quick --samples --out --machine --no-readme)
 
   --backend NAME      webgpu, wasm or both (default both)
   --filter TEXT       only cases whose group or name contains TEXT (or matches /regex/)

@@ -6,7 +6,7 @@
 //     so a new case file is picked up without editing the runner;
 //  4. node dist/bench/run.js [args].
 // With --compare, step 2 on is replaced by dist/bench/compare.js (bench/compare/main.ts): ours vs
-// TensorFlow.js, one child process per backend.
+// TensorFlow.js and jax-js, one child process per backend.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -24,9 +24,10 @@ if (kernelBuilds.some((out) => !existsSync(out) || kernelInputs.some((f) => mtim
   execFileSync('node', ['scripts/build.mjs', '--only', 'wasm'], { stdio: 'inherit' });
 }
 
-// --compare: our kernels and training step against TensorFlow.js (bench/compare/main.ts), in
-// its own bundle: TensorFlow.js and `webgpu` stay external (loaded from node_modules at run
-// time; TFJS must be imported after navigator.gpu exists).
+// --compare: our kernels and training step against TensorFlow.js and jax-js
+// (bench/compare/main.ts), in its own bundle: TensorFlow.js and `webgpu` stay external (loaded
+// from node_modules at run time; TFJS must be imported after navigator.gpu exists); jax-js is
+// bundled and imported lazily.
 if (process.argv.includes('--compare')) {
   await build({
     entryPoints: ['bench/compare/main.ts'],
