@@ -12,12 +12,8 @@ EPOCHS=${EPOCHS:-10}
 BACKEND=${BACKEND:-webgpu}
 DATA=${DATA:-.gpu/data/ratings.dat.gz}
 exec > >(tee "$OUT/log.txt") 2>&1
-B=/tmp/gpu-node
-mkdir -p $B/node_modules/webgpu/dist/linux-x64
-unxz() { xz -dc "$1" > "$2" 2>/dev/null || python3 -c 'import lzma,shutil,sys; shutil.copyfileobj(lzma.open(sys.argv[1]), open(sys.argv[2], "wb"))' "$1" "$2"; }
-[ -x $B/node ] || { unxz .gpu/node.xz $B/node && chmod +x $B/node; }
-cp .gpu/node_modules/webgpu/{index.js,package.json} $B/node_modules/webgpu/
-[ -f $B/node_modules/webgpu/dist/linux-x64/dawn.node ] || unxz .gpu/node_modules/webgpu/dist/linux-x64/dawn.node.xz $B/node_modules/webgpu/dist/linux-x64/dawn.node
+. scripts/gpu/node-env.sh
+unpack_node || exit 1
 cp .gpu/train.js $B/
 nvidia-smi --query-gpu=name,driver_version --format=csv 2>/dev/null
 run() {

@@ -25,12 +25,8 @@ if [ -d .gl ] && ! ldconfig -p | grep -q libvulkan.so.1; then
   ldconfig
 fi
 ldconfig -p | grep libvulkan || echo 'no libvulkan in ldconfig'
-B=/tmp/gpu-node
-mkdir -p $B/node_modules/webgpu/dist/linux-x64
-unxz() { xz -dc "$1" > "$2" 2>/dev/null || python3 -c 'import lzma,shutil,sys; shutil.copyfileobj(lzma.open(sys.argv[1]), open(sys.argv[2], "wb"))' "$1" "$2"; }
-unxz .gpu/node.xz $B/node && chmod +x $B/node || { echo 'node: unpack failed'; exit 1; }
-cp .gpu/node_modules/webgpu/{index.js,package.json} $B/node_modules/webgpu/
-unxz .gpu/node_modules/webgpu/dist/linux-x64/dawn.node.xz $B/node_modules/webgpu/dist/linux-x64/dawn.node || { echo 'dawn: unpack failed'; exit 1; }
+. scripts/gpu/node-env.sh
+unpack_node || exit 1
 cp .gpu/run.js .gpu/matmul-sizes.js $B/
 # The bench reads node_modules/webgpu/package.json from the cwd for its version line.
 [ -e node_modules ] || ln -s $B/node_modules node_modules

@@ -15,12 +15,8 @@ if [ -d .gl ] && ! ldconfig -p | grep -q libvulkan.so.1; then
   for f in .gl/*.deb; do dpkg -x "$f" /; done
   ldconfig
 fi
-B=/tmp/gpu-node
-mkdir -p $B/node_modules/webgpu/dist/linux-x64
-unxz() { xz -dc "$1" > "$2" 2>/dev/null || python3 -c 'import lzma,shutil,sys; shutil.copyfileobj(lzma.open(sys.argv[1]), open(sys.argv[2], "wb"))' "$1" "$2"; }
-[ -x $B/node ] || { unxz .gpu/node.xz $B/node && chmod +x $B/node; }
-cp .gpu/node_modules/webgpu/{index.js,package.json} $B/node_modules/webgpu/
-[ -f $B/node_modules/webgpu/dist/linux-x64/dawn.node ] || unxz .gpu/node_modules/webgpu/dist/linux-x64/dawn.node.xz $B/node_modules/webgpu/dist/linux-x64/dawn.node
+. scripts/gpu/node-env.sh
+unpack_node || exit 1
 cp .gpu/train.js $B/
 nvidia-smi --query-gpu=name,driver_version --format=csv 2>/dev/null
 t0=$(date +%s)
