@@ -13,7 +13,7 @@ export { layernorm, layernorm_residual, layernorm_backward } from './layernorm';
 export { gelu, gelu_bias, gelu_backward } from './gelu';
 export { dropout } from './dropout';
 export { no_scratch_bytes } from './parallel';
-export { attention_fwd, attention_bwd_prep, attention_bwd_q, attention_bwd_kv, attention_scratch_bytes } from './attention';
+export { attention_fwd, attention_bwd_prep, attention_bwd, attention_scratch_bytes } from './attention';
 export { masked_softmax } from './masked_softmax';
 export { matmul, matmul_pre, matmul_scratch_bytes, matmul_rows_per_item } from './matmul';
 export { softmax_xent_count, softmax_xent, softmax_xent_mean } from './softmax_xent';

@@ -57,15 +57,20 @@ const INV_SQRT_2PI: f32 = 0.3989422804014327;
   return f32x4.extract_lane(exp4(f32x4.splat(x)), 0);
 }
 
-// 0.5 * erfc(a) for a >= 0 by Abramowitz & Stegun 7.1.26 (erf to |error| <= 1.5e-7).
-@inline function halfErfc4(a: v128): v128 {
+// 0.5 * erfc(a) for a >= 0 by Abramowitz & Stegun 7.1.26 (erf to |error| <= 1.5e-7), given
+// e = exp(-a^2).
+@inline function halfErfcFromExp4(a: v128, e: v128): v128 {
   const t = f32x4.div(splat(1), f32x4.add(splat(1), f32x4.mul(splat(0.3275911), a)));
   let poly = f32x4.add(splat(-1.453152027), f32x4.mul(t, splat(1.061405429)));
   poly = f32x4.add(splat(1.421413741), f32x4.mul(t, poly));
   poly = f32x4.add(splat(-0.284496736), f32x4.mul(t, poly));
   poly = f32x4.add(splat(0.254829592), f32x4.mul(t, poly));
   poly = f32x4.mul(t, poly);
-  return f32x4.mul(f32x4.mul(splat(0.5), poly), exp4(f32x4.neg(f32x4.mul(a, a))));
+  return f32x4.mul(f32x4.mul(splat(0.5), poly), e);
+}
+
+@inline function halfErfc4(a: v128): v128 {
+  return halfErfcFromExp4(a, exp4(f32x4.neg(f32x4.mul(a, a))));
 }
 
 // erf(x), as erf_f32 in wgsl/lib/math.wgsl.
@@ -74,10 +79,16 @@ const INV_SQRT_2PI: f32 = 0.3989422804014327;
   return v128.bitselect(f32x4.neg(r), r, f32x4.lt(x, splat(0)));
 }
 
-// Phi(x) = 0.5 (1 + erf(x / sqrt(2))) as q or 1 - q (no cancellation for x < 0); x clamped.
-@inline function phiCdf4(xs: v128): v128 {
-  const q = halfErfc4(f32x4.mul(f32x4.abs(xs), splat(INV_SQRT2)));
+// Phi(x) = 0.5 (1 + erf(x / sqrt(2))) as q or 1 - q (no cancellation for x < 0); x clamped;
+// e = exp(-x^2 / 2) (shared with phi(x) in the gradient).
+@inline function phiCdf4(xs: v128, e: v128): v128 {
+  const q = halfErfcFromExp4(f32x4.mul(f32x4.abs(xs), splat(INV_SQRT2)), e);
   return v128.bitselect(q, f32x4.sub(splat(1), q), f32x4.lt(xs, splat(0)));
+}
+
+// exp(-x^2 / 2)
+@inline function halfSquareExp4(xs: v128): v128 {
+  return exp4(f32x4.mul(splat(-0.5), f32x4.mul(xs, xs)));
 }
 
 // e = exp(-2|u|) for the tanh form, u clamped to |u| <= 30.
@@ -97,7 +108,7 @@ const INV_SQRT_2PI: f32 = 0.3989422804014327;
 @inline export function gelu4(x: v128, approx: u32): v128 {
   const xs = clamp4(x, -15.0, 15.0);
   const xm = v128.bitselect(xs, x, f32x4.lt(x, splat(0)));
-  return f32x4.mul(xm, approx == 0 ? tanhSig4(xs) : phiCdf4(xs));
+  return f32x4.mul(xm, approx == 0 ? tanhSig4(xs) : phiCdf4(xs, halfSquareExp4(xs)));
 }
 
 // gelu'(x); approx 0 = tanh form, 1 = erf form.
@@ -111,8 +122,8 @@ const INV_SQRT_2PI: f32 = 0.3989422804014327;
     const dU = f32x4.mul(splat(K0), f32x4.add(splat(1), f32x4.mul(splat(3 * GC), f32x4.mul(xs, xs))));
     return f32x4.add(sig, f32x4.mul(f32x4.mul(xs, sech), dU));
   }
-  const phi = f32x4.mul(splat(INV_SQRT_2PI), exp4(f32x4.mul(splat(-0.5), f32x4.mul(xs, xs))));
-  return f32x4.add(phiCdf4(xs), f32x4.mul(xs, phi));
+  const e = halfSquareExp4(xs);
+  return f32x4.add(phiCdf4(xs, e), f32x4.mul(xs, f32x4.mul(splat(INV_SQRT_2PI), e)));
 }
 
 @inline export function gelu1(x: f32, approx: u32): f32 {

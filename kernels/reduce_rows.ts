@@ -1,12 +1,13 @@
 // Twin of wgsl/reduce_rows.wgsl: x [R, C] -> out [nBlocks, C], out[b] = sum of the rows of block b
 // (rows [b * rowsPerBlock, min(R, (b + 1) * rowsPerBlock))). Same summation order as the WGSL:
 // 4 row lanes (lane j sums rows j, j+4, ... of the block), then (l0 + l1) + (l2 + l3); so both
-// backends give bit-identical sums. SIMD over 4 columns at a time.
-export function reduce_rows(x: usize, out: usize, R: u32, C: u32, rowsPerBlock: u32): void {
+// backends give bit-identical sums. SIMD over 4 columns at a time. Blocks [itemStart, itemEnd)
+// (the backend splits the blocks across threads; no scratch).
+export function reduce_rows(x: usize, out: usize, R: u32, C: u32, rowsPerBlock: u32, itemStart: u32, itemEnd: u32, _scratch: usize): void {
   const rowBytes = (<usize>C) << 2;
   const C4 = C & ~3;
-  const nBlocks = (R + rowsPerBlock - 1) / rowsPerBlock;
-  for (let b: u32 = 0; b < nBlocks; b++) {
+  const nBlocks = min(itemEnd, (R + rowsPerBlock - 1) / rowsPerBlock);
+  for (let b: u32 = itemStart; b < nBlocks; b++) {
     const r0 = b * rowsPerBlock;
     const r1 = min(R, r0 + rowsPerBlock);
     const full = r0 + ((r1 - r0) & ~3); // rows [r0, full) come in groups of 4

@@ -28,14 +28,16 @@ export function softmax_xent_count(targets: usize, count: usize, R: u32, V: u32,
 }
 
 // logits [R, V], targets [R], count [1] -> rowLoss [R], dlogits [R, V] (written when grad == 1).
+// Rows [itemStart, itemEnd) (the backend splits the rows across threads; no scratch).
 export function softmax_xent(
   logits: usize, targets: usize, count: usize, rowLoss: usize, dlogits: usize,
   R: u32, V: u32, ignoreIndex: i32, grad: u32,
+  itemStart: u32, itemEnd: u32, _scratch: usize,
 ): void {
   const cnt = load<f32>(count);
   const rowBytes = (<usize>V) << 2;
   const V4 = V & ~3;
-  for (let r: u32 = 0; r < R; r++) {
+  for (let r: u32 = itemStart; r < min(itemEnd, R); r++) {
     const x = logits + (<usize>r) * rowBytes;
     const dst = dlogits + (<usize>r) * rowBytes;
     let m4 = f32x4.splat(NEG_MAX);

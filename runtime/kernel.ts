@@ -43,6 +43,22 @@ export interface KernelDef {
    * call (see selectVariant); the WASM backend always runs this kernel's export.
    */
   readonly variants?: readonly KernelVariant[];
+  /**
+   * On WebGPU, the kernel runs as these dispatches, in order (its own `wgsl` is then unused);
+   * the WASM backend runs the kernel's one export. For work one CPU thread does in one pass but
+   * a GPU must split (attention's backward: dq over query blocks, dk/dv over key blocks,
+   * because WGSL has no float atomics).
+   */
+  readonly webgpuParts?: readonly KernelPart[];
+}
+
+/** One dispatch of a kernel that WebGPU runs in parts: the WGSL kernel (with its variants) and which of the call's inputs and outputs it binds. */
+export interface KernelPart {
+  readonly kernel: KernelDef;
+  /** Indices into the call's inputs, in the part's binding order. */
+  readonly inputs: readonly number[];
+  /** Indices into the call's outputs. */
+  readonly outputs: readonly number[];
 }
 
 /** What a WebGPU device offers that kernel variants depend on. */

@@ -27,8 +27,10 @@ for (const [file, mod] of Object.entries(opModules)) {
   for (const [name, v] of Object.entries(mod)) if (isKernel(v)) allKernels.set(`${file.split('/').pop()}:${name}`, v);
 }
 const variantKernels = new Set<KernelDef>([...allKernels.values()].flatMap((k) => (k.variants ?? []).map((v) => v.kernel)));
-/** The kernels ops pass to Backend.run: every kernel that is not only a WebGPU variant of another. */
-const baseKernels = [...allKernels].filter(([, k]) => !variantKernels.has(k));
+/** Kernels WebGPU runs as parts of another (KernelDef.webgpuParts). */
+const partKernels = new Set<KernelDef>([...allKernels.values()].flatMap((k) => (k.webgpuParts ?? []).map((p) => p.kernel)));
+/** The kernels ops pass to Backend.run: every kernel that is not only a WebGPU variant or part of another. */
+const baseKernels = [...allKernels].filter(([, k]) => !variantKernels.has(k) && !partKernels.has(k));
 
 /** Arguments the WASM backend passes (runtime/wasm/backend.ts run): pointers, params, constants, and (start, end, scratch) when split. */
 function wasmArity(k: KernelDef): number {
@@ -56,6 +58,21 @@ describe('kernel definitions', () => {
       if (scratch && typeof wasm.exports[scratch] !== 'function') problems.push(`${where}: no scratch export '${scratch}'`);
     }
     expect(problems).toEqual([]);
+  });
+
+  it('a kernel WebGPU runs in parts: each part binds existing inputs, the parts write every output once, with the same params', () => {
+    expect(partKernels.size).toBeGreaterThan(0);
+    for (const k of allKernels.values()) {
+      if (!k.webgpuParts) continue;
+      const written = k.webgpuParts.flatMap((p) => p.outputs).sort();
+      expect(written, k.name).toEqual(Array.from({ length: k.outputs }, (_, i) => i));
+      for (const p of k.webgpuParts) {
+        expect([p.inputs.length, p.outputs.length], `${p.kernel.name} as a part of ${k.name}`).toEqual([p.kernel.inputs, p.kernel.outputs]);
+        expect(p.inputs.every((i) => i >= 0 && i < k.inputs), p.kernel.name).toBe(true);
+        expect(p.kernel.params, p.kernel.name).toEqual(k.params);
+        expect(p.kernel.wgsl.length, p.kernel.name).toBeGreaterThan(0);
+      }
+    }
   });
 
   it('every WebGPU variant binds the same inputs and outputs as its kernel, and has its own name', () => {

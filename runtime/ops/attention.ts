@@ -60,8 +60,8 @@ const subgroupVariants = (vec4: KernelDef, f32: KernelDef): KernelVariant[] => [
 
 /**
  * The fused kernels as ops call them: portable WGSL, and the WASM twins, which take no
- * constants and split the (b, head) pairs across threads, each with its own scratch of packed
- * row blocks (kernels/attention.ts attention_scratch_bytes).
+ * constants and split the (b, head) pairs across threads, each with its own scratch (packed
+ * rows of the whole sequence, sized by L and dh: kernels/attention.ts attention_scratch_bytes).
  */
 const fused = (def: KernelDef): ParallelKernelDef => ({
   ...defineKernel(def),
@@ -85,13 +85,26 @@ export const attentionBwdPrepKernel = defineKernel({
   params: ['u32', 'u32', 'u32', 'u32', 'u32'], // rows, L, d, heads, dh
   workgroups: ([rows]) => grid1d(rows, 64),
 });
-export const attentionBwdQKernel = fused({
+/** WebGPU part of attentionBwdKernel: dq, one workgroup per query block. */
+export const attentionBwdQKernel = defineKernel({
   name: 'attention_bwd_q', wgsl: libBwd + bwdQWgsl, inputs: 6, outputs: 1, params: PARAMS, constants: ['DHP'], workgroups: blocks,
   variants: subgroupVariants(attentionBwdQSubgroupVec4Kernel, attentionBwdQSubgroupKernel),
 });
-export const attentionBwdKvKernel = fused({
+/** WebGPU part of attentionBwdKernel: dk and dv, one workgroup per key block. */
+export const attentionBwdKvKernel = defineKernel({
   name: 'attention_bwd_kv', wgsl: libBwd + bwdKvWgsl, inputs: 6, outputs: 2, params: PARAMS, constants: ['DHP'], workgroups: blocks,
   variants: subgroupVariants(attentionBwdKvSubgroupVec4Kernel, attentionBwdKvSubgroupKernel),
+});
+/**
+ * The backward: inputs q, k, v, keyMask, dOut, stats; outputs dq, dk, dv. WASM runs it in one
+ * pass per (b, head) (kernels/attention.ts attention_bwd); WebGPU as its two parts.
+ */
+export const attentionBwdKernel = fused({
+  name: 'attention_bwd', wgsl: '', inputs: 6, outputs: 3, params: PARAMS, constants: ['DHP'], workgroups: blocks,
+  webgpuParts: [
+    { kernel: attentionBwdQKernel, inputs: [0, 1, 2, 3, 4, 5], outputs: [0] },
+    { kernel: attentionBwdKvKernel, inputs: [0, 1, 2, 3, 4, 5], outputs: [1, 2] },
+  ],
 });
 
 /**
@@ -197,7 +210,8 @@ export function attention(q: Tensor, k: Tensor, v: Tensor, keyMask: Tensor, opti
  * seed). Recomputes P_ij = exp(s_ij - lse_i) block by block; with f_ij = keep_ij / (1 - p):
  *   D_i = dO_i . O_i,  dS_ij = P_ij (f_ij dO_i.v_j - D_i),
  *   dq_i = scale sum_j dS_ij k_j,  dk_j = scale sum_i dS_ij q_i,  dv_j = sum_i P_ij f_ij dO_i.
- * Two passes (dq over query blocks, dk/dv over key blocks), so no float atomics.
+ * One kernel (attentionBwdKernel): on WebGPU two passes (dq over query blocks, dk/dv over key
+ * blocks), so no float atomics; on WASM one pass per (b, head).
  */
 export function attentionBackward(
   dOut: Tensor, q: Tensor, k: Tensor, v: Tensor, keyMask: Tensor, out: Tensor, lse: Tensor, options: AttentionOptions,
@@ -229,8 +243,7 @@ export function attentionBackward(
       params: [rows, s.L, s.d, s.heads, s.dh],
     });
     const inputs = [q, k, v, keyMask, dOut, stats].map((t) => t.storage(op));
-    runFused(backend, attentionBwdQKernel, inputs, [dq.storage(op)], params, s.dh);
-    runFused(backend, attentionBwdKvKernel, inputs, [dk.storage(op), dv.storage(op)], params, s.dh);
+    runFused(backend, attentionBwdKernel, inputs, [dq, dk, dv].map((t) => t.storage(op)), params, s.dh);
   } finally {
     stats.dispose();
   }

@@ -5,6 +5,7 @@ import softmaxXentCountWgsl from '../../wgsl/softmax_xent_count.wgsl';
 import softmaxXentMeanWgsl from '../../wgsl/softmax_xent_mean.wgsl';
 import { describeArgs, OpArgumentError } from '../errors.js';
 import { defineKernel, grid1d } from '../kernel.js';
+import type { ParallelKernelDef } from '../wasm/parallel.js';
 import type { Tensor } from '../tensor.js';
 import { fill } from './fill.js';
 import { commonBackend, emptyTensor, expectTensor } from './util.js';
@@ -31,17 +32,21 @@ export const softmaxXentRowsKernel = defineKernel({
   workgroups: ([R]) => grid1d(R, 16),
 });
 
-/** One workgroup per row: rowLoss and (GRAD = 1) dlogits. */
-export const softmaxXentKernel = defineKernel({
-  name: 'softmax_xent',
-  wgsl: softmaxXentWgsl,
-  inputs: 3, // logits, targets, count
-  outputs: 2, // rowLoss, dlogits
-  params: ['u32', 'u32', 'i32'], // R, V, ignoreIndex
-  constants: ['GRAD'],
-  workgroups: ([R]) => grid1d(R, 1),
-  variants: [{ kernel: softmaxXentRowsKernel, needs: prefersCpuKernels, fits: ([, V]) => V % 4 === 0 }],
-});
+/** One workgroup per row: rowLoss and (GRAD = 1) dlogits. On WASM, rows split across threads. */
+export const softmaxXentKernel: ParallelKernelDef = {
+  ...defineKernel({
+    name: 'softmax_xent',
+    wgsl: softmaxXentWgsl,
+    inputs: 3, // logits, targets, count
+    outputs: 2, // rowLoss, dlogits
+    params: ['u32', 'u32', 'i32'], // R, V, ignoreIndex
+    constants: ['GRAD'],
+    workgroups: ([R]) => grid1d(R, 1),
+    variants: [{ kernel: softmaxXentRowsKernel, needs: prefersCpuKernels, fits: ([, V]) => V % 4 === 0 }],
+  }),
+  // ~20 operations per logit (max, exp, scaling)
+  wasmParallel: { items: ([R]) => R, cost: ([R, V]) => 20 * R * V, scratchExport: 'no_scratch_bytes' },
+};
 
 /** loss[0] = sum(rowLoss) / count. One workgroup. */
 export const softmaxXentMeanKernel = defineKernel({

@@ -2,19 +2,24 @@ import reduceRowsWgsl from '../../wgsl/reduce_rows.wgsl';
 import type { Backend, Storage } from '../backend.js';
 import { describeArgs, OpArgumentError } from '../errors.js';
 import { defineKernel, MAX_WORKGROUPS_PER_DIM } from '../kernel.js';
+import type { ParallelKernelDef } from '../wasm/parallel.js';
 import type { Tensor } from '../tensor.js';
 import { emptyTensor, expectTensor } from './util.js';
 import { fill } from './fill.js';
 
-/** Column sums of row blocks: x [R, C] -> out [ceil(R / rowsPerBlock), C]. */
-export const reduceRowsKernel = defineKernel({
-  name: 'reduce_rows',
-  wgsl: reduceRowsWgsl,
-  inputs: 1,
-  outputs: 1,
-  params: ['u32', 'u32', 'u32'],
-  workgroups: ([R, C, rowsPerBlock]) => [Math.ceil(C / 64), Math.ceil(R / rowsPerBlock)],
-});
+/** Column sums of row blocks: x [R, C] -> out [ceil(R / rowsPerBlock), C]. On WASM, blocks split across threads. */
+export const reduceRowsKernel: ParallelKernelDef = {
+  ...defineKernel({
+    name: 'reduce_rows',
+    wgsl: reduceRowsWgsl,
+    inputs: 1,
+    outputs: 1,
+    params: ['u32', 'u32', 'u32'],
+    workgroups: ([R, C, rowsPerBlock]) => [Math.ceil(C / 64), Math.ceil(R / rowsPerBlock)],
+  }),
+  // memory-bound: weighted as ~4 operations per element read
+  wasmParallel: { items: ([R, , rowsPerBlock]) => Math.ceil(R / rowsPerBlock), cost: ([R, C]) => 4 * R * C, scratchExport: 'no_scratch_bytes' },
+};
 
 /** Inputs up to this many rows are summed in one pass (each of 4 lanes sums <= 256 rows). */
 const SINGLE_PASS_ROWS = 1024;

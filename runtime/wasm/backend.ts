@@ -93,7 +93,7 @@ export class WasmBackend implements Backend {
   readonly description: string;
   private readonly allocator: WasmAllocator;
   /** Per-thread scratch blocks, by the export that sized them. */
-  private readonly scratch = new Map<string, number[]>();
+  private readonly scratch = new Map<string, { size: number; blocks: number[] }>();
   private liveBytes = 0;
   private liveCount = 0;
   private peakLiveBytes = 0;
@@ -234,7 +234,7 @@ export class WasmBackend implements Backend {
     const items = spec.items(call.params, constants);
     if (items <= 0) return;
     const threads = this.pool && spec.cost(call.params, constants) >= MIN_PARALLEL_COST ? Math.min(this.threads, items) : 1;
-    const scratch = this.scratchBlocks(spec.scratchExport, threads);
+    const scratch = this.scratchBlocks(spec.scratchExport, threads, call.params);
     if (threads === 1) {
       fn(...args, 0, items, scratch[0]);
       return;
@@ -247,19 +247,25 @@ export class WasmBackend implements Backend {
     }
   }
 
-  /** `count` per-thread scratch blocks sized by the export `sizeExport` (kept until trim/destroy). */
-  private scratchBlocks(sizeExport: string, count: number): number[] {
-    let blocks = this.scratch.get(sizeExport);
-    if (!blocks) this.scratch.set(sizeExport, (blocks = []));
-    if (blocks.length < count) {
-      const sizeFn = this.exports[sizeExport] as (() => number) | undefined;
-      if (typeof sizeFn !== 'function') throw new KernelError(sizeExport, 'validation', `the WASM module has no export '${sizeExport}'`);
-      const size = WasmAllocator.round(sizeFn() >>> 0);
-      try {
-        while (blocks.length < count) blocks.push(this.allocator.alloc(size));
-      } catch (e) {
-        throw new OutOfMemoryError('wasm', size, e instanceof Error ? e.message : String(e));
-      }
+  /**
+   * `count` per-thread scratch blocks of at least the size the export `sizeExport` gives for
+   * `params` (kept until trim/destroy; blocks too small for a call are replaced).
+   */
+  private scratchBlocks(sizeExport: string, count: number, params: readonly number[]): number[] {
+    const sizeFn = this.exports[sizeExport] as ((...params: number[]) => number) | undefined;
+    if (typeof sizeFn !== 'function') throw new KernelError(sizeExport, 'validation', `the WASM module has no export '${sizeExport}'`);
+    const size = WasmAllocator.blockSize(sizeFn(...params) >>> 0);
+    let entry = this.scratch.get(sizeExport);
+    if (entry && entry.size < size) {
+      for (const ptr of entry.blocks) this.allocator.free(ptr, entry.size);
+      entry = undefined;
+    }
+    if (!entry) this.scratch.set(sizeExport, (entry = { size, blocks: [] }));
+    const { blocks } = entry;
+    try {
+      while (blocks.length < count) blocks.push(this.allocator.alloc(entry.size));
+    } catch (e) {
+      throw new OutOfMemoryError('wasm', entry.size, e instanceof Error ? e.message : String(e));
     }
     return blocks;
   }

@@ -11,7 +11,10 @@ export interface WasmParallelSpec {
   items(params: readonly number[], constants: readonly number[]): number;
   /** Rough cost of the whole call in flops; calls below MIN_PARALLEL_COST stay on one thread. */
   cost(params: readonly number[], constants: readonly number[]): number;
-  /** Name of a WASM export () => u32 giving the scratch bytes one thread needs. */
+  /**
+   * Name of a WASM export giving the scratch bytes one thread needs; it is called with the
+   * call's params (an export may take none, or the leading ones it sizes by).
+   */
   scratchExport: string;
 }
 

@@ -217,6 +217,12 @@ export class WebGPUBackend implements Backend, DeviceCapabilities {
   run(requested: KernelCall): void {
     this.checkAlive();
     this.validateCall(requested.kernel, requested);
+    if (requested.kernel.webgpuParts) {
+      for (const part of requested.kernel.webgpuParts) {
+        this.run({ ...requested, kernel: part.kernel, inputs: part.inputs.map((i) => requested.inputs[i]), outputs: part.outputs.map((i) => requested.outputs[i]) });
+      }
+      return;
+    }
     const call = selectVariant(requested, this);
     const { kernel } = call;
     if (call !== requested) this.validateCall(kernel, call); // the variant's own bindings and params
@@ -381,6 +387,10 @@ export class WebGPUBackend implements Backend, DeviceCapabilities {
 
   /** Compiles a kernel's pipeline ahead of its first use. */
   async compile(kernel: KernelDef, constants?: readonly number[]): Promise<void> {
+    if (kernel.webgpuParts) {
+      for (const part of kernel.webgpuParts) await this.compile(part.kernel, constants);
+      return;
+    }
     await this.pipelines.compile(kernel, constants);
   }
 

@@ -17,11 +17,16 @@ const GELU_C: f32 = 0.044715;
 const GELU_INV_SQRT2: f32 = 0.7071067811865476;
 const GELU_INV_SQRT_2PI: f32 = 0.3989422804014327;
 
-// 0.5 * erfc(a) for a >= 0 by Abramowitz & Stegun 7.1.26 (erf to |error| <= 1.5e-7).
-fn half_erfc_f32(a: f32) -> f32 {
+// 0.5 * erfc(a) for a >= 0 by Abramowitz & Stegun 7.1.26 (erf to |error| <= 1.5e-7), given
+// e = exp(-a^2).
+fn half_erfc_from_exp(a: f32, e: f32) -> f32 {
   let t = 1.0 / (1.0 + 0.3275911 * a);
   let poly = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429))));
-  return 0.5 * poly * exp(-a * a);
+  return 0.5 * poly * e;
+}
+
+fn half_erfc_f32(a: f32) -> f32 {
+  return half_erfc_from_exp(a, exp(-a * a));
 }
 
 fn erf_f32(x: f32) -> f32 {
@@ -29,9 +34,10 @@ fn erf_f32(x: f32) -> f32 {
   return select(r, -r, x < 0.0);
 }
 
-// Phi(x) = 0.5 (1 + erf(x / sqrt(2))), x already clamped.
-fn gelu_phi_cdf(xs: f32) -> f32 {
-  let q = half_erfc_f32(abs(xs) * GELU_INV_SQRT2);
+// Phi(x) = 0.5 (1 + erf(x / sqrt(2))), x already clamped, given e = exp(-x^2 / 2) (shared
+// with phi(x) in the gradient).
+fn gelu_phi_cdf(xs: f32, e: f32) -> f32 {
+  let q = half_erfc_from_exp(abs(xs) * GELU_INV_SQRT2, e);
   return select(1.0 - q, q, xs < 0.0);
 }
 
@@ -56,12 +62,13 @@ fn gelu_tanh_grad(x: f32) -> f32 {
 
 fn gelu_erf(x: f32) -> f32 {
   let xs = clamp(x, -15.0, 15.0);
-  return select(x, xs, x < 0.0) * gelu_phi_cdf(xs);
+  return select(x, xs, x < 0.0) * gelu_phi_cdf(xs, exp(-0.5 * xs * xs));
 }
 
 fn gelu_erf_grad(x: f32) -> f32 {
   let xs = clamp(x, -15.0, 15.0);
-  return gelu_phi_cdf(xs) + xs * GELU_INV_SQRT_2PI * exp(-0.5 * xs * xs);
+  let e = exp(-0.5 * xs * xs);
+  return gelu_phi_cdf(xs, e) + xs * GELU_INV_SQRT_2PI * e;
 }
 
 fn gelu_fn(x: f32, approx: u32) -> f32 {
