@@ -33,8 +33,11 @@ interface Options {
   wasmThreads: number;
 }
 
-const USAGE = `Usage: npm run bench -- [options]   (npm run bench -- --compare ... : against TensorFlow.js and jax-js;
-  compare options: --peers tfjs,jax --jax-threads N --backend --filter --quick --samples --out --machine --no-readme)
+const USAGE = `Usage: npm run bench -- [options]
+  npm run bench -- --compare ...   ours against TensorFlow.js (idiomatic and expert) and jax-js; options:
+      --peers tfjs,tfjs-expert,jax --jax-threads N --backend --filter --quick --samples --out --machine --no-readme
+  npm run bench -- --profile ...   one training step's time per WASM kernel; options:
+      --threads N --steps N --dropout P --shapes (matmul split by shape)
 
   --backend NAME      webgpu, wasm or both (default both)
   --filter TEXT       only cases whose group or name contains TEXT (or matches /regex/)

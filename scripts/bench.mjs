@@ -5,7 +5,8 @@
 //     .wasm bytes) and a generated module 'bench:cases' importing every bench/cases/*.ts,
 //     so a new case file is picked up without editing the runner;
 //  4. node dist/bench/run.js [args].
-// With --compare, step 2 on is replaced by dist/bench/compare.js (bench/compare/main.ts): ours vs
+// With --profile, step 3 on is replaced by dist/bench/profile-step.js (bench/profile/step.ts).
+// With --compare, step 3 on is replaced by dist/bench/compare.js (bench/compare/main.ts): ours vs
 // TensorFlow.js and jax-js, one child process per backend.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
@@ -24,6 +25,19 @@ if (kernelBuilds.some((out) => !existsSync(out) || kernelInputs.some((f) => mtim
   execFileSync('node', ['scripts/build.mjs', '--only', 'wasm'], { stdio: 'inherit' });
 }
 
+for (const [target, out] of [['portable', 'build/peak.wasm'], ['relaxed', 'build/peak-relaxed.wasm']]) {
+  if (Math.max(mtime('bench/ceiling/peak.ts'), mtime('bench/ceiling/asconfig.json'), mtime('kernels/simd.ts')) > mtime(out)) {
+    execFileSync(bin('asc'), ['bench/ceiling/peak.ts', '--config', 'bench/ceiling/asconfig.json', '--target', target], { stdio: 'inherit' });
+  }
+}
+
+// --profile: one training step's time per WASM kernel (bench/profile/step.ts).
+if (process.argv.includes('--profile')) {
+  await build({ entryPoints: ['bench/profile/step.ts'], ...nodeBundleOptions, outfile: 'dist/bench/profile-step.js', sourcemap: true });
+  const p = spawnSync('node', ['--enable-source-maps', 'dist/bench/profile-step.js', ...process.argv.slice(2)], { stdio: 'inherit' });
+  process.exit(p.status ?? 1);
+}
+
 // --compare: our kernels and training step against TensorFlow.js and jax-js
 // (bench/compare/main.ts), in its own bundle: TensorFlow.js and `webgpu` stay external (loaded
 // from node_modules at run time; TFJS must be imported after navigator.gpu exists); jax-js is
@@ -40,11 +54,6 @@ if (process.argv.includes('--compare')) {
   process.exit(c.status ?? 1);
 }
 
-for (const [target, out] of [['portable', 'build/peak.wasm'], ['relaxed', 'build/peak-relaxed.wasm']]) {
-  if (Math.max(mtime('bench/ceiling/peak.ts'), mtime('bench/ceiling/asconfig.json'), mtime('kernels/simd.ts')) > mtime(out)) {
-    execFileSync(bin('asc'), ['bench/ceiling/peak.ts', '--config', 'bench/ceiling/asconfig.json', '--target', target], { stdio: 'inherit' });
-  }
-}
 
 const caseFiles = readdirSync('bench/cases').filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts')).sort();
 const benchCasesPlugin = {

@@ -164,4 +164,61 @@ describe('bench/tfjs reference computations', () => {
       theirs.dispose();
     }
   });
+
+  it('the expert TFJS step: the same loss, gradients and updates as the idiomatic one, every product a plain 2D matMul', async () => {
+    // ffn 24 and dh 8 against L 12: products and their transposes have different shapes.
+    const config = { ...DEFAULT_MODEL, maxLen: 12, hidden: 16, ffn: 24, heads: 2, dropout: 0, numItems: 40 };
+    const train = { ...DEFAULT_TRAIN, lr: 1e-2 };
+    const plain = createTfBert4Rec(tf, config, train, 5);
+    const expert = createTfBert4Rec(tf, { ...config, expert: true }, train, 5);
+    const host = syntheticBatch(4, 12, 40, 8, 3);
+    const batch = {
+      ids: tf.tensor2d(host.ids, [4, 12], 'int32'),
+      keyMask: tf.tensor2d(host.keyMask, [4, 12], 'int32'),
+      rows: tf.tensor1d(host.maskedRows, 'int32'),
+      targets: tf.tensor1d(host.maskedTargets, 'int32'),
+    };
+    // BatchMatMul kernels that are not a plain 2D product (batched, or shapes that need a transpose flag).
+    const notPlain = async (f: () => TF.Tensor) => {
+      const info = await tf.profile(() => tf.tidy(() => tf.variableGrads(f as () => TF.Scalar).value));
+      return info.kernels.filter((k) => k.name === 'BatchMatMul').filter((k) => {
+        const [a, b] = k.inputShapes.map((sh) => (sh.length === 3 && sh[0] === 1 ? sh.slice(1) : sh));
+        const out = k.outputShapes[0].length === 3 && k.outputShapes[0][0] === 1 ? k.outputShapes[0].slice(1) : k.outputShapes[0];
+        return a.length !== 2 || b.length !== 2 || a[1] !== b[0] || out[0] !== a[0] || out[1] !== b[1];
+      }).length;
+    };
+    try {
+      expect(await notPlain(() => plain.loss(batch, true))).toBeGreaterThan(0); // the check can fail
+      expect(await notPlain(() => expert.loss(batch, true))).toBe(0);
+      const grads = (net: typeof plain) => tf.variableGrads(() => net.loss(batch, true), [...net.variables.values()]);
+      const gp = grads(plain);
+      const ge = grads(expert);
+      expect(Math.abs((await gp.value.data())[0] - (await ge.value.data())[0])).toBeLessThan(1e-5);
+      // (grads are keyed by the TFJS variable names, which differ per model)
+      for (const [name, v] of plain.variables) {
+        const a = await gp.grads[v.name].data();
+        const b = await ge.grads[expert.variables.get(name)!.name].data();
+        let m = 0;
+        let scale = 0;
+        for (let i = 0; i < a.length; i++) {
+          m = Math.max(m, Math.abs(a[i] - b[i]));
+          scale = Math.max(scale, Math.abs(a[i]));
+        }
+        expect(m, name).toBeLessThanOrEqual(1e-4 * Math.max(scale, 1e-3));
+      }
+      tf.dispose([gp.value, ge.value, ...Object.values(gp.grads), ...Object.values(ge.grads)]);
+      for (let i = 0; i < 2; i++) tf.dispose([plain.trainStep(batch), expert.trainStep(batch)]);
+      for (const [name, v] of plain.variables) {
+        const a = await v.data();
+        const b = await expert.variables.get(name)!.data();
+        let m = 0;
+        for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
+        expect(m, name).toBeLessThan(1e-5);
+      }
+    } finally {
+      tf.dispose(Object.values(batch));
+      plain.dispose();
+      expert.dispose();
+    }
+  });
 });

@@ -235,6 +235,33 @@ const M = DEFAULT_MODEL;
 // token and 2 L d per token for attention; the head d^2 + d (V+2) per masked row.
 const trainFlops = 3 * 2 * (M.layers * B * L * (4 * M.hidden * M.hidden + 2 * M.hidden * M.ffn + 2 * L * M.hidden) + R * (M.hidden * M.hidden + M.hidden * (V + 2)));
 
+/** TFJS's side of a training-step case: the idiomatic model, or its expert variant (bench/tfjs/expert.ts). */
+async function tfjsTrainStep(env: TfjsEnv, model: typeof M & { maxLen: number }, expert: boolean): Promise<Side> {
+  const tf = env.tf;
+  const host = syntheticBatch(B, L, V, R);
+  const net = createTfBert4Rec(tf, { ...model, numItems: V, expert }, DEFAULT_TRAIN, DEFAULT_TRAIN.seed);
+  const batch = {
+    ids: tf.tensor2d(host.ids, [B, L], 'int32'),
+    keyMask: tf.tensor2d(host.keyMask, [B, L], 'int32'),
+    rows: tf.tensor1d(host.maskedRows, 'int32'),
+    targets: tf.tensor1d(host.maskedTargets, 'int32'),
+  };
+  return {
+    async iterate() {
+      const loss = net.trainStep(batch);
+      const value = (await loss.data())[0];
+      loss.dispose();
+      await env.sync(); // (already idle after the readback; raises WebGPU errors if any)
+      if (!Number.isFinite(value)) throw new Error(`TFJS${expert ? ' expert' : ''} train step: loss is ${value}`);
+    },
+    dispose() {
+      net.dispose();
+      tf.dispose(Object.values(batch));
+    },
+    memory: () => tf.memory().numTensors,
+  };
+}
+
 /**
  * The training step at the benchmark shape with the model's dropout (DEFAULT_MODEL: 0.1), or
  * with dropout 0 on every side (no random draws at all: the same arithmetic on every side).
@@ -255,31 +282,8 @@ function trainStepCase(dropout: number): CompareCase {
         memory: () => rt.memory().liveBytes,
       };
     },
-    async theirs(env) {
-      const tf = env.tf;
-      const host = syntheticBatch(B, L, V, R);
-      const net = createTfBert4Rec(tf, { ...model, numItems: V }, DEFAULT_TRAIN, DEFAULT_TRAIN.seed);
-      const batch = {
-        ids: tf.tensor2d(host.ids, [B, L], 'int32'),
-        keyMask: tf.tensor2d(host.keyMask, [B, L], 'int32'),
-        rows: tf.tensor1d(host.maskedRows, 'int32'),
-        targets: tf.tensor1d(host.maskedTargets, 'int32'),
-      };
-      return {
-        async iterate() {
-          const loss = net.trainStep(batch);
-          const value = (await loss.data())[0];
-          loss.dispose();
-          await env.sync(); // (already idle after the readback; raises WebGPU errors if any)
-          if (!Number.isFinite(value)) throw new Error(`TFJS train step: loss is ${value}`);
-        },
-        dispose() {
-          net.dispose();
-          tf.dispose(Object.values(batch));
-        },
-        memory: () => tf.memory().numTensors,
-      };
-    },
+    theirs: (env) => tfjsTrainStep(env, model, false),
+    tfjsExpert: (env) => tfjsTrainStep(env, model, true),
     async jax(env) {
       // One jit program per step (value_and_grad, clip, AdamW); the loss read back as on the other sides.
       const net = createJaxBert4Rec(env.jax, { ...model, numItems: V }, DEFAULT_TRAIN, undefined, DEFAULT_TRAIN.seed);

@@ -1,5 +1,5 @@
 // `npm run bench -- --compare [--quick] [--samples N] [--filter TEXT] [--backend wasm|webgpu|both]
-//   [--peers tfjs,jax] [--jax-threads N] [--out DIR] [--machine NAME] [--no-readme]`: our kernels
+//   [--peers tfjs,tfjs-expert,jax] [--jax-threads N] [--out DIR] [--machine NAME] [--no-readme]`: our kernels
 // and training step against TensorFlow.js and jax-js. Built by scripts/bench.mjs to
 // dist/bench/compare.js (TensorFlow.js and `webgpu` left external, loaded from node_modules at
 // run time; jax-js is bundled, and bench/jax/setup.ts imports it lazily).
@@ -8,8 +8,10 @@
 // `--child webgpu`): each child holds one of our runtimes and its peers on the matching backend
 // (TFJS on both; jax-js on wasm only, its wasm device, --jax-threads worker threads, default
 // the number of cores up to 8; 0: on the main thread, which cannot share a process with TFJS-wasm) and measures every case interleaved (bench/compare/measure.ts),
-// writing its part as JSON. The parent merges the parts, writes bench/results/compare-*.json/.md
-// and the README section. --peers tfjs (or jax) compares with that peer alone.
+// writing its part as JSON. The parent merges the parts, measures the CPU's FMA ceiling (for the
+// targets stated as a fraction of it), writes bench/results/compare-*.json/.md and the README
+// section. --peers tfjs (or tfjs-expert, or jax) compares with that peer alone; tfjs-expert is
+// the expert TFJS variant of the training step (bench/tfjs/expert.ts).
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { arch, cpus, platform, release, tmpdir, totalmem } from 'node:os';
@@ -18,6 +20,7 @@ import { fileURLToPath } from 'node:url';
 import { createRuntime } from '../../runtime/index.js';
 import { initJax, type JaxEnv } from '../jax/setup.js';
 import { initTfjs, type TfjsEnv } from '../tfjs/setup.js';
+import { measureCpuCeiling } from '../ceiling/cpu.js';
 import { compareCases } from './cases.js';
 import { measurePair, type MeasureOptions, type PeerSide } from './measure.js';
 import { readmeSection, toMarkdown, updateReadme, writeCompareReport, type CompareEnv, type ComparePart, type CompareReport, type PeerInfo } from './report.js';
@@ -40,7 +43,7 @@ interface Options {
 }
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { backends: ['wasm', 'webgpu'], peers: ['tfjs', 'jax'], jaxThreads: null, filter: null, quick: false, samples: 0, out: 'bench/results', machine: null, readme: true, list: false, child: null, part: null };
+  const o: Options = { backends: ['wasm', 'webgpu'], peers: ['tfjs', 'tfjs-expert', 'jax'], jaxThreads: null, filter: null, quick: false, samples: 0, out: 'bench/results', machine: null, readme: true, list: false, child: null, part: null };
   const backend = (v: string): CompareBackend => {
     if (v === 'wasm' || v === 'webgpu') return v;
     throw new Error(`bench --compare: backend must be wasm or webgpu (got '${v}')`);
@@ -58,8 +61,8 @@ function parseArgs(argv: string[]): Options {
       o.backends = v === 'both' ? ['wasm', 'webgpu'] : [backend(v)];
     } else if (a === '--peers') {
       const list = value().split(',').map((x) => x.trim()).filter(Boolean);
-      for (const x of list) if (x !== 'tfjs' && x !== 'jax') throw new Error(`bench --compare: --peers takes tfjs and/or jax (got '${x}')`);
-      if (!list.length) throw new Error('bench --compare: --peers needs at least one of tfjs, jax');
+      for (const x of list) if (x !== 'tfjs' && x !== 'tfjs-expert' && x !== 'jax') throw new Error(`bench --compare: --peers takes tfjs, tfjs-expert and/or jax (got '${x}')`);
+      if (!list.length) throw new Error('bench --compare: --peers needs at least one of tfjs, tfjs-expert, jax');
       o.peers = [...new Set(list)] as PeerName[];
     } else if (a === '--jax-threads') o.jaxThreads = Math.max(0, parseInt(value(), 10) || 0);
     else if (a === '--filter') o.filter = value();
@@ -75,9 +78,14 @@ function parseArgs(argv: string[]): Options {
   }
   if (!o.samples) o.samples = o.quick ? 5 : 15;
   // jax-js runs on wasm only: with it alone there is nothing to compare on webgpu.
-  if (!o.peers.includes('tfjs')) o.backends = o.backends.filter((b) => b === 'wasm');
+  if (!usesTfjs(o.peers)) o.backends = o.backends.filter((b) => b === 'wasm');
   if (!o.backends.length) throw new Error('bench --compare: jax-js runs on the wasm backend only (--backend wasm, or add tfjs to --peers)');
   return o;
+}
+
+/** Whether a TFJS environment is needed (the idiomatic or the expert TFJS side). */
+function usesTfjs(peers: PeerName[]): boolean {
+  return peers.includes('tfjs') || peers.includes('tfjs-expert');
 }
 
 function measureOptions(o: Options): MeasureOptions {
@@ -88,7 +96,7 @@ function measureOptions(o: Options): MeasureOptions {
 
 /** The cases of `backend` (null: any) that match the filter and have a side for one of `peers` there. */
 function selectCases(filter: string | null, backend: CompareBackend | null, peers: PeerName[]): CompareCase[] {
-  const hasPeer = (c: CompareCase) => peers.includes('tfjs') || (peers.includes('jax') && !!c.jax && backend !== 'webgpu');
+  const hasPeer = (c: CompareCase) => peers.includes('tfjs') || (peers.includes('tfjs-expert') && !!c.tfjsExpert) || (peers.includes('jax') && !!c.jax && backend !== 'webgpu');
   return compareCases.filter((c) => (!backend || !c.backends || c.backends.includes(backend)) && hasPeer(c) && (!filter || `${c.group} ${c.name}`.toLowerCase().includes(filter.toLowerCase())));
 }
 
@@ -101,12 +109,13 @@ async function runChild(o: Options, backend: CompareBackend): Promise<void> {
   try {
     // TFJS first: on webgpu it installs navigator.gpu, which our runtime then finds, so both
     // sides get their adapters from the same Dawn instance.
-    const tfjs = o.peers.includes('tfjs') ? await initTfjs(backend) : null;
+    const tfjs = usesTfjs(o.peers) ? await initTfjs(backend) : null;
     const rt = await createRuntime({ backend });
     part.ours = rt.backend.description;
     console.log(`compare ${backend}: ours: ${part.ours}`);
     if (tfjs) {
-      part.peers.push({ name: 'TFJS', description: tfjs.description });
+      if (o.peers.includes('tfjs')) part.peers.push({ name: 'TFJS', description: tfjs.description });
+      if (o.peers.includes('tfjs-expert')) part.peers.push({ name: 'TFJS expert', description: `${tfjs.description}; expert training step: every product a plain 2D matMul (XNNPACK on wasm), transposes materialised, attention per (sequence, head)` });
       Object.assign(part.versions, tfjs.versions);
       console.log(`compare ${backend}: TFJS: tf.getBackend() = '${tfjs.active}'; ${tfjs.description}`);
     }
@@ -130,7 +139,11 @@ async function runChild(o: Options, backend: CompareBackend): Promise<void> {
     for (const c of selectCases(o.filter, backend, o.peers)) {
       const t0 = performance.now();
       const peers: PeerSide[] = [];
-      if (tfjs) peers.push({ peer: 'TFJS', make: () => c.theirs(tfjs as TfjsEnv) });
+      if (tfjs && o.peers.includes('tfjs')) peers.push({ peer: 'TFJS', make: () => c.theirs(tfjs as TfjsEnv) });
+      if (tfjs && c.tfjsExpert && o.peers.includes('tfjs-expert')) {
+        const make = c.tfjsExpert;
+        peers.push({ peer: 'TFJS expert', make: () => make(tfjs as TfjsEnv) });
+      }
       if (c.jax && (jax || jaxError)) {
         const make = c.jax;
         peers.push({ peer: 'jax-js', make: (): Promise<Side> => (jax ? make(jax) : Promise.reject(new Error(`jax-js did not start: ${jaxError}`))) });
@@ -168,7 +181,7 @@ function environment(o: Options): CompareEnv {
     // not a git checkout
   }
   const packages: Record<string, string> = {};
-  const peerPackages = [...(o.peers.includes('tfjs') ? ['@tensorflow/tfjs-core', '@tensorflow/tfjs-backend-wasm', '@tensorflow/tfjs-backend-webgpu'] : []), ...(o.peers.includes('jax') ? ['@jax-js/jax'] : [])];
+  const peerPackages = [...(usesTfjs(o.peers) ? ['@tensorflow/tfjs-core', '@tensorflow/tfjs-backend-wasm', '@tensorflow/tfjs-backend-webgpu'] : []), ...(o.peers.includes('jax') ? ['@jax-js/jax'] : [])];
   for (const p of [...peerPackages, 'webgpu', 'assemblyscript']) packages[p] = packageVersion(p);
   return {
     date: new Date().toISOString(),
@@ -204,6 +217,12 @@ async function runParent(o: Options, argv: string[]): Promise<void> {
     rmSync(tmp, { recursive: true, force: true });
   }
   const report: CompareReport = { env: environment(o), options: { quick: o.quick, filter: o.filter, samples: o.samples }, parts };
+  if (o.backends.includes('wasm')) {
+    // After the children, on an otherwise idle process: the ceiling the fraction targets use.
+    const c = await measureCpuCeiling(o.quick ? 0.2 : 0.5);
+    report.ceiling = { fmaGflopsAllCores: c.fmaGflopsAllCores, gflopsAllCores: c.gflopsAllCores, cores: c.cores };
+    console.log(`bench --compare: WASM ceiling ${c.fmaGflopsAllCores?.toFixed(1) ?? '-'} GFLOP/s FMA, ${c.gflopsAllCores.toFixed(1)} mul+add (${c.cores} cores)`);
+  }
   console.log('\n' + toMarkdown(report));
   const paths = writeCompareReport(report, o.out);
   console.log(`bench --compare: wrote ${paths.join(', ')}`);

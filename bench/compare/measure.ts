@@ -130,6 +130,8 @@ export async function measurePair(c: CompareCase, ours: () => Promise<Side>, pee
   const others: Live[] = [];
   for (const p of peers) others.push(await prepare(`${c.name} ${p.peer}`, () => p.make(), o));
   const all = [a, ...others];
+  // Live memory once every side is set up and warmed up (TFJS sides share one engine's count).
+  for (const l of all) if (l.side) l.memoryBefore = l.side.memory();
   const ratios: number[][] = others.map(() => []);
   // Rounds go on until `samples` rounds, or until every live side has minSamples and one has
   // spent budgetMs: all sides always get the same rounds.
@@ -154,19 +156,18 @@ export async function measurePair(c: CompareCase, ours: () => Promise<Side>, pee
       if (took.has(a) && took.has(b)) ratios[i].push(took.get(a)! / took.get(b)!);
     });
   }
-  const finish = (l: Live): number => {
-    if (!l.side) return NaN;
-    const after = l.side.memory();
+  // Every side's live memory after the timed runs, before any side is disposed.
+  const after = all.map((l) => (l.side ? l.side.memory() : NaN));
+  for (const l of all) {
     try {
-      l.side.dispose();
+      l.side?.dispose();
     } catch (e) {
       l.error ??= `dispose: ${message(e)}`;
     }
-    return after;
-  };
-  const oursStats = stats(a, c.flops, finish(a));
+  }
+  const oursStats = stats(a, c.flops, after[0]);
   const peerResults = others.map((b, i): PeerResult => {
-    const theirs = stats(b, c.flops, finish(b));
+    const theirs = stats(b, c.flops, after[i + 1]);
     const ok = !oursStats.error && !theirs.error && oursStats.samplesMs.length > 0 && theirs.samplesMs.length > 0;
     const ratio = ok ? oursStats.medianMs / theirs.medianMs : NaN;
     return {

@@ -6,8 +6,11 @@ import type { TfjsEnv } from '../tfjs/setup.js';
 
 export type CompareBackend = 'wasm' | 'webgpu';
 
-/** The peers a comparison can run: TensorFlow.js (wasm and webgpu) and jax-js (its wasm device only). */
-export type PeerName = 'tfjs' | 'jax';
+/**
+ * The peers a comparison can run: TensorFlow.js (wasm and webgpu), its expert variant of the
+ * training step (bench/tfjs/expert.ts; same backend) and jax-js (its wasm device only).
+ */
+export type PeerName = 'tfjs' | 'tfjs-expert' | 'jax';
 
 /** One side of a comparison, set up and ready: iterate() runs once and waits for completion. */
 export interface Side {
@@ -28,6 +31,8 @@ export interface CompareCase {
   ours(rt: Runtime): Promise<Side>;
   /** The TensorFlow.js side. */
   theirs(env: TfjsEnv): Promise<Side>;
+  /** The expert TensorFlow.js side (every product a plain 2D matMul); absent: the case has none. */
+  tfjsExpert?(env: TfjsEnv): Promise<Side>;
   /** The jax-js side (compared on the wasm backend only); absent: the case has none. */
   jax?(env: JaxEnv): Promise<Side>;
 }

@@ -5,6 +5,7 @@
 // (Adam with decoupled weight decay on weights, none on biases/LayerNorm, global-norm clip).
 // Weights are stored [in, out] (TFJS's matMul convention); that does not change the work.
 import type * as TF from '@tensorflow/tfjs-core';
+import { attentionBySlices, plainMatMul, type MatMul2D } from './expert.js';
 import { attention, gatherRows, gelu, layerNorm, maskBias, softmaxCrossEntropy } from './ops.js';
 import type { Tf } from './setup.js';
 
@@ -19,6 +20,11 @@ export interface TfBert4RecConfig {
   dropout: number;
   layerNormEps: number;
   initStd: number;
+  /**
+   * The expert variant (bench/tfjs/expert.ts): every matrix product a plain 2D matMul that
+   * tfjs-backend-wasm runs on XNNPACK, forward and backward, attention head by head.
+   */
+  expert?: boolean;
 }
 
 export interface TfTrainConfig {
@@ -54,14 +60,20 @@ export interface TfBert4Rec {
 
 const isNoDecay = (name: string) => /(^|[._])bias$/.test(name) || /(^|\.)(norm|attention_norm|ffn_norm)\./.test(name);
 
+/** Models made so far: TFJS variable names are global to its engine, so each model's carry its number. */
+let models = 0;
+
 export function createTfBert4Rec(tf: Tf, c: TfBert4RecConfig, t: TfTrainConfig, seed = 0): TfBert4Rec {
   const d = c.hidden;
   const vocab = c.numItems + 2;
   const variables = new Map<string, TF.Variable>();
+  const model = ++models;
   let s = seed;
-  const normal = (name: string, shape: number[]) => variables.set(name, tf.variable(tf.truncatedNormal(shape, 0, c.initStd, 'float32', s++), true, name)).get(name)!;
-  const zeros = (name: string, shape: number[]) => variables.set(name, tf.variable(tf.zeros(shape), true, name)).get(name)!;
-  const ones = (name: string, shape: number[]) => variables.set(name, tf.variable(tf.ones(shape), true, name)).get(name)!;
+  // `variables` is keyed by our parameter names; the TFJS variable is named `bert4rec<n>/<name>`.
+  const add = (name: string, init: TF.Tensor) => variables.set(name, tf.variable(init, true, `bert4rec${model}/${name}`)).get(name)!;
+  const normal = (name: string, shape: number[]) => add(name, tf.truncatedNormal(shape, 0, c.initStd, 'float32', s++));
+  const zeros = (name: string, shape: number[]) => add(name, tf.zeros(shape));
+  const ones = (name: string, shape: number[]) => add(name, tf.ones(shape));
   const norm = (prefix: string) => ({ gamma: ones(`${prefix}.weight`, [d]), beta: zeros(`${prefix}.bias`, [d]) });
   const linear = (prefix: string, nIn: number, nOut: number) => ({ w: normal(`${prefix}.weight`, [nIn, nOut]), b: zeros(`${prefix}.bias`, [nOut]) });
 
@@ -85,7 +97,8 @@ export function createTfBert4Rec(tf: Tf, c: TfBert4RecConfig, t: TfTrainConfig, 
   const headNorm = norm('head.norm');
   const outputBias = zeros('head.output_bias', [vocab]);
 
-  const dense = (x: TF.Tensor, l: { w: TF.Tensor; b: TF.Tensor }) => tf.add(tf.matMul(x as TF.Tensor2D, l.w as TF.Tensor2D), l.b);
+  const mm: MatMul2D = c.expert ? plainMatMul(tf) : (a, b) => tf.matMul(a, b);
+  const dense = (x: TF.Tensor, l: { w: TF.Tensor; b: TF.Tensor }) => tf.add(mm(x as TF.Tensor2D, l.w as TF.Tensor2D), l.b);
   const ln = (x: TF.Tensor, n: { gamma: TF.Tensor; beta: TF.Tensor }) => layerNorm(tf, x, n.gamma, n.beta, c.layerNormEps);
 
   function loss(batch: TfBatch, training: boolean): TF.Scalar {
@@ -101,7 +114,7 @@ export function createTfBert4Rec(tf: Tf, c: TfBert4RecConfig, t: TfTrainConfig, 
       const q = tf.reshape(dense(x, l.q), [B, L, d]);
       const k = tf.reshape(dense(x, l.k), [B, L, d]);
       const v = tf.reshape(dense(x, l.v), [B, L, d]);
-      const attn = tf.reshape(attention(tf, q, k, v, bias, c.heads, p), [B * L, d]);
+      const attn = tf.reshape(c.expert ? attentionBySlices(tf, mm, q, k, v, bias, c.heads, p) : attention(tf, q, k, v, bias, c.heads, p), [B * L, d]);
       const a = dense(last ? gatherRows(tf, attn, batch.rows) : attn, l.o);
       x = ln(tf.add(last ? gatherRows(tf, x, batch.rows) : x, drop(a)), l.norm1);
       const f = dense(gelu(tf, dense(x, l.ff1)), l.ff2);
@@ -109,7 +122,7 @@ export function createTfBert4Rec(tf: Tf, c: TfBert4RecConfig, t: TfTrainConfig, 
     });
     const h = x; // [R, d]
     const n = ln(gelu(tf, dense(h, headDense)), headNorm);
-    const logits = tf.add(tf.matMul(n as TF.Tensor2D, item, false, true), outputBias); // [R, V+2]
+    const logits = tf.add(c.expert ? mm(n as TF.Tensor2D, tf.transpose(item) as TF.Tensor2D) : tf.matMul(n as TF.Tensor2D, item, false, true), outputBias); // [R, V+2]
     return softmaxCrossEntropy(tf, logits, batch.targets);
   }
 
