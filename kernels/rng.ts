@@ -10,17 +10,17 @@
 }
 
 // pcg_hash on 4 lanes, bit-identical to pcg_hash. The data-dependent shift is done bit by bit
-// (WASM SIMD shifts all lanes by one amount).
+// (WASM SIMD shifts all lanes by one amount): bit k of the amount (state >> 28) is bit 28 + k of
+// state, moved to the sign bit and spread over the lane (shl, then shr_s by 31) as the mask that
+// picks s >> 2^k over s.
 @inline export function pcg_hash4(x: v128): v128 {
   const state = i32x4.add(i32x4.mul(x, i32x4.splat(747796405)), i32x4.splat(<i32>2891336453));
   // state >> ((state >> 28) + 4): shift by 4, then by each set bit of (state >> 28).
-  const amount = i32x4.shr_u(state, 28);
-  const zero = i32x4.splat(0);
   let s = i32x4.shr_u(state, 4);
-  s = v128.bitselect(i32x4.shr_u(s, 1), s, i32x4.ne(v128.and(amount, i32x4.splat(1)), zero));
-  s = v128.bitselect(i32x4.shr_u(s, 2), s, i32x4.ne(v128.and(amount, i32x4.splat(2)), zero));
-  s = v128.bitselect(i32x4.shr_u(s, 4), s, i32x4.ne(v128.and(amount, i32x4.splat(4)), zero));
-  s = v128.bitselect(i32x4.shr_u(s, 8), s, i32x4.ne(v128.and(amount, i32x4.splat(8)), zero));
+  s = v128.bitselect(i32x4.shr_u(s, 1), s, i32x4.shr_s(i32x4.shl(state, 3), 31));
+  s = v128.bitselect(i32x4.shr_u(s, 2), s, i32x4.shr_s(i32x4.shl(state, 2), 31));
+  s = v128.bitselect(i32x4.shr_u(s, 4), s, i32x4.shr_s(i32x4.shl(state, 1), 31));
+  s = v128.bitselect(i32x4.shr_u(s, 8), s, i32x4.shr_s(state, 31));
   const word = i32x4.mul(v128.xor(s, state), i32x4.splat(277803737));
   return v128.xor(i32x4.shr_u(word, 22), word);
 }
