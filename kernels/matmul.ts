@@ -134,36 +134,13 @@ function packB(b: usize, dst: usize, N: i32, K: i32, transB: u32, j0: i32, nc: i
 
 // ---- micro-kernel ----
 
-// C[0:4, 0:8] (row stride ldc bytes) = (accumulate ? C : 0) + Ap @ Bp over kc; when `last`,
-// adds the bias (8 floats at bias, or none when bias == 0), stores the sum to `pre`
-// (same layout, when pre != 0) and act(sum) to C.
-// The k loop is deliberately not unrolled: unrolled by 2, V8's TurboFan hoisted all eight
-// broadcasts and spilled half the accumulators to the stack (chains through store-to-load
-// forwarding, ~20% slower); one k per iteration keeps all 8 accumulators in xmm registers
-// (checked with node --print-wasm-code).
-function micro(kc: i32, ap: usize, bp: usize, c: usize, ldc: usize, accumulate: bool, last: bool, bias: usize, act: u32, pre: usize): void {
-  let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
-  let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
-  let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
-  let c30 = f32x4.splat(0), c31 = f32x4.splat(0);
-  for (let k = 0; k < kc; k++) {
-    const b0 = v128.load(bp);
-    const b1 = v128.load(bp, 16);
-    let a = v128.load32_splat(ap);
-    c00 = madd(a, b0, c00);
-    c01 = madd(a, b1, c01);
-    a = v128.load32_splat(ap, 4);
-    c10 = madd(a, b0, c10);
-    c11 = madd(a, b1, c11);
-    a = v128.load32_splat(ap, 8);
-    c20 = madd(a, b0, c20);
-    c21 = madd(a, b1, c21);
-    a = v128.load32_splat(ap, 12);
-    c30 = madd(a, b0, c30);
-    c31 = madd(a, b1, c31);
-    ap += 16;
-    bp += 32;
-  }
+// The end of a 4x8 tile: C[0:4, 0:8] (row stride ldc bytes) = (accumulate ? C : 0) + the
+// accumulators; when `last`, adds the bias (8 floats at bias, or none when bias == 0), stores the
+// sum to `pre` (same layout, when pre != 0) and act(sum) to C.
+@inline function finishTile(
+  c: usize, ldc: usize, accumulate: bool, last: bool, bias: usize, act: u32, pre: usize,
+  c00: v128, c01: v128, c10: v128, c11: v128, c20: v128, c21: v128, c30: v128, c31: v128,
+): void {
   const c1 = c + ldc;
   const c2 = c + 2 * ldc;
   const c3 = c + 3 * ldc;
@@ -224,6 +201,68 @@ function micro(kc: i32, ap: usize, bp: usize, c: usize, ldc: usize, accumulate: 
   v128.store(c3, c31, 16);
 }
 
+// The 4x8 micro-kernel on packed panels: A [k][MR] (Ap), B [k][NR] (Bp), over kc; then finishTile.
+// The k loop is deliberately not unrolled: unrolled by 2, V8's TurboFan hoisted all eight
+// broadcasts and spilled half the accumulators to the stack (chains through store-to-load
+// forwarding, ~20% slower); one k per iteration keeps all 8 accumulators in xmm registers
+// (checked with node --print-wasm-code).
+function micro(kc: i32, ap: usize, bp: usize, c: usize, ldc: usize, accumulate: bool, last: bool, bias: usize, act: u32, pre: usize): void {
+  let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
+  let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
+  let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
+  let c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+  for (let k = 0; k < kc; k++) {
+    const b0 = v128.load(bp);
+    const b1 = v128.load(bp, 16);
+    let a = v128.load32_splat(ap);
+    c00 = madd(a, b0, c00);
+    c01 = madd(a, b1, c01);
+    a = v128.load32_splat(ap, 4);
+    c10 = madd(a, b0, c10);
+    c11 = madd(a, b1, c11);
+    a = v128.load32_splat(ap, 8);
+    c20 = madd(a, b0, c20);
+    c21 = madd(a, b1, c21);
+    a = v128.load32_splat(ap, 12);
+    c30 = madd(a, b0, c30);
+    c31 = madd(a, b1, c31);
+    ap += 16;
+    bp += 32;
+  }
+  finishTile(c, ldc, accumulate, last, bias, act, pre, c00, c01, c10, c11, c20, c21, c30, c31);
+}
+
+// As micro, with A read in place instead of packed: A[r][k] at a + r * aRow + k * aStep (bytes):
+// aRow = 4, aStep = 4 M for a transposed A ([K, M]: the four rows of one k are contiguous),
+// aRow = 4 K, aStep = 4 for a row-major A ([M, K]: four rows, each read along k).
+function microStrided(kc: i32, a: usize, aRow: usize, aStep: usize, bp: usize, c: usize, ldc: usize, accumulate: bool, last: bool, bias: usize, act: u32, pre: usize): void {
+  let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
+  let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
+  let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
+  let c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+  const a2: usize = aRow << 1;
+  const a3: usize = aRow * 3;
+  for (let k = 0; k < kc; k++) {
+    const b0 = v128.load(bp);
+    const b1 = v128.load(bp, 16);
+    let x = v128.load32_splat(a);
+    c00 = madd(x, b0, c00);
+    c01 = madd(x, b1, c01);
+    x = v128.load32_splat(a + aRow);
+    c10 = madd(x, b0, c10);
+    c11 = madd(x, b1, c11);
+    x = v128.load32_splat(a + a2);
+    c20 = madd(x, b0, c20);
+    c21 = madd(x, b1, c21);
+    x = v128.load32_splat(a + a3);
+    c30 = madd(x, b0, c30);
+    c31 = madd(x, b1, c31);
+    a += aStep;
+    bp += 32;
+  }
+  finishTile(c, ldc, accumulate, last, bias, act, pre, c00, c01, c10, c11, c20, c21, c30, c31);
+}
+
 // Copies a rows x cols block between row strides (bytes); zero-fills the rest of a 4x8 tile when `pad`.
 function copyTile(dst: usize, ldd: usize, src: usize, lds: usize, rows: i32, cols: i32): void {
   for (let i = 0; i < rows; i++) memory.copy(dst + <usize>i * ldd, src + <usize>i * lds, <usize>cols << 2);
@@ -243,6 +282,16 @@ function gemmRows(
   const tmpPre = tmpC + TMP_BYTES;
   const tmpBias = tmpPre + TMP_BYTES;
   const ldc = <usize>N << 2;
+  // A is read in place (no packing) when every tile has MR rows and either A is transposed (its
+  // packing is a plain copy of contiguous rows) or K <= 64 and N <= NC (short rows, one column
+  // block: the 4x4 transposes of packing cost much of what the products they feed cost); else
+  // packed (zero-padded). Measured on one thread, 2026-12-04, in place against packed:
+  // [M 64, N 64, K 12800] transposed A 0.89-0.90x, [3420, 64, 2560] transposed 0.80-0.88x,
+  // [12800, 64, 64] 0.93-0.97x; row-major A was 2-4% slower in place at [2560, 3420, 64] (seven
+  // column blocks) and [1024, 1024, 1024] (rows 4 KiB apart).
+  const direct = M % MR == 0 && (transA != 0 || (K <= 64 && N <= NC));
+  const aRow: usize = direct && !transA ? (<usize>K) << 2 : 4;
+  const aStep: usize = direct && transA ? (<usize>M) << 2 : 4;
   for (let jc = 0; jc < N; jc += NC) {
     const nc = min(NC, N - jc);
     // K == 0 still runs one (empty) block so the epilogue writes bias/activation.
@@ -253,7 +302,7 @@ function gemmRows(
       packB(b, bp, N, K, transB, jc, nc, pc, kc);
       for (let ic = mStart; ic < mEnd; ic += MC) {
         const mc = min(MC, mEnd - ic);
-        packA(a, apk, M, K, transA, ic, mc, pc, kc);
+        if (!direct) packA(a, apk, M, K, transA, ic, mc, pc, kc);
         for (let jr = 0; jr < nc; jr += NR) {
           const n = jc + jr;
           const cols = min(NR, N - n);
@@ -272,13 +321,16 @@ function gemmRows(
             const rows = min(MR, mEnd - m);
             const cp = out + ((<usize>m * <usize>N + <usize>n) << 2);
             const pp = pre ? pre + ((<usize>m * <usize>N + <usize>n) << 2) : 0;
-            const apanel = apk + <usize>(ir * kc * 4);
+            // A's panel: packed, or in place at (m, pc)
+            const apanel = !direct ? apk + <usize>(ir * kc * 4) : transA ? a + ((<usize>pc * <usize>M + <usize>m) << 2) : a + ((<usize>m * <usize>K + <usize>pc) << 2);
             if (rows == MR && cols == NR) {
-              micro(kc, apanel, bpanel, cp, ldc, !first, last, biasP, act, last ? pp : 0);
+              if (direct) microStrided(kc, apanel, aRow, aStep, bpanel, cp, ldc, !first, last, biasP, act, last ? pp : 0);
+              else micro(kc, apanel, bpanel, cp, ldc, !first, last, biasP, act, last ? pp : 0);
             } else {
               // edge tile: run on a full 4x8 scratch tile, copy the valid part
               if (!first) copyTile(tmpC, NR * 4, cp, ldc, rows, cols);
-              micro(kc, apanel, bpanel, tmpC, NR * 4, !first, last, biasP, act, last && pre ? tmpPre : 0);
+              if (direct) microStrided(kc, apanel, aRow, aStep, bpanel, tmpC, NR * 4, !first, last, biasP, act, last && pre ? tmpPre : 0);
+              else micro(kc, apanel, bpanel, tmpC, NR * 4, !first, last, biasP, act, last && pre ? tmpPre : 0);
               copyTile(cp, ldc, tmpC, NR * 4, rows, cols);
               if (last && pre) copyTile(pp, ldc, tmpPre, NR * 4, rows, cols);
             }

@@ -61,6 +61,7 @@ const SHAPES: Array<[number, number, number, number, number]> = [
   [2, 1, 17, 260, 36],
   [1, 1, 100, 90, 132],
   [2, 2, 148, 72, 20], // 16-row tiles with vec4 loads (148 = 9 * 16 + 4)
+  [1, 1, 132, 520, 300], // WASM: A read in place (M % 4 == 0) over two K blocks and two N blocks, threaded
 ];
 
 const cases: PortableCase[] = [];
