@@ -115,7 +115,7 @@ async function runChild(o: Options, backend: CompareBackend): Promise<void> {
     console.log(`compare ${backend}: ours: ${part.ours}`);
     if (tfjs) {
       if (o.peers.includes('tfjs')) part.peers.push({ name: 'TFJS', description: tfjs.description });
-      if (o.peers.includes('tfjs-expert')) part.peers.push({ name: 'TFJS expert', description: `${tfjs.description}; expert training step: every product a plain 2D matMul (XNNPACK on wasm), transposes materialised, attention per (sequence, head)` });
+      if (o.peers.includes('tfjs-expert')) part.peers.push({ name: 'TFJS expert', description: 'its expert training step (every product a plain 2D matMul, transposes materialised, attention per (sequence, head))' });
       Object.assign(part.versions, tfjs.versions);
       console.log(`compare ${backend}: TFJS: tf.getBackend() = '${tfjs.active}'; ${tfjs.description}`);
     }
