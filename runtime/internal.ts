@@ -3,7 +3,7 @@
 export * from './index.js';
 // Backends and the kernel calling convention.
 export type { Backend, KernelCall, Storage } from './backend.js';
-export { defineKernel, grid1d, selectVariant, MAX_WORKGROUPS_PER_DIM, type KernelDef, type KernelVariant, type DeviceCapabilities, type ParamType } from './kernel.js';
+export { defineKernel, grid1d, selectVariant, MAX_WORKGROUPS_PER_DIM, type KernelDef, type KernelVariant, type KernelPart, type DeviceCapabilities, type ParamType } from './kernel.js';
 export { WebGPUBackend } from './webgpu/backend.js';
 export { WasmBackend } from './wasm/backend.js';
 export { sizeOf, formatShape } from './shape.js';
