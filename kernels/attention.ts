@@ -87,10 +87,11 @@ function setWork(work: usize, L: u32, dpad: u32): void {
 
 // ---- block GEMM ----
 
-// C[0:4, 0:8] = (accumulate ? C : 0) + sum_{k < kc} A[r][k] B[k][0:8]: A rows lda bytes apart
-// (read as broadcasts), B rows ldb bytes apart, C rows ldc bytes apart. Eight accumulators in
-// registers, one k per iteration, as the matmul micro-kernel (kernels/matmul.ts).
-function tile4x8(kc: u32, a: usize, lda: usize, b: usize, ldb: usize, c: usize, ldc: usize, accumulate: bool): void {
+// C[0:4, 0:8] = (accumulate ? C : 0) + sum_{k < kc} A[r][k] B[k][0:8]: A[r][k] at
+// a + r * aRow + k * aStep bytes (read as broadcasts; aRow = lda, aStep = 4 for row-major A,
+// aRow = 4, aStep = ldaT for A given transposed), B rows ldb bytes apart, C rows ldc bytes apart.
+// Eight accumulators in registers, one k per iteration, as the matmul micro-kernel (kernels/matmul.ts).
+function tile4x8(kc: u32, a: usize, aRow: usize, aStep: usize, b: usize, ldb: usize, c: usize, ldc: usize, accumulate: bool): void {
   let c00 = f32x4.splat(0), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
   const c1 = c + ldc;
   const c2 = c1 + ldc;
@@ -105,25 +106,24 @@ function tile4x8(kc: u32, a: usize, lda: usize, b: usize, ldb: usize, c: usize, 
     c30 = v128.load(c3);
     c31 = v128.load(c3, 16);
   }
-  const a1 = a + lda;
-  const a2 = a1 + lda;
-  const a3 = a2 + lda;
+  const a2: usize = aRow << 1;
+  const a3: usize = aRow * 3;
   for (let k: u32 = 0; k < kc; k++) {
-    const o = (<usize>k) << 2;
     const b0 = v128.load(b);
     const b1 = v128.load(b, 16);
-    let x = v128.load32_splat(a + o);
+    let x = v128.load32_splat(a);
     c00 = madd(x, b0, c00);
     c01 = madd(x, b1, c01);
-    x = v128.load32_splat(a1 + o);
+    x = v128.load32_splat(a + aRow);
     c10 = madd(x, b0, c10);
     c11 = madd(x, b1, c11);
-    x = v128.load32_splat(a2 + o);
+    x = v128.load32_splat(a + a2);
     c20 = madd(x, b0, c20);
     c21 = madd(x, b1, c21);
-    x = v128.load32_splat(a3 + o);
+    x = v128.load32_splat(a + a3);
     c30 = madd(x, b0, c30);
     c31 = madd(x, b1, c31);
+    a += aStep;
     b += ldb;
   }
   v128.store(c, c00);
@@ -140,62 +140,16 @@ function tile4x8(kc: u32, a: usize, lda: usize, b: usize, ldb: usize, c: usize, 
 function gemmBlock(m: u32, n: u32, kc: u32, a: usize, lda: usize, b: usize, ldb: usize, c: usize, ldc: usize, accumulate: bool): void {
   for (let r: u32 = 0; r < m; r += 4) {
     for (let col: u32 = 0; col < n; col += 8) {
-      tile4x8(kc, a + (<usize>r) * lda, lda, b + ((<usize>col) << 2), ldb, c + (<usize>r) * ldc + ((<usize>col) << 2), ldc, accumulate);
+      tile4x8(kc, a + (<usize>r) * lda, lda, 4, b + ((<usize>col) << 2), ldb, c + (<usize>r) * ldc + ((<usize>col) << 2), ldc, accumulate);
     }
   }
-}
-
-// As tile4x8 with A given transposed: A[r][k] at aT + k * ldaT + 4 r (the four rows' values of
-// one k are contiguous), broadcast lane by lane.
-function tile4x8T(kc: u32, aT: usize, ldaT: usize, b: usize, ldb: usize, c: usize, ldc: usize, accumulate: bool): void {
-  let c00 = f32x4.splat(0), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
-  const c1 = c + ldc;
-  const c2 = c1 + ldc;
-  const c3 = c2 + ldc;
-  if (accumulate) {
-    c00 = v128.load(c);
-    c01 = v128.load(c, 16);
-    c10 = v128.load(c1);
-    c11 = v128.load(c1, 16);
-    c20 = v128.load(c2);
-    c21 = v128.load(c2, 16);
-    c30 = v128.load(c3);
-    c31 = v128.load(c3, 16);
-  }
-  for (let k: u32 = 0; k < kc; k++) {
-    const b0 = v128.load(b);
-    const b1 = v128.load(b, 16);
-    const a4 = v128.load(aT);
-    let x = v128.shuffle<f32>(a4, a4, 0, 0, 0, 0);
-    c00 = madd(x, b0, c00);
-    c01 = madd(x, b1, c01);
-    x = v128.shuffle<f32>(a4, a4, 1, 1, 1, 1);
-    c10 = madd(x, b0, c10);
-    c11 = madd(x, b1, c11);
-    x = v128.shuffle<f32>(a4, a4, 2, 2, 2, 2);
-    c20 = madd(x, b0, c20);
-    c21 = madd(x, b1, c21);
-    x = v128.shuffle<f32>(a4, a4, 3, 3, 3, 3);
-    c30 = madd(x, b0, c30);
-    c31 = madd(x, b1, c31);
-    aT += ldaT;
-    b += ldb;
-  }
-  v128.store(c, c00);
-  v128.store(c, c01, 16);
-  v128.store(c1, c10);
-  v128.store(c1, c11, 16);
-  v128.store(c2, c20);
-  v128.store(c2, c21, 16);
-  v128.store(c3, c30);
-  v128.store(c3, c31, 16);
 }
 
 // C[m x n] (+)= A[m x kc] B[kc x n] with A given transposed (aT: [kc][m], rows ldaT bytes apart).
 function gemmBlockT(m: u32, n: u32, kc: u32, aT: usize, ldaT: usize, b: usize, ldb: usize, c: usize, ldc: usize, accumulate: bool): void {
   for (let r: u32 = 0; r < m; r += 4) {
     for (let col: u32 = 0; col < n; col += 8) {
-      tile4x8T(kc, aT + ((<usize>r) << 2), ldaT, b + ((<usize>col) << 2), ldb, c + (<usize>r) * ldc + ((<usize>col) << 2), ldc, accumulate);
+      tile4x8(kc, aT + ((<usize>r) << 2), 4, ldaT, b + ((<usize>col) << 2), ldb, c + (<usize>r) * ldc + ((<usize>col) << 2), ldc, accumulate);
     }
   }
 }
