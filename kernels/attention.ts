@@ -1,6 +1,10 @@
 // Twins of wgsl/attention_fwd.wgsl, attention_bwd_prep.wgsl, and of attention_bwd_q.wgsl with
 // attention_bwd_kv.wgsl together (see those files for the math). q, k, v, out, dO: [B, L, d],
 // head j at columns j*dh..; mask [B, L] u32; lse [B, heads, L]; stats [B, heads, L, 2] = (lse, D).
+// With R > 0 query rows (ascending flat indices b * L + i, stored in `mask` after the B*L key
+// flags), only those queries: q, out, dO, dq [R, d], lse [heads, R], stats [heads, R, 2]
+// (wgsl/attention_common.wgsl). Each query carries its position in its sequence (vecPos), which
+// the causal test and the dropout bits use.
 //
 // Per (b, head), the rows the kernel reads many times are packed once into the thread's
 // scratch, as rows of dpad = dh rounded up to 8 floats (zero padded) or as transposed blocks of
@@ -27,7 +31,7 @@ const BLK_ROW: usize = 64 * 4; // bytes of one row of a 64 x 64 block or of a tr
 const NEG: f32 = -1e30; // finite running-max sentinel, as in the WGSL
 
 // Workspace (the calling thread's scratch), laid out by setWork for the call: five arrays of all
-// Lp = ceil(L / 64) * 64 rows of the (b, head), four blocks of 64 packed rows, two 64 x 64
+// Lp = ceil(max(L, R) / 64) * 64 rows of the (b, head), four blocks of 64 packed rows, two 64 x 64
 // blocks, and vectors. Globals are per instance, so per thread.
 let allA: usize = 0; // K^T by blocks (fwd) or (scale Q)^T by blocks (bwd)
 let allB: usize = 0; // V rows (fwd) or dO^T by blocks (bwd)
@@ -47,18 +51,25 @@ let vecF: usize = 0; // key valid flags of all Lp keys (lane masks)
 let vecN: usize = 0; // valid keys per key block
 let vecLse: usize = 0; // lse of all Lp queries (bwd)
 let vecD: usize = 0; // D = dO . O of all Lp queries (bwd)
+let vecPos: usize = 0; // positions of the sequence's queries (u32), zero past their count
+let queryCount: u32 = 0; // the number of queries loadQueries found
 
 /** Bytes of workspace the kernels below need for sequence length L and head size dh. */
 function attention_work_bytes(L: u32, dh: u32): usize {
   const rb = (<usize>((dh + 7) & ~7)) << 2;
   const nb = (<usize>L + 63) >> 6;
   const Lp = nb << 6;
-  return 5 * Lp * rb + 4 * 64 * rb + 2 * 64 * BLK_ROW + 2 * 256 + 3 * (Lp << 2) + ((nb << 2) + 15 & ~15);
+  return 5 * Lp * rb + 4 * 64 * rb + 2 * 64 * BLK_ROW + 2 * 256 + 4 * (Lp << 2) + ((nb << 2) + 15 & ~15);
 }
 
-/** Per-thread scratch for a call with these params (the first five of the fused kernels': B, L, d, heads, dh). */
-export function attention_scratch_bytes(B: u32, L: u32, d: u32, heads: u32, dh: u32): u32 {
-  return <u32>attention_work_bytes(L, dh);
+/**
+ * Per-thread scratch for a call with these params (the fused kernels'). With R query rows a
+ * sequence can hold up to R queries (repeated rows), so the arrays hold max(L, R) rows.
+ */
+export function attention_scratch_bytes(
+  B: u32, L: u32, d: u32, heads: u32, dh: u32, scale: f32, dropout: u32, threshold: u32, seed: u32, invKeep: f32, causal: u32, R: u32,
+): u32 {
+  return <u32>attention_work_bytes(max(L, R), dh);
 }
 
 function setWork(work: usize, L: u32, dpad: u32): void {
@@ -82,7 +93,8 @@ function setWork(work: usize, L: u32, dpad: u32): void {
   vecF = vecL + 256;
   vecLse = vecF + (Lp << 2);
   vecD = vecLse + (Lp << 2);
-  vecN = vecD + (Lp << 2);
+  vecPos = vecD + (Lp << 2);
+  vecN = vecPos + (Lp << 2);
 }
 
 // ---- block GEMM ----
@@ -211,11 +223,51 @@ function loadAllFlags(mask: usize, b: u32, L: u32): void {
   if (Lp > L) memory.fill(vecF + ((<usize>L) << 2), 0, (<usize>(Lp - L)) << 2);
 }
 
+// The first of the R ascending query rows at `rows` that is >= x.
+function firstQueryRowFrom(rows: usize, R: u32, x: u32): u32 {
+  let lo: u32 = 0;
+  let hi = R;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (load<u32>(rows + ((<usize>mid) << 2)) < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+// The queries of sequence b: without query rows (R == 0) the q rows b*L .. b*L+L-1 at positions
+// 0 .. L-1, else the query rows inside the sequence. Writes their positions into vecPos (zero
+// past them, to a multiple of 64) and their count into queryCount; returns the first q row.
+function loadQueries(mask: usize, B: u32, L: u32, R: u32, b: u32): u32 {
+  let first = b * L;
+  let count = L;
+  if (R == 0) {
+    for (let i: u32 = 0; i < L; i++) store<u32>(vecPos + ((<usize>i) << 2), i);
+  } else {
+    const rows = mask + ((<usize>(B * L)) << 2);
+    first = firstQueryRowFrom(rows, R, b * L);
+    count = firstQueryRowFrom(rows, R, (b + 1) * L) - first;
+    for (let i: u32 = 0; i < count; i++) store<u32>(vecPos + ((<usize>i) << 2), load<u32>(rows + ((<usize>(first + i)) << 2)) - b * L);
+  }
+  const np = (count + 63) & ~63;
+  if (np > count) memory.fill(vecPos + ((<usize>count) << 2), 0, (<usize>(np - count)) << 2);
+  queryCount = count;
+  return first;
+}
+
+@inline function posAt(i: u32): u32 {
+  return load<u32>(vecPos + ((<usize>i) << 2));
+}
+
+// Lane masks of the dropout keep test for four indices: all ones where pcg_hash(i ^ hs) >= threshold.
+@inline function keepAt4(idx: v128, hs: u32, threshold: u32): v128 {
+  return i32x4.ge_u(pcg_hash4(v128.xor(idx, i32x4.splat(hs))), i32x4.splat(threshold));
+}
+
 // Lane masks of the dropout keep test for the indices i0, i0 + step, i0 + 2 step, i0 + 3 step:
 // all ones where pcg_hash(i ^ hs) >= threshold (the same bits as the scalar test).
 @inline function keep4(i0: u32, step: u32, hs: u32, threshold: u32): v128 {
-  const idx = i32x4.add(i32x4.splat(i0), i32x4.mul(i32x4(0, 1, 2, 3), i32x4.splat(step)));
-  return i32x4.ge_u(pcg_hash4(v128.xor(idx, i32x4.splat(hs))), i32x4.splat(threshold));
+  return keepAt4(i32x4.add(i32x4.splat(i0), i32x4.mul(i32x4(0, 1, 2, 3), i32x4.splat(step))), hs, threshold);
 }
 
 // Causal lane masks: all ones where j0 + lane <= limit (keys j0.. of a query that may read keys
@@ -260,45 +312,53 @@ function packKeys(k: usize, v: usize, b: u32, L: u32, d: u32, col: u32, dh: u32,
 
 export function attention_fwd(
   q: usize, k: usize, v: usize, mask: usize, out: usize, lse: usize,
-  B: u32, L: u32, d: u32, heads: u32, dh: u32, scale: f32, dropout: u32, threshold: u32, seed: u32, invKeep: f32, causal: u32,
+  B: u32, L: u32, d: u32, heads: u32, dh: u32, scale: f32, dropout: u32, threshold: u32, seed: u32, invKeep: f32, causal: u32, R: u32,
   itemStart: u32, itemEnd: u32, scratch: usize,
 ): void {
   const dpad = (dh + 7) & ~7;
   const rb = (<usize>dpad) << 2;
   const hs = pcg_hash(seed);
-  setWork(scratch, L, dpad);
-  let flagsOf: u32 = 0xffffffff; // the sequence whose flags and packed keys are loaded
+  setWork(scratch, max(L, R), dpad);
+  let flagsOf: u32 = 0xffffffff; // the sequence whose flags, queries and packed keys are loaded
+  let first: u32 = 0; // its first q row
+  let count: u32 = 0; // its number of queries
   for (let item: u32 = itemStart; item < itemEnd; item++) {
     const b = item / heads;
     const head = item % heads;
     const col = head * dh;
     if (b != flagsOf) {
       loadAllFlags(mask, b, L);
+      first = loadQueries(mask, B, L, R, b);
+      count = queryCount;
       flagsOf = b;
     }
+    if (count == 0) continue;
+    const statBase = R == 0 ? (b * heads + head) * L : head * R + first; // lse row of the first query
     packKeys(k, v, b, L, d, col, dh, dpad);
-    for (let q0: u32 = 0; q0 < L; q0 += QB) {
-      const nq = min(QB, L - q0);
+    for (let q0: u32 = 0; q0 < count; q0 += QB) {
+      const nq = min(QB, count - q0);
       const nq4 = (nq + 3) & ~3;
-      packRows(bufQ, q, b, L, q0, nq, nq4, d, col, dh, dpad, scale);
+      packRows(bufQ, q, 0, 0, first + q0, nq, nq4, d, col, dh, dpad, scale);
       for (let ii: u32 = 0; ii < nq; ii++) {
         store<f32>(vecM + ((<usize>ii) << 2), NEG);
         store<f32>(vecL + ((<usize>ii) << 2), 0);
       }
       zeroRows(bufA, 0, nq4, rb);
-      // causal: key blocks after this query block are skipped; the diagonal block is masked per query
-      const kEnd = causal ? min(L, q0 + nq) : L;
+      // causal: key blocks after this query block's last position are skipped; the blocks past
+      // its first position are masked per query
+      const kEnd = causal ? min(L, posAt(q0 + nq - 1) + 1) : L;
       for (let k0: u32 = 0; k0 < kEnd; k0 += KB) {
         if (load<u32>(vecN + ((<usize>(k0 / KB)) << 2)) == 0) continue;
         const nk = min(KB, L - k0);
         const nk8 = (nk + 7) & ~7;
         const flags = vecF + ((<usize>k0) << 2);
-        const diagonal = causal != 0 && k0 + nk > q0;
+        const diagonal = causal != 0 && k0 + nk > posAt(q0);
         gemmBlock(nq4, nk8, dpad, bufQ, rb, allA + (<usize>k0) * rb, BLK_ROW, blkS, BLK_ROW, false); // S = (scale Q) K^T
         for (let ii: u32 = 0; ii < nq; ii++) {
           const rowS = blkS + (<usize>ii) * BLK_ROW;
           const rowW = blkP + (<usize>ii) * BLK_ROW;
-          const limit = <i32>(q0 + ii) - <i32>k0;
+          const pos = posAt(q0 + ii);
+          const limit = <i32>pos - <i32>k0;
           // max over the valid keys, four at a time (invalid and padding lanes read as NEG)
           let m4 = f32x4.splat(NEG);
           for (let j: u32 = 0; j < nk; j += 4) {
@@ -310,7 +370,7 @@ export function attention_fwd(
           const mOld = load<f32>(vecM + ((<usize>ii) << 2));
           const mNew = max(mOld, hmax4(m4));
           const corr = Mathf.exp(mOld - mNew);
-          const rng0 = ((b * heads + head) * L + q0 + ii) * L + k0;
+          const rng0 = ((b * heads + head) * L + pos) * L + k0;
           // weights: p_j of the valid keys (0 elsewhere), times the dropout keep factor; l sums
           // the undropped p_j in four lane-wise partial sums
           const m4New = f32x4.splat(mNew);
@@ -338,8 +398,8 @@ export function attention_fwd(
       for (let ii: u32 = 0; ii < nq; ii++) {
         const l = load<f32>(vecL + ((<usize>ii) << 2));
         const m = load<f32>(vecM + ((<usize>ii) << 2));
-        unpackRow(rowAddr(out, b, L, q0 + ii, d, col), bufA + (<usize>ii) * rb, dh, l > 0 ? 1 / l : 0);
-        store<f32>(lse + ((<usize>((b * heads + head) * L + q0 + ii)) << 2), l > 0 ? m + Mathf.log(l) : 0);
+        unpackRow(rowAddr(out, 0, 0, first + q0 + ii, d, col), bufA + (<usize>ii) * rb, dh, l > 0 ? 1 / l : 0);
+        store<f32>(lse + ((<usize>(statBase + q0 + ii)) << 2), l > 0 ? m + Mathf.log(l) : 0);
       }
     }
   }
@@ -364,28 +424,29 @@ export function attention_bwd_prep(dOut: usize, out: usize, lse: usize, stats: u
   }
 }
 
-// Packs what the backward reads for every key block of (b, head) once: (scale Q)^T and dO^T by
-// blocks (allA, allB), scale Q and dO rows (allC, allD), lse and D of every query (zero past L).
-function packQueries(q: usize, dOut: usize, stats: usize, r0: u32, b: u32, L: u32, d: u32, col: u32, dh: u32, dpad: u32, scale: f32): void {
+// Packs what the backward reads for every key block of (b, head) once, for the `count` queries
+// in q rows first.. (stats rows s0..): (scale Q)^T and dO^T by blocks (allA, allB), scale Q and
+// dO rows (allC, allD), lse and D of every query (zero past count).
+function packQueries(q: usize, dOut: usize, stats: usize, s0: u32, first: u32, count: u32, d: u32, col: u32, dh: u32, dpad: u32, scale: f32): void {
   const rb = (<usize>dpad) << 2;
-  for (let q0: u32 = 0; q0 < L; q0 += QB) {
-    const nq = min(QB, L - q0);
+  for (let q0: u32 = 0; q0 < count; q0 += QB) {
+    const nq = min(QB, count - q0);
     const nq8 = (nq + 7) & ~7;
     const at = (<usize>q0) * rb;
-    packTransposed(allA + at, q, b, L, q0, nq, nq8, d, col, dh, dpad, scale);
-    packTransposed(allB + at, dOut, b, L, q0, nq, nq8, d, col, dh, dpad, 1);
-    packRows(allC + at, q, b, L, q0, nq, nq, d, col, dh, dpad, scale);
-    packRows(allD + at, dOut, b, L, q0, nq, nq, d, col, dh, dpad, 1);
+    packTransposed(allA + at, q, 0, 0, first + q0, nq, nq8, d, col, dh, dpad, scale);
+    packTransposed(allB + at, dOut, 0, 0, first + q0, nq, nq8, d, col, dh, dpad, 1);
+    packRows(allC + at, q, 0, 0, first + q0, nq, nq, d, col, dh, dpad, scale);
+    packRows(allD + at, dOut, 0, 0, first + q0, nq, nq, d, col, dh, dpad, 1);
   }
-  for (let i: u32 = 0; i < L; i++) {
-    const s = stats + ((<usize>(r0 + i)) << 3);
+  for (let i: u32 = 0; i < count; i++) {
+    const s = stats + ((<usize>(s0 + i)) << 3);
     store<f32>(vecLse + ((<usize>i) << 2), load<f32>(s));
     store<f32>(vecD + ((<usize>i) << 2), load<f32>(s, 4));
   }
-  const Lp = (L + 63) & ~63;
-  if (Lp > L) {
-    memory.fill(vecLse + ((<usize>L) << 2), 0, (<usize>(Lp - L)) << 2);
-    memory.fill(vecD + ((<usize>L) << 2), 0, (<usize>(Lp - L)) << 2);
+  const np = (count + 63) & ~63;
+  if (np > count) {
+    memory.fill(vecLse + ((<usize>count) << 2), 0, (<usize>(np - count)) << 2);
+    memory.fill(vecD + ((<usize>count) << 2), 0, (<usize>(np - count)) << 2);
   }
 }
 
@@ -393,25 +454,30 @@ function packQueries(q: usize, dOut: usize, stats: usize, r0: u32, b: u32, L: u3
 // dS_ij = P_ij (f_ij dO_i.v_j - D_i). Outputs dq, dk, dv.
 export function attention_bwd(
   q: usize, k: usize, v: usize, mask: usize, dOut: usize, stats: usize, dq: usize, dk: usize, dv: usize,
-  B: u32, L: u32, d: u32, heads: u32, dh: u32, scale: f32, dropout: u32, threshold: u32, seed: u32, invKeep: f32, causal: u32,
+  B: u32, L: u32, d: u32, heads: u32, dh: u32, scale: f32, dropout: u32, threshold: u32, seed: u32, invKeep: f32, causal: u32, R: u32,
   itemStart: u32, itemEnd: u32, scratch: usize,
 ): void {
   const dpad = (dh + 7) & ~7;
   const rb = (<usize>dpad) << 2;
   const hs = pcg_hash(seed);
-  setWork(scratch, L, dpad);
+  setWork(scratch, max(L, R), dpad);
   let flagsOf: u32 = 0xffffffff;
+  let first: u32 = 0; // the sequence's first q row
+  let count: u32 = 0; // its number of queries
   for (let item: u32 = itemStart; item < itemEnd; item++) {
     const b = item / heads;
     const head = item % heads;
     const col = head * dh;
-    const r0 = (b * heads + head) * L;
+    const rngBase = (b * heads + head) * L; // dropout index of query position i, key j: (rngBase + i) * L + j
     if (b != flagsOf) {
       loadAllFlags(mask, b, L);
+      first = loadQueries(mask, B, L, R, b);
+      count = queryCount;
       flagsOf = b;
     }
-    packQueries(q, dOut, stats, r0, b, L, d, col, dh, dpad, scale);
-    zeroRows(allE, 0, (L + 3) & ~3, rb);
+    const statBase = R == 0 ? rngBase : head * R + first; // stats row of the first query
+    packQueries(q, dOut, stats, statBase, first, count, d, col, dh, dpad, scale);
+    zeroRows(allE, 0, (count + 3) & ~3, rb);
     for (let k0: u32 = 0; k0 < L; k0 += KB) {
       const nk = min(KB, L - k0);
       const nk4 = (nk + 3) & ~3;
@@ -423,12 +489,15 @@ export function attention_bwd(
         packRows(bufK, k, b, L, k0, nk, nk4, d, col, dh, dpad, 1);
         packRows(bufV, v, b, L, k0, nk, nk4, d, col, dh, dpad, 1);
       }
-      // causal: query blocks before this key block are skipped (QB == KB: they start at k0)
-      for (let q0: u32 = causal ? k0 : 0; nValid > 0 && q0 < L; q0 += QB) {
-        const nq = min(QB, L - q0);
+      for (let q0: u32 = 0; nValid > 0 && q0 < count; q0 += QB) {
+        const nq = min(QB, count - q0);
+        // causal: a query block whose last position is before this key block is skipped; one
+        // whose first position is before the block's last key is masked per element
+        if (causal != 0 && posAt(q0 + nq - 1) < k0) continue;
         const nq4 = (nq + 3) & ~3;
         const nq8 = (nq + 7) & ~7;
-        const diagonal = causal != 0 && q0 < k0 + nk;
+        const diagonal = causal != 0 && posAt(q0) < k0 + nk;
+        const pos4At = vecPos + ((<usize>q0) << 2);
         const at = (<usize>q0) * rb;
         const lse4At = vecLse + ((<usize>q0) << 2);
         const d4At = vecD + ((<usize>q0) << 2);
@@ -444,15 +513,16 @@ export function attention_bwd(
             memory.fill(rowP, 0, (<usize>nq4) << 2);
             continue;
           }
-          const rng0 = (r0 + q0) * L + k0 + j;
-          // causal: query q0 + i reads key k0 + j when i >= k0 + j - q0, i.e. not when i < that
-          const first = diagonal ? <i32>(k0 + j) - <i32>q0 : 0;
+          const key = k0 + j;
+          const rngKey = i32x4.splat(rngBase * L + key);
           for (let i: u32 = 0; i < nq; i += 4) {
             const o = (<usize>i) << 2;
             let p4 = exp4(f32x4.sub(v128.load(rowS + o), v128.load(lse4At + o)));
-            if (diagonal) p4 = v128.andnot(p4, upTo4(<i32>i, first - 1));
+            // causal: a query reads the key when its position is >= the key's
+            if (diagonal) p4 = v128.and(p4, i32x4.ge_s(v128.load(pos4At + o), i32x4.splat(key)));
             if (dropout) {
-              const f4 = v128.and(f32x4.splat(invKeep), keep4(rng0 + i * L, L, hs, threshold));
+              const idx = i32x4.add(i32x4.mul(v128.load(pos4At + o), i32x4.splat(L)), rngKey);
+              const f4 = v128.and(f32x4.splat(invKeep), keepAt4(idx, hs, threshold));
               v128.store(rowS + o, f32x4.mul(p4, f32x4.sub(f32x4.mul(f4, v128.load(rowP + o)), v128.load(d4At + o))));
               v128.store(rowP + o, f32x4.mul(p4, f4));
             } else {
@@ -472,6 +542,6 @@ export function attention_bwd(
         unpackRow(rowAddr(dv, b, L, k0 + jj, d, col), bufB + (<usize>jj) * rb, dh, 1);
       }
     }
-    for (let i: u32 = 0; i < L; i++) unpackRow(rowAddr(dq, b, L, i, d, col), allE + (<usize>i) * rb, dh, scale);
+    for (let i: u32 = 0; i < count; i++) unpackRow(rowAddr(dq, 0, 0, first + i, d, col), allE + (<usize>i) * rb, dh, scale);
   }
 }

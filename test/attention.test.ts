@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { BACKENDS_WITH_VARIANTS, destroyRuntimes, getRuntime } from './backends.js';
-import { attentionCases, attnCases, makeInputs, runFused } from './cases/attention.js';
+import { attentionCases, attnCases, makeInputs, makeQueryRows, queryRowCases, runFused, runFusedAtRows } from './cases/attention.js';
 import { assertClose } from './cases/assert.js';
 
 afterAll(destroyRuntimes);
@@ -35,6 +35,21 @@ describe('attention: WebGPU and WASM agree', () => {
         const zeroC = cpu.dv.filter((x) => x === 0).length;
         expect(zeroG).toBe(zeroC);
       }
+    });
+  }
+});
+
+describe('attention at query rows: WebGPU and WASM agree', () => {
+  for (const { c, share, none } of queryRowCases) {
+    it(`${c.name} (${share} of positions)`, async () => {
+      const x = makeInputs(c);
+      const rows = makeQueryRows(c, share, none);
+      const gpu = await runFusedAtRows(await getRuntime('webgpu'), c, x, rows);
+      const cpu = await runFusedAtRows(await getRuntime('wasm'), c, x, rows);
+      for (const name of ['out', 'lse', 'dq', 'dk', 'dv'] as const) {
+        assertClose(gpu[name], cpu[name], name === 'lse' ? { atol: 1e-5, rtol: 1e-6 } : { atol: 1e-5, rtol: 1e-4 }, `${name} webgpu vs wasm`);
+      }
+      if (c.dropout) expect(gpu.dv.filter((x) => x === 0).length).toBe(cpu.dv.filter((x) => x === 0).length);
     });
   }
 });

@@ -9,7 +9,7 @@ import { DEFAULT_MODEL, DEFAULT_TRAIN } from '../src/config.js';
 import { Bert4Rec } from '../src/model/bert4rec.js';
 import { syntheticBatch } from '../bench/compare/batch.js';
 import { hostData, keyMaskData, targetData } from '../bench/compare/cases.js';
-import { createTfBert4Rec } from '../bench/tfjs/bert4rec.js';
+import { createTfBert4Rec, toTfBatch } from '../bench/tfjs/bert4rec.js';
 import * as ref from '../bench/tfjs/ops.js';
 import { initTfjs, type TfjsEnv } from '../bench/tfjs/setup.js';
 import { BACKENDS, destroyRuntimes, getRuntime } from './backends.js';
@@ -139,12 +139,7 @@ describe('bench/tfjs reference computations', () => {
       for (const [k, n] of ourSizes) expect(theirSizes.get(k)).toBe(n);
 
       const host = syntheticBatch(4, 12, V, 8, 3);
-      const batch = {
-        ids: tf.tensor2d(host.ids, [4, 12], 'int32'),
-        keyMask: tf.tensor2d(host.keyMask, [4, 12], 'int32'),
-        rows: tf.tensor1d(host.maskedRows, 'int32'),
-        targets: tf.tensor1d(host.maskedTargets, 'int32'),
-      };
+      const batch = toTfBatch(tf, host);
       const l0 = theirs.loss(batch, false);
       expect(Math.abs((await l0.data())[0] - Math.log(V + 2))).toBeLessThan(0.05);
       let last = Infinity;
@@ -172,12 +167,7 @@ describe('bench/tfjs reference computations', () => {
     const plain = createTfBert4Rec(tf, config, train, 5);
     const expert = createTfBert4Rec(tf, { ...config, expert: true }, train, 5);
     const host = syntheticBatch(4, 12, 40, 8, 3);
-    const batch = {
-      ids: tf.tensor2d(host.ids, [4, 12], 'int32'),
-      keyMask: tf.tensor2d(host.keyMask, [4, 12], 'int32'),
-      rows: tf.tensor1d(host.maskedRows, 'int32'),
-      targets: tf.tensor1d(host.maskedTargets, 'int32'),
-    };
+    const batch = toTfBatch(tf, host);
     // BatchMatMul kernels that are not a plain 2D product (batched, or shapes that need a transpose flag).
     const notPlain = async (f: () => TF.Tensor) => {
       const info = await tf.profile(() => tf.tidy(() => tf.variableGrads(f as () => TF.Scalar).value));

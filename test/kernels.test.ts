@@ -8,7 +8,7 @@ import { selectVariant, WasmBackend, type DeviceCapabilities, type KernelDef } f
 import { matmulKernel, matmulPreKernel, matmulTile } from '../runtime/ops/matmul.js';
 import { layernormBackwardKernel, layernormKernel } from '../runtime/ops/layernorm.js';
 import { binaryKernel } from '../runtime/ops/binary.js';
-import { attentionFwdKernel } from '../runtime/ops/attention.js';
+import { attentionBwdKvKernel, attentionBwdQKernel, attentionFwdKernel } from '../runtime/ops/attention.js';
 import { softmaxXentKernel } from '../runtime/ops/softmax_xent.js';
 import { parallelSpec } from '../runtime/wasm/parallel.js';
 import { destroyRuntimes, getRuntime } from './backends.js';
@@ -128,16 +128,22 @@ describe('variant selection by device capability', () => {
   });
 
   it('attention: vec4 row loads only when d and the head size are multiples of 4', () => {
-    // params: B, L, d, heads, dh, scale, dropout, threshold, seed, invKeep, causal
-    const p = (d: number, heads: number, causal = 0) => [2, 16, d, heads, d / heads, 0.5, 0, 0, 0, 1, causal];
+    // params: B, L, d, heads, dh, scale, dropout, threshold, seed, invKeep, causal, R (query rows)
+    const p = (d: number, heads: number, causal = 0, R = 0) => [2, 16, d, heads, d / heads, 0.5, 0, 0, 0, 1, causal, R];
     expect(selectVariant(call(attentionFwdKernel, p(64, 2), [8, 4]), subgroups).kernel.name).toBe('attention_fwd_sg_vec4');
     expect(selectVariant(call(attentionFwdKernel, p(36, 6), [2, 4]), subgroups).kernel.name).toBe('attention_fwd_sg');
     expect(selectVariant(call(attentionFwdKernel, p(64, 2), [8, 4]), plain).kernel).toBe(attentionFwdKernel);
     // causal is a uniform: the same variants (and pipelines), the flag passed through as the last param
     expect(selectVariant(call(attentionFwdKernel, p(64, 2, 1), [8, 4]), subgroups).kernel.name).toBe('attention_fwd_sg_vec4');
-    expect(selectVariant(call(attentionFwdKernel, p(64, 2, 1), [8, 4]), subgroups).params.at(-1)).toBe(1);
+    expect(selectVariant(call(attentionFwdKernel, p(64, 2, 1), [8, 4]), subgroups).params[10]).toBe(1);
     expect(selectVariant(call(attentionFwdKernel, p(36, 6, 1), [2, 4]), subgroups).kernel.name).toBe('attention_fwd_sg');
     expect(selectVariant(call(attentionFwdKernel, p(64, 2, 1), [8, 4]), plain).kernel).toBe(attentionFwdKernel);
+    // with query rows (R > 0) the portable kernels, forward and both backward parts
+    expect(selectVariant(call(attentionFwdKernel, p(64, 2, 0, 40), [8, 4]), subgroups).kernel).toBe(attentionFwdKernel);
+    expect(selectVariant(call(attentionFwdKernel, p(36, 6, 1, 40), [2, 4]), subgroups).kernel).toBe(attentionFwdKernel);
+    expect(selectVariant(call(attentionBwdQKernel, p(64, 2, 0, 40), [8]), subgroups).kernel).toBe(attentionBwdQKernel);
+    expect(selectVariant(call(attentionBwdKvKernel, p(64, 2, 0, 40), [8]), subgroups).kernel).toBe(attentionBwdKvKernel);
+    expect(selectVariant(call(attentionBwdKvKernel, p(64, 2), [8]), subgroups).kernel.name).toBe('attention_bwd_kv_sg_vec4');
   });
 });
 

@@ -211,7 +211,7 @@ describe('SASRec model', () => {
           return (b === 1 && t < 4) || (b === 2 && t < L - 1) ? 0 : 1 + ((i * 11 + 3) % V);
         });
         const mask = Int32Array.from(ids, (x) => (x ? 1 : 0));
-        const rows = Int32Array.of(L - 1, 2 * L - 1, 3 * L - 1, L + 5);
+        const rows = Int32Array.of(L - 1, L + 5, 2 * L - 1, 3 * L - 1); // ascending, as the query rows of attention must be
         const t = rt.tensor(ids, [B, L], 'i32');
         const m = rt.tensor(new Uint32Array(mask), [B, L], 'u32');
         const r = rt.tensor(rows, [rows.length], 'i32');

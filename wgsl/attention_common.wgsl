@@ -13,10 +13,41 @@ const NEG: f32 = -1e30; // finite "minus infinity" (running-max sentinel)
 
 struct Params {
   B: u32, L: u32, d: u32, heads: u32, dh: u32,
-  scale: f32, dropout: u32, threshold: u32, seed: u32, invKeep: f32, causal: u32,
+  scale: f32, dropout: u32, threshold: u32, seed: u32, invKeep: f32, causal: u32, R: u32,
 }
 // causal != 0: query i reads keys j <= i only. The kernels skip the tiles past the diagonal
 // (forward, dQ: keys after their block's last query; dK/dV: queries before their block's first
 // key) and mask per element in the tiles that straddle it.
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(4) var<storage, read> mask: array<u32>;
+
+// The queries. Without query rows (R == 0), those of sequence b are the q rows b*L .. b*L+L-1,
+// at positions 0 .. L-1. With R query rows (flat indices b*L + i, ascending, stored in `mask`
+// after the B*L key flags), they are the q rows r whose index falls in sequence b, each at
+// position index - b*L; q, out, dO and dq are then [R, d] and lse, stats [heads, R].
+// The first query row at or after flat index x (binary search over the ascending rows).
+fn firstQueryRowFrom(x: u32) -> u32 {
+  var lo = 0u;
+  var hi = p.R;
+  while (lo < hi) {
+    let mid = (lo + hi) / 2u;
+    if (mask[p.B * p.L + mid] < x) { lo = mid + 1u; } else { hi = mid; }
+  }
+  return lo;
+}
+// (first q row, number of queries) of sequence b.
+fn querySet(b: u32) -> vec2u {
+  if (p.R == 0u) { return vec2u(b * p.L, p.L); }
+  let first = firstQueryRowFrom(b * p.L);
+  return vec2u(first, firstQueryRowFrom((b + 1u) * p.L) - first);
+}
+// Position in sequence b of the query in q row r.
+fn queryPos(b: u32, r: u32) -> u32 {
+  if (p.R == 0u) { return r - b * p.L; }
+  return mask[p.B * p.L + r] - b * p.L;
+}
+// Row of lse / stats for the query in q row r of sequence b, head `head`.
+fn statRow(b: u32, head: u32, r: u32) -> u32 {
+  if (p.R == 0u) { return (b * p.heads + head) * p.L + r - b * p.L; }
+  return head * p.R + r;
+}

@@ -7,7 +7,7 @@ import { DEFAULT_MODEL, DEFAULT_TRAIN } from '../../src/config.js';
 import { createJaxBert4Rec } from '../jax/bert4rec.js';
 import * as jaxRef from '../jax/ops.js';
 import type { JaxEnv } from '../jax/setup.js';
-import { createTfBert4Rec } from '../tfjs/bert4rec.js';
+import { createTfBert4Rec, toTfBatch } from '../tfjs/bert4rec.js';
 import * as ref from '../tfjs/ops.js';
 import type { TfjsEnv } from '../tfjs/setup.js';
 import { syntheticBatch, TRAIN_SHAPE } from './batch.js';
@@ -240,12 +240,7 @@ async function tfjsTrainStep(env: TfjsEnv, model: typeof M & { maxLen: number },
   const tf = env.tf;
   const host = syntheticBatch(B, L, V, R);
   const net = createTfBert4Rec(tf, { ...model, numItems: V, expert }, DEFAULT_TRAIN, DEFAULT_TRAIN.seed);
-  const batch = {
-    ids: tf.tensor2d(host.ids, [B, L], 'int32'),
-    keyMask: tf.tensor2d(host.keyMask, [B, L], 'int32'),
-    rows: tf.tensor1d(host.maskedRows, 'int32'),
-    targets: tf.tensor1d(host.maskedTargets, 'int32'),
-  };
+  const batch = toTfBatch(tf, host);
   return {
     async iterate() {
       const loss = net.trainStep(batch);

@@ -1,7 +1,7 @@
 // BERT4Rec's training step in jax-js: the second peer our training step is compared with.
 // Same architecture as src/model/bert4rec.ts and bench/tfjs/bert4rec.ts (post-LN BERT
 // encoder with multi-head attention and a key padding mask, GELU(erf) FFN, the last layer
-// after attention only at the gathered masked rows, head dense + GELU + LayerNorm, output tied
+// (queries included) only at the gathered masked rows, head dense + GELU + LayerNorm, output tied
 // to the item embedding plus a bias, softmax cross-entropy with ignore index -1) and the same
 // update as ours (runtime/optim/adamw.ts: global-norm clip, Adam with bias correction and
 // decoupled weight decay on weights and embeddings, none on biases and LayerNorm).
@@ -19,6 +19,7 @@
 //
 // Parameters are named and shaped as ours (Linear weights [out, in]) on the host
 // (`initialWeights`, `weights()`); on the device, dense weights are kept [in, out].
+import { queryLayout } from '../query-layout.js';
 import type { Array as JaxArray } from '@jax-js/jax';
 import { init, Rng } from '../../runtime/index.js';
 import type { TfBert4RecConfig, TfTrainConfig } from '../tfjs/bert4rec.js';
@@ -54,6 +55,10 @@ type DeviceBatch = {
   ids: JaxArray; // int32 [B * L]
   keyMask: JaxArray; // float32 [B, L]
   rows: JaxArray; // int32 [R]
+  /** int32 [B * Qmax]: the rows whose queries the last layer's attention computes (bench/query-layout.ts). */
+  queryRows: JaxArray;
+  /** int32 [R]: where each masked row's output lies among them. */
+  queryOut: JaxArray;
   targets: JaxArray; // int32 [R]
   /** float32 [] = 1, see `gatherRows`. */
   one: JaxArray;
@@ -184,10 +189,14 @@ export function createJaxBert4Rec(jax: Jax, c: JaxBert4RecConfig, t: JaxTrainCon
       const n = `layers.${i}`;
       const last = i === c.layers - 1;
       const lin = (input: JaxArray, s: string) => dense(input, p[`${n}.${s}.weight`], p[`${n}.${s}.bias`]);
-      const [q, k, v] = ['query', 'key', 'value'].map((s) => lin(x.ref, `attention.${s}`).reshape([B, L, d]));
-      const attn = attention(jax, q, k, v, bias.ref, heads, rate, keys[1 + 3 * i]).reshape([B * L, d]);
-      // The last layer: output projection, FFN and layer norms only at the R masked rows.
-      const a = lin(last ? gatherRows(jax, attn, b.rows.ref, one.ref) : attn, 'attention.output');
+      const [k, v] = ['key', 'value'].map((s) => lin(x.ref, `attention.${s}`).reshape([B, L, d]));
+      // The last layer: queries (projection and attention), output projection, FFN and layer
+      // norms only at the R masked rows; its attention takes Qmax queries per sequence.
+      const q = last
+        ? lin(gatherRows(jax, x.ref, b.queryRows.ref, one.ref), 'attention.query').reshape([B, b.queryRows.shape[0] / B, d])
+        : lin(x.ref, 'attention.query').reshape([B, L, d]);
+      const attn = attention(jax, q, k, v, bias.ref, heads, rate, keys[1 + 3 * i]).reshape([-1, d]);
+      const a = lin(last ? gatherRows(jax, attn, b.queryOut.ref, one.ref) : attn, 'attention.output');
       const residual = last ? gatherRows(jax, x, b.rows.ref, one.ref) : x;
       const x1 = ln(residual.add(drop(a, 2 + 3 * i)), p, `${n}.attention_norm`);
       const f = lin(gelu(jax, lin(x1.ref, 'ffn.intermediate')), 'ffn.output');
@@ -196,6 +205,8 @@ export function createJaxBert4Rec(jax: Jax, c: JaxBert4RecConfig, t: JaxTrainCon
     bias.dispose();
     one.dispose();
     b.rows.dispose();
+    b.queryRows.dispose();
+    b.queryOut.dispose();
     const h = ln(gelu(jax, dense(x, p['head.dense_weight'], p['head.dense_bias'])), p, 'head.norm');
     const logits = np.matmul(h, item.transpose()).add(p['head.output_bias']); // [R, V + 2]
     return softmaxCrossEntropy(jax, logits, b.targets);
@@ -255,6 +266,7 @@ export function createJaxBert4Rec(jax: Jax, c: JaxBert4RecConfig, t: JaxTrainCon
       ids: i32(batch.ids, [B * L]),
       keyMask: f32(Float32Array.from(batch.keyMask), [B, L]),
       rows: i32(batch.maskedRows, [batch.maskedRows.length]),
+      ...(({ qmax, queryRows, queryOut }) => ({ queryRows: i32(queryRows, [B * qmax]), queryOut: i32(queryOut, [queryOut.length]) }))(queryLayout(B, L, batch.maskedRows)),
       targets: i32(batch.maskedTargets, [batch.maskedTargets.length]),
       one: np.ones([]),
     };

@@ -37,18 +37,18 @@ export function dropout(jax: Jax, x: JaxArray, p: number, key: JaxArray | null):
 
 /**
  * Multi-head attention, unfused: softmax(q k^T / sqrt(dh) + bias) v per head, with optional
- * dropout on the probabilities. q, k, v: [B, L, d]; bias [B, 1, 1, L] from maskBias() ->
- * [B, L, d]. The ops of nn.dotProductAttention (which has no dropout), written with batched
+ * dropout on the probabilities. q: [B, Lq, d] (Lq = L, or gathered queries), k, v: [B, L, d];
+ * bias [B, 1, 1, L] from maskBias() -> [B, Lq, d]. The ops of nn.dotProductAttention (which has no dropout), written with batched
  * matmuls: its einsum needs iterator helpers (Iterator.prototype.map), missing in Node 20.
  */
 export function attention(jax: Jax, q: JaxArray, k: JaxArray, v: JaxArray, bias: JaxArray, heads: number, p = 0, key: JaxArray | null = null): JaxArray {
   const np = jax.numpy;
-  const [B, L, d] = q.shape;
+  const [B, Lq, d] = q.shape; // Lq: the queries per sequence (L, or fewer: gathered queries)
   const dh = d / heads;
-  const split = (x: JaxArray, perm: number[]) => x.reshape([B, L, heads, dh]).transpose(perm);
-  const scores = np.matmul(split(q, [0, 2, 1, 3]), split(k, [0, 2, 3, 1])).mul(1 / Math.sqrt(dh)).add(bias); // [B, h, L, L]
+  const split = (x: JaxArray, perm: number[]) => x.reshape([B, x.shape[1], heads, dh]).transpose(perm);
+  const scores = np.matmul(split(q, [0, 2, 1, 3]), split(k, [0, 2, 3, 1])).mul(1 / Math.sqrt(dh)).add(bias); // [B, h, Lq, L]
   const probs = dropout(jax, jax.nn.softmax(scores, -1), p, key);
-  return np.matmul(probs, split(v, [0, 2, 1, 3])).transpose([0, 2, 1, 3]).reshape([B, L, d]);
+  return np.matmul(probs, split(v, [0, 2, 1, 3])).transpose([0, 2, 1, 3]).reshape([B, Lq, d]);
 }
 
 /** Layer norm over the last dim (biased variance): (x - mean) / sqrt(var + eps) * gamma + beta. */

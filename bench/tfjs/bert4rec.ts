@@ -1,9 +1,10 @@
 // BERT4Rec's training step written in tfjs-core ops: the baseline our training step is
 // compared with. Same architecture as src/model/bert4rec.ts (post-LN BERT encoder, GELU(erf)
-// FFN, the last layer after attention only at the gathered masked rows, head dense + GELU + LayerNorm, output tied to the item
+// FFN, the last layer (queries included) only at the gathered masked rows, head dense + GELU + LayerNorm, output tied to the item
 // embedding plus a bias, softmax cross-entropy with ignore index -1) and the same update
 // (Adam with decoupled weight decay on weights, none on biases/LayerNorm, global-norm clip).
 // Weights are stored [in, out] (TFJS's matMul convention); that does not change the work.
+import { queryLayout } from '../query-layout.js';
 import type * as TF from '@tensorflow/tfjs-core';
 import { attentionBySlices, plainMatMul, type MatMul2D } from './expert.js';
 import { attention, gatherRows, gelu, layerNorm, maskBias, softmaxCrossEntropy } from './ops.js';
@@ -45,8 +46,26 @@ export interface TfBatch {
   keyMask: TF.Tensor2D;
   /** [R] int32 flat row indices b * L + t of the masked positions. */
   rows: TF.Tensor1D;
+  /** [B * Qmax] int32: the rows whose queries the last layer's attention computes (bench/query-layout.ts). */
+  queryRows: TF.Tensor1D;
+  /** [R] int32: where each masked row's output lies among them. */
+  queryOut: TF.Tensor1D;
   /** [R] int32 targets (-1 = ignored row). */
   targets: TF.Tensor1D;
+}
+
+/** A host batch (src/data/batches.ts's TrainBatch has these fields) on the TFJS backend. */
+export function toTfBatch(tf: Tf, host: { size: number; maxLen: number; ids: Int32Array; keyMask: Int32Array; maskedRows: Int32Array; maskedTargets: Int32Array }): TfBatch {
+  const { size: B, maxLen: L } = host;
+  const layout = queryLayout(B, L, host.maskedRows);
+  return {
+    ids: tf.tensor2d(host.ids, [B, L], 'int32'),
+    keyMask: tf.tensor2d(host.keyMask, [B, L], 'int32'),
+    rows: tf.tensor1d(host.maskedRows, 'int32'),
+    queryRows: tf.tensor1d(layout.queryRows, 'int32'),
+    queryOut: tf.tensor1d(layout.queryOut, 'int32'),
+    targets: tf.tensor1d(host.maskedTargets, 'int32'),
+  };
 }
 
 export interface TfBert4Rec {
@@ -108,14 +127,15 @@ export function createTfBert4Rec(tf: Tf, c: TfBert4RecConfig, t: TfTrainConfig, 
     const bias = maskBias(tf, batch.keyMask);
     const e = tf.add(gatherRows(tf, item, batch.ids), position); // [B, L, d]
     let x = drop(ln(tf.reshape(e, [B * L, d]), embNorm)); // [B*L, d]
-    // As src/model: the last layer's output projection, FFN and layer norms only at the R rows.
+    // As src/model: the last layer's queries (projection and attention), output projection, FFN
+    // and layer norms only at the R rows; its attention takes Qmax queries per sequence.
     layers.forEach((l, i) => {
       const last = i === layers.length - 1;
-      const q = tf.reshape(dense(x, l.q), [B, L, d]);
+      const q = last ? tf.reshape(dense(gatherRows(tf, x, batch.queryRows), l.q), [B, -1, d]) : tf.reshape(dense(x, l.q), [B, L, d]);
       const k = tf.reshape(dense(x, l.k), [B, L, d]);
       const v = tf.reshape(dense(x, l.v), [B, L, d]);
-      const attn = tf.reshape(c.expert ? attentionBySlices(tf, mm, q, k, v, bias, c.heads, p) : attention(tf, q, k, v, bias, c.heads, p), [B * L, d]);
-      const a = dense(last ? gatherRows(tf, attn, batch.rows) : attn, l.o);
+      const attn = tf.reshape(c.expert ? attentionBySlices(tf, mm, q, k, v, bias, c.heads, p) : attention(tf, q, k, v, bias, c.heads, p), [-1, d]);
+      const a = dense(last ? gatherRows(tf, attn, batch.queryOut) : attn, l.o);
       x = ln(tf.add(last ? gatherRows(tf, x, batch.rows) : x, drop(a)), l.norm1);
       const f = dense(gelu(tf, dense(x, l.ff1)), l.ff2);
       x = ln(tf.add(x, drop(f)), l.norm2);

@@ -29,13 +29,18 @@ export function plainMatMul(tf: Tf): MatMul2D {
 
 /**
  * Multi-head attention as in ops.ts attention(), one (sequence, head) slice at a time so that
- * every product is a plain 2D matMul: q, k, v [B, L, d]; bias [B, 1, 1, L] from maskBias().
+ * every product is a plain 2D matMul: q [B, Lq, d] (Lq = L, or gathered queries), k, v
+ * [B, L, d]; bias [B, 1, 1, L] from maskBias() -> [B, Lq, d].
  */
 export function attentionBySlices(tf: Tf, mm: MatMul2D, q: TF.Tensor, k: TF.Tensor, v: TF.Tensor, bias: TF.Tensor, heads: number, dropout = 0): TF.Tensor3D {
-  const [B, L, d] = q.shape as [number, number, number];
+  const [B, Lq, d] = q.shape as [number, number, number];
+  const L = k.shape[1]!;
   const dh = d / heads;
-  // [B, L, d] -> B * heads slices [L, dh], sequence-major
-  const slices = (x: TF.Tensor) => tf.unstack(tf.reshape(tf.transpose(tf.reshape(x, [B, L, heads, dh]), [0, 2, 1, 3]), [B * heads, L, dh])) as TF.Tensor2D[];
+  // [B, n, d] -> B * heads slices [n, dh], sequence-major
+  const slices = (x: TF.Tensor) => {
+    const n = x.shape[1]!;
+    return tf.unstack(tf.reshape(tf.transpose(tf.reshape(x, [B, n, heads, dh]), [0, 2, 1, 3]), [B * heads, n, dh])) as TF.Tensor2D[];
+  };
   const qs = slices(q);
   const ks = slices(k);
   const vs = slices(v);
@@ -46,5 +51,5 @@ export function attentionBySlices(tf: Tf, mm: MatMul2D, q: TF.Tensor, k: TF.Tens
     if (dropout > 0) p = tf.dropout(p, dropout);
     return mm(p as TF.Tensor2D, vs[i]);
   });
-  return tf.reshape(tf.transpose(tf.reshape(tf.stack(outs), [B, heads, L, dh]), [0, 2, 1, 3]), [B, L, d]) as TF.Tensor3D;
+  return tf.reshape(tf.transpose(tf.reshape(tf.stack(outs), [B, heads, Lq, dh]), [0, 2, 1, 3]), [B, Lq, d]) as TF.Tensor3D;
 }

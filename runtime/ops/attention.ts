@@ -17,6 +17,7 @@ import { defineKernel, grid1d, type KernelDef, type KernelVariant } from '../ker
 import type { ParallelKernelDef } from '../wasm/parallel.js';
 import { scope } from '../scope.js';
 import type { Tensor } from '../tensor.js';
+import { fill } from './fill.js';
 import { matmul } from './matmul.js';
 import { dropoutParams, maskedSoftmax, type DropoutOptions } from './masked_softmax.js';
 import { transpose } from './transpose.js';
@@ -28,8 +29,9 @@ export const ATTENTION_MAX_HEAD_DIM = 128;
 /** Queries (forward, dQ) or keys (dK/dV) per WebGPU workgroup; wgsl/attention_common.wgsl BQ. */
 const BLOCK = 64;
 
-// Params of the fused kernels: B, L, d, heads, dh, scale, dropout, threshold, seed, invKeep, causal.
-const PARAMS = ['u32', 'u32', 'u32', 'u32', 'u32', 'f32', 'u32', 'u32', 'u32', 'f32', 'u32'] as const;
+// Params of the fused kernels: B, L, d, heads, dh, scale, dropout, threshold, seed, invKeep,
+// causal, R (the number of query rows; 0: every position is a query).
+const PARAMS = ['u32', 'u32', 'u32', 'u32', 'u32', 'f32', 'u32', 'u32', 'u32', 'f32', 'u32', 'u32'] as const;
 const blocks = ([B, L, , heads]: readonly number[]) => [Math.ceil(L / BLOCK), heads, B] as const;
 const fwdWorkgroups = ([B, L, , heads]: readonly number[], [, qpt]: readonly number[]) => [Math.ceil(L / (BLOCK * qpt)), heads, B] as const;
 // Shader text: [subgroup prelude] + rng + common + row loads (f32 or vec4) [+ dOut loads] + kernel.
@@ -52,10 +54,14 @@ export const attentionBwdQSubgroupVec4Kernel = bwdQSg('attention_bwd_q_sg_vec4',
 export const attentionBwdKvSubgroupKernel = bwdKvSg('attention_bwd_kv_sg', libBwd);
 export const attentionBwdKvSubgroupVec4Kernel = bwdKvSg('attention_bwd_kv_sg_vec4', libVec4Bwd);
 
-/** The subgroup variants of a fused kernel: vec4 row loads when d and dh (params 2, 4) are multiples of 4, else f32. */
+/**
+ * The subgroup variants of a fused kernel, for calls without query rows (param 11, R, is 0):
+ * vec4 row loads when d and dh (params 2, 4) are multiples of 4, else f32. Calls with query
+ * rows run the portable kernel.
+ */
 const subgroupVariants = (vec4: KernelDef, f32: KernelDef): KernelVariant[] => [
-  { kernel: vec4, needs: hasSubgroups, fits: ([, , d, , dh]) => d % 4 === 0 && dh % 4 === 0 },
-  { kernel: f32, needs: hasSubgroups },
+  { kernel: vec4, needs: hasSubgroups, fits: ([, , d, , dh, , , , , , , R]) => R === 0 && d % 4 === 0 && dh % 4 === 0 },
+  { kernel: f32, needs: hasSubgroups, fits: (params) => params[11] === 0 },
 ];
 
 /**
@@ -69,7 +75,7 @@ const fused = (def: KernelDef): ParallelKernelDef => ({
   wasmParallel: {
     items: ([B, , , heads]) => B * heads,
     // ~4 multiply-adds per score and head dimension (scores, weighted sums; more in the backward).
-    cost: ([B, L, , heads, dh]) => 4 * B * heads * L * L * dh,
+    cost: ([B, L, , heads, dh, , , , , , , R]) => 4 * heads * (R || B * L) * L * dh,
     scratchExport: 'attention_scratch_bytes',
   },
 });
@@ -133,17 +139,26 @@ export interface AttentionOptions {
    * within the diagonal block.
    */
   causal?: boolean;
+  /**
+   * Query rows: i32 or u32 [R], flat indices b * L + i in ascending order (a repeated row is
+   * computed twice, and both its gradients flow). Only those
+   * queries are computed: q (and the backward's dOut, dq) is then [R, d], the output [R, d],
+   * lse [heads, R]; keys and values stay [B, L, d]. The same as the rows of the full attention
+   * (dropout included: the bits are drawn by position), at R / (B L) of the cost. The kernels
+   * find each sequence's queries by binary search, so rows out of order give wrong results.
+   */
+  queryRows?: Tensor;
 }
 
 /** What ops.attention returns: the output and the row log-sum-exps attentionBackward needs. */
 export interface AttentionResult {
-  /** [B, L, d] */
+  /** [B, L, d] ([R, d] with query rows) */
   out: Tensor;
-  /** Log-sum-exp of each row's scaled scores over its valid keys, [B, heads, L] (0 for rows with none). */
+  /** Log-sum-exp of each row's scaled scores over its valid keys, [B, heads, L] ([heads, R] with query rows; 0 for rows with none). */
   lse: Tensor;
 }
 
-/** What ops.attentionBackward returns: the gradients of q, k and v, each [B, L, d]. */
+/** What ops.attentionBackward returns: the gradients of q, k and v, each [B, L, d] (dq [R, d] with query rows). */
 export interface AttentionGrads {
   dq: Tensor;
   dk: Tensor;
@@ -156,21 +171,37 @@ interface Dims {
   d: number;
   heads: number;
   dh: number;
+  /** Query rows (0 without options.queryRows). */
+  R: number;
+  /** The shape of q, out, dOut and dq: [B, L, d], or [R, d] with query rows. */
+  qShape: number[];
+  /** The shape of lse: [B, heads, L], or [heads, R] with query rows. */
+  lseShape: number[];
 }
 
-/** Checks q, k, v [B, L, d] f32 and keyMask [B, L] u32 and the head count; returns the dims. */
-function checkQkv(op: string, q: Tensor, k: Tensor, v: Tensor, keyMask: Tensor, heads: number, extra: Record<string, Tensor> = {}): Dims {
+/**
+ * Checks q [B, L, d] (or [R, d] with queryRows, i32/u32 [R]), k, v [B, L, d] f32, keyMask
+ * [B, L] u32 and the head count; returns the dims.
+ */
+function checkQkv(op: string, q: Tensor, k: Tensor, v: Tensor, keyMask: Tensor, heads: number, queryRows: Tensor | undefined, extra: Record<string, Tensor> = {}): Dims {
   expectTensor(op, 'q', q);
   expectTensor(op, 'k', k);
   expectTensor(op, 'v', v);
   expectTensor(op, 'keyMask', keyMask, ['u32']);
-  const all = { ...extra, q, k, v, keyMask };
+  if (queryRows !== undefined) expectTensor(op, 'queryRows', queryRows, ['i32', 'u32']);
+  const all = { ...extra, q, k, v, keyMask, ...(queryRows ? { queryRows } : {}) };
   commonBackend(op, all);
   const args = () => describeArgs(all);
-  if (q.rank !== 3) throw new OpArgumentError(op, `q must be [B, L, d] (${args()})`);
-  const [B, L, d] = q.shape;
-  for (const [name, t] of Object.entries({ k, v })) {
-    if (t.rank !== 3 || t.shape[0] !== B || t.shape[1] !== L || t.shape[2] !== d) throw new OpArgumentError(op, `${name} must have q's shape [B, L, d] (${args()})`);
+  if (k.rank !== 3) throw new OpArgumentError(op, `k must be [B, L, d] (${args()})`);
+  const [B, L, d] = k.shape;
+  if (v.shape.join() !== k.shape.join()) throw new OpArgumentError(op, `v must have k's shape [B, L, d] (${args()})`);
+  let R = 0;
+  if (queryRows) {
+    if (queryRows.rank !== 1) throw new OpArgumentError(op, `queryRows must be [R] (${args()})`);
+    R = queryRows.shape[0];
+    if (q.rank !== 2 || q.shape[0] !== R || q.shape[1] !== d) throw new OpArgumentError(op, `q must be [R, d] = [${R},${d}] with queryRows (${args()})`);
+  } else if (q.shape.join() !== k.shape.join()) {
+    throw new OpArgumentError(op, `k must have q's shape [B, L, d] (${args()})`);
   }
   if (keyMask.rank !== 2 || keyMask.shape[0] !== B || keyMask.shape[1] !== L) throw new OpArgumentError(op, `keyMask must be [B, L] = [${B},${L}] (${args()})`);
   if (!Number.isInteger(heads) || heads < 1) throw new OpArgumentError(op, `heads must be a positive integer, got ${heads} (${args()})`);
@@ -178,11 +209,27 @@ function checkQkv(op: string, q: Tensor, k: Tensor, v: Tensor, keyMask: Tensor, 
   const dh = d / heads;
   if (dh > ATTENTION_MAX_HEAD_DIM) throw new OpArgumentError(op, `head size d / heads = ${dh} exceeds ${ATTENTION_MAX_HEAD_DIM} (${args()}, heads=${heads})`);
   if (B > 65535 || heads > 65535) throw new OpArgumentError(op, `at most 65535 sequences and heads (${args()}, heads=${heads})`);
-  return { B, L, d, heads, dh };
+  return queryRows
+    ? { B, L, d, heads, dh, R, qShape: [R, d], lseShape: [heads, R] }
+    : { B, L, d, heads, dh, R, qShape: [B, L, d], lseShape: [B, heads, L] };
 }
 
 function fusedParams(op: string, s: Dims, options: AttentionOptions): number[] {
-  return [s.B, s.L, s.d, s.heads, s.dh, 1 / Math.sqrt(s.dh), ...dropoutParams(op, options.dropout), options.causal ? 1 : 0];
+  return [s.B, s.L, s.d, s.heads, s.dh, 1 / Math.sqrt(s.dh), ...dropoutParams(op, options.dropout), options.causal ? 1 : 0, s.R];
+}
+
+/**
+ * What the kernels bind as `mask`: keyMask itself, or with query rows a new u32 tensor of the
+ * B*L key flags followed by the R rows (one binding for both keeps the backward's dK/dV kernel
+ * within WebGPU's default 8 storage buffers per stage). The caller disposes a new one.
+ */
+function maskAndRows(op: string, s: Dims, keyMask: Tensor, queryRows: Tensor | undefined): Tensor {
+  if (!queryRows) return keyMask;
+  const backend = keyMask.backend;
+  const both = emptyTensor(backend, [s.B * s.L + s.R], 'u32');
+  backend.copy(keyMask.storage(op), both.storage(op), s.B * s.L * 4);
+  backend.copy(queryRows.storage(op), both.storage(op), s.R * 4, 0, s.B * s.L * 4);
+  return both;
 }
 
 /**
@@ -195,13 +242,18 @@ function fusedParams(op: string, s: Dims, options: AttentionOptions): number[] {
  */
 export function attention(q: Tensor, k: Tensor, v: Tensor, keyMask: Tensor, options: AttentionOptions): AttentionResult {
   const op = 'attention';
-  const s = checkQkv(op, q, k, v, keyMask, options.heads);
+  const s = checkQkv(op, q, k, v, keyMask, options.heads, options.queryRows);
   const params = fusedParams(op, s, options);
   const backend = q.backend;
-  const out = emptyTensor(backend, [s.B, s.L, s.d], 'f32');
-  const lse = emptyTensor(backend, [s.B, s.heads, s.L], 'f32');
-  if (s.B * s.L === 0) return { out, lse };
-  runFused(backend, attentionFwdKernel, [q, k, v, keyMask].map((t) => t.storage(op)), [out.storage(op), lse.storage(op)], params, s.dh);
+  const out = emptyTensor(backend, s.qShape, 'f32');
+  const lse = emptyTensor(backend, s.lseShape, 'f32');
+  if (s.B * s.L === 0 || (options.queryRows && s.R === 0)) return { out, lse };
+  const mask = maskAndRows(op, s, keyMask, options.queryRows);
+  try {
+    runFused(backend, attentionFwdKernel, [q, k, v, mask].map((t) => t.storage(op)), [out.storage(op), lse.storage(op)], params, s.dh);
+  } finally {
+    if (mask !== keyMask) mask.dispose();
+  }
   return { out, lse };
 }
 
@@ -220,32 +272,41 @@ export function attentionBackward(
   expectTensor(op, 'dOut', dOut);
   expectTensor(op, 'out', out);
   expectTensor(op, 'lse', lse);
-  const s = checkQkv(op, q, k, v, keyMask, options.heads, { dOut, out, lse });
+  const s = checkQkv(op, q, k, v, keyMask, options.heads, options.queryRows, { dOut, out, lse });
   const args = () => describeArgs({ dOut, q, out, lse });
   for (const [name, t] of Object.entries({ dOut, out })) {
-    if (t.shape.join() !== q.shape.join()) throw new OpArgumentError(op, `${name} must have q's shape [B, L, d] (${args()})`);
+    if (t.shape.join() !== q.shape.join()) throw new OpArgumentError(op, `${name} must have q's shape ${options.queryRows ? '[R, d]' : '[B, L, d]'} (${args()})`);
   }
-  if (lse.shape.join() !== [s.B, s.heads, s.L].join()) throw new OpArgumentError(op, `lse must be [B, heads, L] = [${s.B},${s.heads},${s.L}] (${args()})`);
+  if (lse.shape.join() !== s.lseShape.join()) throw new OpArgumentError(op, `lse must be ${options.queryRows ? '[heads, R]' : '[B, heads, L]'} = [${s.lseShape}] (${args()})`);
   const params = fusedParams(op, s, options);
   const backend = q.backend;
-  const shape = [s.B, s.L, s.d];
-  const dq = emptyTensor(backend, shape, 'f32');
-  const dk = emptyTensor(backend, shape, 'f32');
-  const dv = emptyTensor(backend, shape, 'f32');
+  const dq = emptyTensor(backend, s.qShape, 'f32');
+  const dk = emptyTensor(backend, [s.B, s.L, s.d], 'f32');
+  const dv = emptyTensor(backend, [s.B, s.L, s.d], 'f32');
   if (s.B * s.L === 0) return { dq, dk, dv };
-  const rows = s.B * s.heads * s.L;
+  if (options.queryRows && s.R === 0) {
+    // no query reads a key: the gradients of k and v are zero
+    fill(dk, 0);
+    fill(dv, 0);
+    return { dq, dk, dv };
+  }
+  // stats rows: (b, head, i) in that order, or (head, query row): the prep kernel reads the
+  // latter as one sequence of R positions (B = 1, L = R)
+  const rows = s.heads * (s.R || s.B * s.L);
   const stats = emptyTensor(backend, [rows, 2], 'f32');
+  const mask = maskAndRows(op, s, keyMask, options.queryRows);
   try {
     backend.run({
       kernel: attentionBwdPrepKernel,
       inputs: [dOut.storage(op), out.storage(op), lse.storage(op)],
       outputs: [stats.storage(op)],
-      params: [rows, s.L, s.d, s.heads, s.dh],
+      params: [rows, s.R || s.L, s.d, s.heads, s.dh],
     });
-    const inputs = [q, k, v, keyMask, dOut, stats].map((t) => t.storage(op));
+    const inputs = [q, k, v, mask, dOut, stats].map((t) => t.storage(op));
     runFused(backend, attentionBwdKernel, inputs, [dq, dk, dv].map((t) => t.storage(op)), params, s.dh);
   } finally {
     stats.dispose();
+    if (mask !== keyMask) mask.dispose();
   }
   return { dq, dk, dv };
 }
@@ -257,7 +318,8 @@ export function attentionBackward(
  */
 export function attentionUnfused(q: Tensor, k: Tensor, v: Tensor, keyMask: Tensor, options: AttentionOptions): Tensor {
   const op = 'attentionUnfused';
-  const s = checkQkv(op, q, k, v, keyMask, options.heads);
+  if (options.queryRows) throw new OpArgumentError(op, 'queryRows is not supported by the unfused path');
+  const s = checkQkv(op, q, k, v, keyMask, options.heads, undefined);
   const { B, L, d, heads, dh } = s;
   if (B * L === 0) return emptyTensor(q.backend, [B, L, d], 'f32');
   return scope(() => {

@@ -4,7 +4,7 @@
 //     ids 0, key mask 0, no masked positions), as the model's kernels see [B, L];
 //   - the number of gathered rows R is rounded up to a multiple of ROW_MULTIPLE = 4, so the
 //     weight gradients (whose inner dimension is R) keep the vec4 matmul kernels; padding rows
-//     point at row 0 and have target -1 (ignored by the loss).
+//     repeat the last masked row (the rows stay ascending) and have target -1 (ignored by the loss).
 import type { Runtime, Tensor } from '../../runtime/index.js';
 import type { LossKind } from '../config.js';
 import type { TrainBatch } from '../data/batches.js';
@@ -61,9 +61,14 @@ export function trainBatchToDevice(rt: Runtime, batch: TrainBatch, batchSize: nu
   ids.set(batch.ids);
   keyMask.set(batch.keyMask);
   const R = roundUp(batch.maskedRows.length, rowMultiple);
-  const rows = new Int32Array(R); // padding rows: 0
+  // padding rows repeat the last masked row, so the rows stay ascending (the last layer's
+  // attention finds each sequence's queries by binary search); their targets are ignored
+  const rows = new Int32Array(R).fill(batch.maskedRows.at(-1) ?? 0);
   const targets = new Int32Array(R).fill(IGNORE_INDEX);
   rows.set(batch.maskedRows);
+  for (let r = 1; r < rows.length; r++) {
+    if (rows[r] < rows[r - 1]) throw new RangeError(`trainBatchToDevice: masked rows must ascend (row ${r}: ${rows[r]} after ${rows[r - 1]})`);
+  }
   const extra: Tensor[] = [];
   const i32 = (a: Int32Array) => {
     const x = rt.tensor(a, [a.length], 'i32');

@@ -48,16 +48,18 @@ export class SelfAttention extends Module {
 
   /**
    * x [B*L, d], keyMask [B, L] u32 -> [B*L, d] (before the output dropout); with `rows`
-   * (i32 [R] flat indices), only those rows of the output: [R, d]. Queries come from x, keys
-   * and values from `kv` (default x).
+   * (i32 [R] flat indices, ascending), only those rows of the output: [R, d], for which only
+   * those queries are computed (the keys and values are every position's). Queries come from
+   * x, keys and values from `kv` (default x).
    */
   forward(x: Tensor, keyMask: Tensor, batch: number, len: number, dropout: { p: number; seed: number }, rows?: Tensor, kv: Tensor = x): Tensor {
     const d = x.shape[1];
-    const q = F.reshape(this.query.forward(x), [batch, len, d]);
     const k = F.reshape(this.key.forward(kv), [batch, len, d]);
     const v = F.reshape(this.value.forward(kv), [batch, len, d]);
-    const a = F.reshape(attention(q, k, v, keyMask, { heads: this.heads, dropout, causal: this.causal }), [batch * len, d]);
-    return this.output.forward(rows ? F.gatherRows(a, rows) : a);
+    const options = { heads: this.heads, dropout, causal: this.causal };
+    if (rows) return this.output.forward(attention(this.query.forward(F.gatherRows(x, rows)), k, v, keyMask, { ...options, queryRows: rows }));
+    const q = F.reshape(this.query.forward(x), [batch, len, d]);
+    return this.output.forward(F.reshape(attention(q, k, v, keyMask, options), [batch * len, d]));
   }
 }
 
@@ -96,10 +98,10 @@ export class TransformerLayer extends Module {
   }
 
   /**
-   * x [B*L, d] -> [B*L, d]. With `rows` (i32 [R] flat indices) -> [R, d]: the outputs at those
-   * rows only. Attention still reads every position as keys and values, but the output
-   * projection, the feed-forward and both layer norms run on the R rows alone (the model's last
-   * layer, whose other rows nothing reads). Dropout sites: 3 per layer after the embedding's
+   * x [B*L, d] -> [B*L, d]. With `rows` (i32 [R] flat indices, ascending) -> [R, d]: the outputs
+   * at those rows only. Attention still reads every position as keys and values, but the query
+   * projection, the attention's queries, the output projection, the feed-forward and both layer
+   * norms run on the R rows alone (the model's last layer, whose other rows nothing reads). Dropout sites: 3 per layer after the embedding's
    * site 0. `p` drops sub-layer outputs, `attnP` (default p) the attention probabilities.
    */
   forward(x: Tensor, keyMask: Tensor, batch: number, len: number, p: number, seeds: DropoutSeeds, rows?: Tensor, attnP = p): Tensor {

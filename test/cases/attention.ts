@@ -200,6 +200,153 @@ for (const c of [attnCases[0], attnCases[1], attnCases[3], attnCases[7], attnCas
   });
 }
 
+// ---- Query rows: attention at some queries only (BERT4Rec's last layer) ----
+
+/** Random ascending query rows: each position with probability `share`; sequence `none` gets none. */
+export function makeQueryRows(c: AttnCase, share: number, none = -1): Int32Array {
+  const r = rng(c.seed + 7);
+  const rows: number[] = [];
+  for (let b = 0; b < c.B; b++) for (let i = 0; i < c.L; i++) if (b !== none && r() < share) rows.push(b * c.L + i);
+  return Int32Array.from(rows);
+}
+
+/** Rows `rows` of a [B*L, d] array, [R, d]. */
+function gather(x: ArrayLike<number>, rows: Int32Array, d: number): Float64Array {
+  const out = new Float64Array(rows.length * d);
+  rows.forEach((row, r) => {
+    for (let e = 0; e < d; e++) out[r * d + e] = x[row * d + e];
+  });
+  return out;
+}
+
+/** The float64 reference at the query rows: the full attention's rows; the gradients with dOut zero elsewhere. */
+export function refAtRows(c: AttnCase, x: AttnInputs, rows: Int32Array, dOutRows: Float64Array) {
+  const R = rows.length;
+  const full = refAttention(x.q, x.k, x.v, x.mask, c);
+  const lse = new Float64Array(c.heads * R);
+  rows.forEach((row, r) => {
+    const b = Math.floor(row / c.L);
+    for (let h = 0; h < c.heads; h++) lse[h * R + r] = full.lse[(b * c.heads + h) * c.L + (row % c.L)];
+  });
+  const dOut = new Float64Array(x.dOut.length);
+  rows.forEach((row, r) => dOut.set(dOutRows.subarray(r * c.d, (r + 1) * c.d), row * c.d));
+  const g = refAttentionBackward(dOut, x.q, x.k, x.v, x.mask, c);
+  return { out: gather(full.out, rows, c.d), lse, dq: gather(g.dq, rows, c.d), dk: g.dk, dv: g.dv };
+}
+
+/** Runs the fused forward and backward at the query rows: q and dOut are those rows of x's (dOut 0 where withGradient(r) is false). */
+export async function runFusedAtRows(rt: Runtime, c: AttnCase, x: AttnInputs, rows: Int32Array, withGradient: (r: number) => boolean = () => true) {
+  const t = upload(rt, c, x);
+  const R = rows.length;
+  const qRows = rt.tensor(f32(gather(x.q, rows, c.d)), [R, c.d]);
+  const dOutHost = f32(gather(x.dOut, rows, c.d));
+  for (let r = 0; r < R; r++) if (!withGradient(r)) dOutHost.fill(0, r * c.d, (r + 1) * c.d);
+  const dOutRows = rt.tensor(dOutHost, [R, c.d]);
+  const queryRows = rt.tensor(rows, [R], 'i32');
+  const opts = { heads: c.heads, dropout: c.dropout, causal: c.causal, queryRows };
+  const { out, lse } = attention(qRows, t.k, t.v, t.mask, opts);
+  const g = attentionBackward(dOutRows, qRows, t.k, t.v, t.mask, out, lse, opts);
+  const res = {
+    out: await out.data(), lse: await lse.data(), dq: await g.dq.data(), dk: await g.dk.data(), dv: await g.dv.data(),
+  };
+  for (const tensor of [...Object.values(t), qRows, dOutRows, queryRows, out, lse, g.dq, g.dk, g.dv] as Tensor[]) tensor.dispose();
+  return res;
+}
+
+// Cases for query rows: one to two tiles, dh 9 / 32, dropout, causal with left padding,
+// threaded, a sequence without queries, and a sequence with more queries than a block holds.
+export const queryRowCases: { c: AttnCase; share: number; none?: number }[] = [
+  { c: attnCases[1], share: 0.4, none: 0 },
+  { c: attnCases[3], share: 0.25 },
+  { c: attnCases[6], share: 0.3, none: 1 },
+  { c: attnCases[7], share: 0.3 },
+  { c: attnCases[10], share: 0.2, none: 3 },
+  { c: attnCases[12], share: 0.5 },
+  { c: attnCases[13], share: 0.3 },
+  { c: attnCases[17], share: 0.25 },
+  { c: attnCases[5], share: 0.9 },
+];
+
+for (const { c, share, none } of queryRowCases) {
+  cases.push({
+    name: `attention at query rows (${share} of positions${none !== undefined ? `, none in sequence ${none}` : ''}) ${c.name} B=${c.B}`,
+    async run(rt) {
+      const x = makeInputs(c);
+      const rows = makeQueryRows(c, share, none);
+      const res = await runFusedAtRows(rt, c, x, rows);
+      const ref = refAtRows(c, x, rows, gather(x.dOut, rows, c.d));
+      assertEqual(res.out.length, rows.length * c.d, 'out size');
+      assertClose(res.out, ref.out, OUT_TOL, 'out');
+      assertClose(res.lse, ref.lse, LSE_TOL, 'lse');
+      assertClose(res.dq, ref.dq, GRAD_TOL, 'dq');
+      assertClose(res.dk, ref.dk, GRAD_TOL, 'dk');
+      assertClose(res.dv, ref.dv, GRAD_TOL, 'dv');
+    },
+  });
+}
+
+cases.push({
+  name: 'attention at repeated query rows: more queries in a sequence than positions or than one workgroup takes',
+  async run(rt) {
+    // Each row 5 times (as the model pads its rows by repeating the last one); the copies after
+    // the first get dOut 0, as padding rows do, so their dq is 0 and the rest is the full
+    // attention's. L = 70: ~300 queries per sequence, past the WebGPU grid's 256 (forward) and
+    // 128 (dQ), and past L (the WASM scratch).
+    for (const c of [attnCases[3], attnCases[17]]) {
+      const x = makeInputs(c);
+      const unique = makeQueryRows(c, 0.9);
+      const rows = Int32Array.from(Array.from(unique).flatMap((r) => [r, r, r, r, r]));
+      const res = await runFusedAtRows(rt, c, x, rows, (r) => r % 5 === 0);
+      const ref = refAtRows(c, x, unique, gather(x.dOut, rows, c.d).filter((_, e) => Math.floor(e / c.d) % 5 === 0));
+      const every5 = (a: ArrayLike<number>, width: number) => Float64Array.from({ length: unique.length * width }, (_, e) => a[(Math.floor(e / width) * 5) * width + (e % width)]);
+      assertClose(every5(res.out, c.d), ref.out, OUT_TOL, `${c.name}: out`);
+      for (let r = 0; r < rows.length; r++) {
+        assertClose(res.out.subarray(r * c.d, (r + 1) * c.d), res.out.subarray((r - (r % 5)) * c.d, (r - (r % 5) + 1) * c.d), { atol: 0, rtol: 0 }, `${c.name}: out of copy ${r}`);
+        if (r % 5 !== 0) assertClose(res.dq.subarray(r * c.d, (r + 1) * c.d), new Float32Array(c.d), { atol: 0, rtol: 0 }, `${c.name}: dq of copy ${r}`);
+      }
+      assertClose(every5(res.dq, c.d), ref.dq, GRAD_TOL, `${c.name}: dq`);
+      assertClose(res.dk, ref.dk, GRAD_TOL, `${c.name}: dk`);
+      assertClose(res.dv, ref.dv, GRAD_TOL, `${c.name}: dv`);
+    }
+  },
+});
+
+cases.push({
+  name: 'attention at query rows: gradcheck (finite differences, dropout)',
+  async run(rt) {
+    const c = attnCases[7];
+    const x = makeInputs(c);
+    const rows = makeQueryRows(c, 0.3);
+    const res = await runFusedAtRows(rt, c, x, rows);
+    const qFull = x.q;
+    // f(q rows, k, v): the full attention's rows, with q's other rows as they are
+    const f = ([qr, k, v]: Float64Array[]) => {
+      const q = qFull.slice();
+      rows.forEach((row, r) => q.set(qr.subarray(r * c.d, (r + 1) * c.d), row * c.d));
+      return gather(refAttention(q, k, v, x.mask, c).out, rows, c.d);
+    };
+    const inputs = [gather(x.q, rows, c.d), x.k.slice(), x.v.slice()];
+    const dOut = gather(x.dOut, rows, c.d);
+    (['dq', 'dk', 'dv'] as const).forEach((name, which) => {
+      const idx = sampleIndices(inputs[which].length, 24, which + 1);
+      const num = numericalGradient(f, inputs, which, dOut, 1e-4, idx);
+      assertClose(pick(res[name], idx), pick(num, idx), FD_TOL, `${name} vs finite differences`);
+    });
+  },
+});
+
+cases.push({
+  name: 'attention at no query rows: empty output, zero key and value gradients',
+  async run(rt) {
+    const c = attnCases[3];
+    const x = makeInputs(c);
+    const res = await runFusedAtRows(rt, c, x, new Int32Array(0));
+    assertEqual(res.out.length, 0, 'out size');
+    assertClose(res.dk, new Float32Array(c.B * c.L * c.d), { atol: 0, rtol: 0 }, 'dk');
+    assertClose(res.dv, new Float32Array(c.B * c.L * c.d), { atol: 0, rtol: 0 }, 'dv');
+  },
+});
+
 cases.push({
   name: 'causal attention differs from bidirectional (the flag is read), and equals it on the last query',
   async run(rt) {
@@ -248,6 +395,10 @@ cases.push({
       const { out, lse } = attention(q, q, q, mask, { heads: 2 });
       assertThrows(() => attentionBackward(q, q, q, q, mask, out, rt.zeros([2, 5]), { heads: 2 }), ['attentionBackward', 'lse', '[2,5]'], 'lse shape');
       assertThrows(() => maskedSoftmax(rt.zeros([3, 5, 5]), mask, { heads: 2 }), ['maskedSoftmax', '[3,5,5]'], 'softmax shape');
+      const rows = rt.tensor(Int32Array.of(1, 7), [2], 'i32');
+      assertThrows(() => attention(q, q, q, mask, { heads: 2, queryRows: rows }), ['attention', 'q must be [R, d] = [2,8]', '[2,5,8]'], 'q not gathered');
+      assertThrows(() => attention(rt.zeros([2, 8]), q, q, mask, { heads: 2, queryRows: rt.zeros([2]) }), ['attention', 'queryRows', 'i32 or u32'], 'rows dtype');
+      assertThrows(() => attention(rt.zeros([2, 8]), q, q, mask, { heads: 2, queryRows: rt.zeros([2, 1], 'i32') }), ['attention', 'queryRows must be [R]'], 'rows rank');
     });
   },
 });
