@@ -131,13 +131,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
       if (qi >= count) { continue; }
       let qoff = (first + qi) * p.d + col0;
       let inv = select(0.0, 1.0 / l[r], l[r] > 0.0);
-      for (var c = 0u; c < DHP; c++) {
-        let rv = acc[r][c] * inv;
-        for (var u = 0u; u < 4u; u++) {
-          let e = 4u * c + u;
-          if (e < p.dh) { out[qoff + e] = rv[u]; }
-        }
-      }
+      for (var c = 0u; c < DHP; c++) { storeOut(qoff, c, acc[r][c] * inv); }
       lse[statRow(b, head, first + qi)] = select(0.0, m[r] + log(l[r]), l[r] > 0.0);
     }
   }

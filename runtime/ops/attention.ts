@@ -1,6 +1,7 @@
 import rngWgsl from '../../wgsl/lib/rng.wgsl';
 import commonWgsl from '../../wgsl/attention_common.wgsl';
 import fwdWgsl from '../../wgsl/attention_fwd.wgsl';
+import outWgsl from '../../wgsl/attention_out.wgsl';
 import prepWgsl from '../../wgsl/attention_bwd_prep.wgsl';
 import bwdQWgsl from '../../wgsl/attention_bwd_q.wgsl';
 import bwdKvWgsl from '../../wgsl/attention_bwd_kv.wgsl';
@@ -34,7 +35,7 @@ const BLOCK = 64;
 const PARAMS = ['u32', 'u32', 'u32', 'u32', 'u32', 'f32', 'u32', 'u32', 'u32', 'f32', 'u32', 'u32'] as const;
 const blocks = ([B, L, , heads]: readonly number[]) => [Math.ceil(L / BLOCK), heads, B] as const;
 const fwdWorkgroups = ([B, L, , heads]: readonly number[], [, qpt]: readonly number[]) => [Math.ceil(L / (BLOCK * qpt)), heads, B] as const;
-// Shader text: [subgroup prelude] + rng + common + row loads (f32 or vec4) [+ dOut loads] + kernel.
+// Shader text: [subgroup prelude] + rng + common + row loads (f32 or vec4) [+ dOut loads | + out stores] + kernel.
 const lib = rngWgsl + commonWgsl + rowsF32Wgsl;
 const libBwd = lib + doutF32Wgsl;
 const libVec4 = rngWgsl + commonWgsl + rowsVec4Wgsl;
@@ -42,7 +43,7 @@ const libVec4Bwd = libVec4 + doutVec4Wgsl;
 
 // Subgroup WebGPU variants, each with f32 row loads (any head size) and vec4 ones (d, dh multiples of 4).
 const fwdSg = (name: string, rows: string) =>
-  defineKernel({ name, wgsl: SUBGROUP_PRELUDE + rows + fwdSubgroupWgsl, inputs: 4, outputs: 2, params: PARAMS, constants: ['DHP', 'QPT'], workgroups: fwdWorkgroups });
+  defineKernel({ name, wgsl: SUBGROUP_PRELUDE + rows + outWgsl + fwdSubgroupWgsl, inputs: 4, outputs: 2, params: PARAMS, constants: ['DHP', 'QPT'], workgroups: fwdWorkgroups });
 const bwdQSg = (name: string, rows: string) =>
   defineKernel({ name, wgsl: SUBGROUP_PRELUDE + rows + bwdQSubgroupWgsl, inputs: 6, outputs: 1, params: PARAMS, constants: ['DHP'], workgroups: blocks });
 const bwdKvSg = (name: string, rows: string) =>
@@ -83,7 +84,7 @@ const fused = (def: KernelDef): ParallelKernelDef => ({
 // Override constant DHP = ceil(dh / 4): one pipeline per head size (loops over dh unroll).
 // The forward also takes QPT, queries per invocation (see constantsFor).
 export const attentionFwdKernel = fused({
-  name: 'attention_fwd', wgsl: lib + fwdWgsl, inputs: 4, outputs: 2, params: PARAMS, constants: ['DHP', 'QPT'], workgroups: fwdWorkgroups,
+  name: 'attention_fwd', wgsl: lib + outWgsl + fwdWgsl, inputs: 4, outputs: 2, params: PARAMS, constants: ['DHP', 'QPT'], workgroups: fwdWorkgroups,
   variants: subgroupVariants(attentionFwdSubgroupVec4Kernel, attentionFwdSubgroupKernel),
 });
 export const attentionBwdPrepKernel = defineKernel({
