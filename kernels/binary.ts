@@ -1,4 +1,5 @@
 // Twin of wgsl/binary.wgsl: out[i] = a[i] OP b[i % nb], OP: 0 add, 1 sub, 2 mul, 3 div.
+import { ELEMENTWISE_CHUNK } from './parallel';
 
 @inline function apply4(op: u32, x: v128, y: v128): v128 {
   if (op == 0) return f32x4.add(x, y);
@@ -28,28 +29,29 @@
   }
 }
 
-export function binary(a: usize, b: usize, out: usize, n: u32, nb: u32, op: u32): void {
-  if (nb == n) {
-    run(op, a, b, out, n);
-    return;
-  }
+// Elements of chunks [itemStart, itemEnd) (kernels/parallel.ts), in runs that do not wrap b.
+export function binary(a: usize, b: usize, out: usize, n: u32, nb: u32, op: u32, itemStart: u32, itemEnd: u32, scratch: usize): void {
+  const end = min(n, itemEnd * ELEMENTWISE_CHUNK);
+  let i: u32 = itemStart * ELEMENTWISE_CHUNK;
+  if (i >= end) return;
   if (nb == 1) {
     const y = load<f32>(b);
     const y4 = f32x4.splat(y);
-    const n4 = n & ~3;
-    let i: u32 = 0;
+    const n4 = i + ((end - i) & ~3);
     for (; i < n4; i += 4) {
       const o = (<usize>i) << 2;
       v128.store(out + o, apply4(op, v128.load(a + o), y4));
     }
-    for (; i < n; i++) {
+    for (; i < end; i++) {
       const o = (<usize>i) << 2;
       store<f32>(out + o, apply1(op, load<f32>(a + o), y));
     }
     return;
   }
-  for (let start: u32 = 0; start < n; start += nb) {
-    const o = (<usize>start) << 2;
-    run(op, a + o, b, out + o, nb);
+  while (i < end) {
+    const j = i % nb;
+    const len = min(end - i, nb - j);
+    run(op, a + ((<usize>i) << 2), b + ((<usize>j) << 2), out + ((<usize>i) << 2), len);
+    i += len;
   }
 }

@@ -15,7 +15,7 @@ export { dropout } from './dropout';
 export { no_scratch_bytes } from './parallel';
 export { attention_fwd, attention_bwd_prep, attention_bwd, attention_scratch_bytes } from './attention';
 export { masked_softmax } from './masked_softmax';
-export { matmul, matmul_pre, matmul_scratch_bytes, matmul_rows_per_item } from './matmul';
+export { matmul, matmul_slope, matmul_scratch_bytes, matmul_rows_per_item } from './matmul';
 export { softmax_xent_count, softmax_xent, softmax_xent_mean } from './softmax_xent';
 export { embedding_gather, embedding_rank, embedding_place, embedding_partial, embedding_final } from './embedding';
 export { adamw } from './adamw';

@@ -126,6 +126,26 @@ const INV_SQRT_2PI: f32 = 0.3989422804014327;
   return f32x4.add(phiCdf4(xs, e), f32x4.mul(xs, f32x4.mul(splat(INV_SQRT_2PI), e)));
 }
 
+// gelu(x), also storing gelu'(x) at slopeAt (one exponential for both): the matmul epilogue's
+// output and the slope its backward multiplies by. The same operations as gelu4 and geluGrad4.
+@inline export function geluWithSlope4(x: v128, approx: u32, slopeAt: usize): v128 {
+  const xs = clamp4(x, -15.0, 15.0);
+  const xm = v128.bitselect(xs, x, f32x4.lt(x, splat(0)));
+  if (approx == 0) {
+    const e = tanhE4(xs);
+    const r = f32x4.div(splat(1), f32x4.add(splat(1), e));
+    const sig = v128.bitselect(f32x4.mul(e, r), r, f32x4.lt(xs, splat(0)));
+    const sech = f32x4.mul(f32x4.mul(splat(2), e), f32x4.mul(r, r));
+    const dU = f32x4.mul(splat(K0), f32x4.add(splat(1), f32x4.mul(splat(3 * GC), f32x4.mul(xs, xs))));
+    v128.store(slopeAt, f32x4.add(sig, f32x4.mul(f32x4.mul(xs, sech), dU)));
+    return f32x4.mul(xm, sig);
+  }
+  const e = halfSquareExp4(xs);
+  const cdf = phiCdf4(xs, e);
+  v128.store(slopeAt, f32x4.add(cdf, f32x4.mul(xs, f32x4.mul(splat(INV_SQRT_2PI), e))));
+  return f32x4.mul(xm, cdf);
+}
+
 @inline export function gelu1(x: f32, approx: u32): f32 {
   return f32x4.extract_lane(gelu4(f32x4.splat(x), approx), 0);
 }

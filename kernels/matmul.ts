@@ -9,7 +9,7 @@
 // backend can hand ranges [itemStart, itemEnd) to several threads; `scratch` is the
 // calling thread's packing buffer (matmul_scratch_bytes() bytes).
 
-import { gelu4 } from './math';
+import { gelu4, geluWithSlope4 } from './math';
 import { madd } from './simd';
 
 const MR: i32 = 4;
@@ -44,6 +44,18 @@ export function matmul_rows_per_item(): u32 {
   if (act == ACT_RELU) return f32x4.max(v, f32x4.splat(0));
   if (act == ACT_GELU_TANH) return gelu4(v, 0);
   if (act == ACT_GELU_ERF) return gelu4(v, 1);
+  return v;
+}
+
+// act(v), also storing act'(v) at slopeAt (ReLU's slope at 0 is 0).
+@inline function activateWithSlope(v: v128, act: u32, slopeAt: usize): v128 {
+  if (act == ACT_RELU) {
+    v128.store(slopeAt, v128.and(f32x4.gt(v, f32x4.splat(0)), f32x4.splat(1)));
+    return f32x4.max(v, f32x4.splat(0));
+  }
+  if (act == ACT_GELU_TANH) return geluWithSlope4(v, 0, slopeAt);
+  if (act == ACT_GELU_ERF) return geluWithSlope4(v, 1, slopeAt);
+  v128.store(slopeAt, f32x4.splat(1));
   return v;
 }
 
@@ -135,10 +147,10 @@ function packB(b: usize, dst: usize, N: i32, K: i32, transB: u32, j0: i32, nc: i
 // ---- micro-kernel ----
 
 // The end of a 4x8 tile: C[0:4, 0:8] (row stride ldc bytes) = (accumulate ? C : 0) + the
-// accumulators; when `last`, adds the bias (8 floats at bias, or none when bias == 0), stores the
-// sum to `pre` (same layout, when pre != 0) and act(sum) to C.
+// accumulators; when `last`, adds the bias (8 floats at bias, or none when bias == 0), stores
+// act'(sum) to `slope` (same layout, when slope != 0) and act(sum) to C.
 @inline function finishTile(
-  c: usize, ldc: usize, accumulate: bool, last: bool, bias: usize, act: u32, pre: usize,
+  c: usize, ldc: usize, accumulate: bool, last: bool, bias: usize, act: u32, slope: usize,
   c00: v128, c01: v128, c10: v128, c11: v128, c20: v128, c21: v128, c30: v128, c31: v128,
 ): void {
   const c1 = c + ldc;
@@ -167,20 +179,19 @@ function packB(b: usize, dst: usize, N: i32, K: i32, transB: u32, j0: i32, nc: i
       c30 = f32x4.add(c30, bb0);
       c31 = f32x4.add(c31, bb1);
     }
-    if (pre) {
-      const p1 = pre + ldc;
-      const p2 = pre + 2 * ldc;
-      const p3 = pre + 3 * ldc;
-      v128.store(pre, c00);
-      v128.store(pre, c01, 16);
-      v128.store(p1, c10);
-      v128.store(p1, c11, 16);
-      v128.store(p2, c20);
-      v128.store(p2, c21, 16);
-      v128.store(p3, c30);
-      v128.store(p3, c31, 16);
-    }
-    if (act != ACT_NONE) {
+    if (slope) {
+      const s1 = slope + ldc;
+      const s2 = slope + 2 * ldc;
+      const s3 = slope + 3 * ldc;
+      c00 = activateWithSlope(c00, act, slope);
+      c01 = activateWithSlope(c01, act, slope + 16);
+      c10 = activateWithSlope(c10, act, s1);
+      c11 = activateWithSlope(c11, act, s1 + 16);
+      c20 = activateWithSlope(c20, act, s2);
+      c21 = activateWithSlope(c21, act, s2 + 16);
+      c30 = activateWithSlope(c30, act, s3);
+      c31 = activateWithSlope(c31, act, s3 + 16);
+    } else if (act != ACT_NONE) {
       c00 = activate(c00, act);
       c01 = activate(c01, act);
       c10 = activate(c10, act);
@@ -206,7 +217,7 @@ function packB(b: usize, dst: usize, N: i32, K: i32, transB: u32, j0: i32, nc: i
 // broadcasts and spilled half the accumulators to the stack (chains through store-to-load
 // forwarding, ~20% slower); one k per iteration keeps all 8 accumulators in xmm registers
 // (checked with node --print-wasm-code).
-function micro(kc: i32, ap: usize, bp: usize, c: usize, ldc: usize, accumulate: bool, last: bool, bias: usize, act: u32, pre: usize): void {
+function micro(kc: i32, ap: usize, bp: usize, c: usize, ldc: usize, accumulate: bool, last: bool, bias: usize, act: u32, slope: usize): void {
   let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
   let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
   let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
@@ -229,13 +240,13 @@ function micro(kc: i32, ap: usize, bp: usize, c: usize, ldc: usize, accumulate: 
     ap += 16;
     bp += 32;
   }
-  finishTile(c, ldc, accumulate, last, bias, act, pre, c00, c01, c10, c11, c20, c21, c30, c31);
+  finishTile(c, ldc, accumulate, last, bias, act, slope, c00, c01, c10, c11, c20, c21, c30, c31);
 }
 
 // As micro, with A read in place instead of packed: A[r][k] at a + r * aRow + k * aStep (bytes):
 // aRow = 4, aStep = 4 M for a transposed A ([K, M]: the four rows of one k are contiguous),
 // aRow = 4 K, aStep = 4 for a row-major A ([M, K]: four rows, each read along k).
-function microStrided(kc: i32, a: usize, aRow: usize, aStep: usize, bp: usize, c: usize, ldc: usize, accumulate: bool, last: bool, bias: usize, act: u32, pre: usize): void {
+function microStrided(kc: i32, a: usize, aRow: usize, aStep: usize, bp: usize, c: usize, ldc: usize, accumulate: bool, last: bool, bias: usize, act: u32, slope: usize): void {
   let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
   let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
   let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
@@ -260,7 +271,7 @@ function microStrided(kc: i32, a: usize, aRow: usize, aStep: usize, bp: usize, c
     a += aStep;
     bp += 32;
   }
-  finishTile(c, ldc, accumulate, last, bias, act, pre, c00, c01, c10, c11, c20, c21, c30, c31);
+  finishTile(c, ldc, accumulate, last, bias, act, slope, c00, c01, c10, c11, c20, c21, c30, c31);
 }
 
 // Copies a rows x cols block between row strides (bytes); zero-fills the rest of a 4x8 tile when `pad`.
@@ -272,15 +283,15 @@ function copyTile(dst: usize, ldd: usize, src: usize, lds: usize, rows: i32, col
 
 // Rows [mStart, mEnd) of one batch entry.
 function gemmRows(
-  a: usize, b: usize, bias: usize, out: usize, pre: usize,
+  a: usize, b: usize, bias: usize, out: usize, slope: usize,
   M: i32, N: i32, K: i32, transA: u32, transB: u32, act: u32,
   mStart: i32, mEnd: i32, scratch: usize,
 ): void {
   const bp = (scratch + 63) & ~(<usize>63);
   const apk = bp + BP_BYTES;
   const tmpC = apk + AP_BYTES;
-  const tmpPre = tmpC + TMP_BYTES;
-  const tmpBias = tmpPre + TMP_BYTES;
+  const tmpSlope = tmpC + TMP_BYTES;
+  const tmpBias = tmpSlope + TMP_BYTES;
   const ldc = <usize>N << 2;
   // A is read in place (no packing) when every tile has MR rows and either A is transposed (its
   // packing is a plain copy of contiguous rows) or K <= 64 and N <= NC (short rows, one column
@@ -320,19 +331,19 @@ function gemmRows(
             const m = ic + ir;
             const rows = min(MR, mEnd - m);
             const cp = out + ((<usize>m * <usize>N + <usize>n) << 2);
-            const pp = pre ? pre + ((<usize>m * <usize>N + <usize>n) << 2) : 0;
+            const sp = slope ? slope + ((<usize>m * <usize>N + <usize>n) << 2) : 0;
             // A's panel: packed, or in place at (m, pc)
             const apanel = !direct ? apk + <usize>(ir * kc * 4) : transA ? a + ((<usize>pc * <usize>M + <usize>m) << 2) : a + ((<usize>m * <usize>K + <usize>pc) << 2);
             if (rows == MR && cols == NR) {
-              if (direct) microStrided(kc, apanel, aRow, aStep, bpanel, cp, ldc, !first, last, biasP, act, last ? pp : 0);
-              else micro(kc, apanel, bpanel, cp, ldc, !first, last, biasP, act, last ? pp : 0);
+              if (direct) microStrided(kc, apanel, aRow, aStep, bpanel, cp, ldc, !first, last, biasP, act, last ? sp : 0);
+              else micro(kc, apanel, bpanel, cp, ldc, !first, last, biasP, act, last ? sp : 0);
             } else {
               // edge tile: run on a full 4x8 scratch tile, copy the valid part
               if (!first) copyTile(tmpC, NR * 4, cp, ldc, rows, cols);
-              if (direct) microStrided(kc, apanel, aRow, aStep, bpanel, tmpC, NR * 4, !first, last, biasP, act, last && pre ? tmpPre : 0);
-              else micro(kc, apanel, bpanel, tmpC, NR * 4, !first, last, biasP, act, last && pre ? tmpPre : 0);
+              if (direct) microStrided(kc, apanel, aRow, aStep, bpanel, tmpC, NR * 4, !first, last, biasP, act, last && slope ? tmpSlope : 0);
+              else micro(kc, apanel, bpanel, tmpC, NR * 4, !first, last, biasP, act, last && slope ? tmpSlope : 0);
               copyTile(cp, ldc, tmpC, NR * 4, rows, cols);
-              if (last && pre) copyTile(pp, ldc, tmpPre, NR * 4, rows, cols);
+              if (last && slope) copyTile(sp, ldc, tmpSlope, NR * 4, rows, cols);
             }
           }
         }
@@ -343,7 +354,7 @@ function gemmRows(
 
 // Items are (batch entry, block of ROWS_PER_ITEM rows), batch-major.
 function run(
-  A: usize, B: usize, bias: usize, out: usize, pre: usize,
+  A: usize, B: usize, bias: usize, out: usize, slope: usize,
   batch: u32, M: u32, N: u32, K: u32, strideA: u32, strideB: u32,
   transA: u32, transB: u32, hasBias: u32, act: u32,
   itemStart: u32, itemEnd: u32, scratch: usize,
@@ -360,7 +371,7 @@ function run(
     const o = (<usize>bi * <usize>M * <usize>N) << 2;
     gemmRows(
       A + ((<usize>bi * strideA) << 2), B + ((<usize>bi * strideB) << 2), hasBias ? bias : 0,
-      out + o, pre ? pre + o : 0,
+      out + o, slope ? slope + o : 0,
       <i32>M, <i32>N, <i32>K, transA, transB, act, m0, m1, scratch,
     );
     item = bi * perBatch + stop;
@@ -377,12 +388,12 @@ export function matmul(
   run(A, B, bias, out, 0, batch, M, N, K, strideA, strideB, transA, transB, hasBias, act, itemStart, itemEnd, scratch);
 }
 
-/** As matmul, also writing pre = op(A) @ op(B) + bias (before the activation). */
-export function matmul_pre(
-  A: usize, B: usize, bias: usize, out: usize, pre: usize,
+/** As matmul, also writing slope = act'(op(A) @ op(B) + bias), the activation's derivative there. */
+export function matmul_slope(
+  A: usize, B: usize, bias: usize, out: usize, slope: usize,
   batch: u32, M: u32, N: u32, K: u32, strideA: u32, strideB: u32,
   transA: u32, transB: u32, hasBias: u32, act: u32, _tile: u32,
   itemStart: u32, itemEnd: u32, scratch: usize,
 ): void {
-  run(A, B, bias, out, pre, batch, M, N, K, strideA, strideB, transA, transB, hasBias, act, itemStart, itemEnd, scratch);
+  run(A, B, bias, out, slope, batch, M, N, K, strideA, strideB, transA, transB, hasBias, act, itemStart, itemEnd, scratch);
 }

@@ -39,9 +39,9 @@ describe('gelu: WebGPU and WASM agree', () => {
 });
 
 // One GELU everywhere: the plain kernel, the bias-fused kernel and the matmul epilogue
-// (F.linear's fused activation) compute the same function bit for bit, and the gradient
-// F.linear records (geluBackward) is its derivative, checked by central differences of the
-// fused epilogue itself.
+// (F.linear's fused activation) compute the same function bit for bit, the epilogue's slope
+// is geluBackward's derivative bit for bit, and the gradient F.linear records (dy times that
+// slope) is the derivative of the epilogue itself, checked by central differences.
 describe.each(BACKENDS_WITH_VARIANTS)('gelu paths on %s', (backend) => {
   const N = 1027; // rows of 4 columns: 4108 values, tails included
   const xs = Float32Array.from(randomArray(4 * N, 11, -7, 7));
@@ -72,6 +72,13 @@ describe.each(BACKENDS_WITH_VARIANTS)('gelu paths on %s', (backend) => {
       expect(mismatch(fusedBias, plain, 'biasGelu')).toBeNull();
       expect(mismatch(fusedMatmul, plain, 'matmul epilogue')).toBeNull();
       expect(mismatch(scalarLoads, plain.subarray(0, 3 * N), 'matmul epilogue, scalar loads')).toBeNull();
+      // The epilogue's slope (what F.linear's backward multiplies by) is geluBackward's gelu'(x).
+      const [slope, grad] = await scopeAsync(async () => {
+        const x = rt.tensor(xs, [N, 4]);
+        const s = matmulBiasActivation(x, rt.tensor(identity, [4, 4]), rt.zeros([4]), act, { transB: true }).slope;
+        return [(await s.data()) as Float32Array, (await geluBackward(rt.tensor(new Float32Array(4 * N).fill(1), [N, 4]), x, approx).data()) as Float32Array];
+      });
+      expect(mismatch(slope, grad, 'matmul epilogue slope vs geluBackward')).toBeNull();
     });
 
     it(`${approx}: F.linear's gradient through the fused epilogue is the derivative of that epilogue`, async () => {

@@ -5,7 +5,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { selectVariant, WasmBackend, type DeviceCapabilities, type KernelDef } from '../runtime/internal.js';
-import { matmulKernel, matmulPreKernel, matmulTile } from '../runtime/ops/matmul.js';
+import { matmulKernel, matmulSlopeKernel, matmulTile } from '../runtime/ops/matmul.js';
 import { layernormBackwardKernel, layernormKernel } from '../runtime/ops/layernorm.js';
 import { binaryKernel } from '../runtime/ops/binary.js';
 import { attentionBwdKvKernel, attentionBwdQKernel, attentionFwdKernel } from '../runtime/ops/attention.js';
@@ -105,7 +105,7 @@ describe('variant selection by device capability', () => {
     expect(selectVariant(aligned, plain).kernel.name).toBe('matmul');
     expect(selectVariant(aligned, smallSubgroups).kernel.name).toBe('matmul');
     expect(selectVariant(odd, plain)).toEqual(odd);
-    expect(selectVariant(call(matmulPreKernel, [1, 256, 128, 64, 0, 0], [0, 0, 1, 2, 0]), subgroups).kernel.name).toBe('matmul_sg_pre');
+    expect(selectVariant(call(matmulSlopeKernel, [1, 256, 128, 64, 0, 0], [0, 0, 1, 2, 0]), subgroups).kernel.name).toBe('matmul_sg_slope');
     // transA reads M contiguously: M = 30 breaks vec4 alignment.
     expect(selectVariant(call(matmulKernel, [1, 30, 128, 64, 0, 0], [1, 0, 0, 0, 0]), plain).kernel).toBe(matmulKernel);
   });

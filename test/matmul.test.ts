@@ -20,7 +20,7 @@ describe.each(BACKENDS_WITH_VARIANTS)('matmul on %s', (backend) => {
 
 const f32 = (x: Float64Array) => Float32Array.from(x);
 
-/** out, pre, da, db of one shape with a bias and an activation. */
+/** out, slope, da, db of one shape with a bias and an activation. */
 async function runAll(rt: Runtime, s: MatmulCaseShape, act: Activation) {
   const { aShape, bShape, outShape } = operandShapes(s);
   const batch = Math.max(s.batchA, s.batchB);
@@ -28,10 +28,10 @@ async function runAll(rt: Runtime, s: MatmulCaseShape, act: Activation) {
     const a = rt.tensor(f32(randomArray(s.batchA * s.M * s.K, 1)), aShape);
     const b = rt.tensor(f32(randomArray(s.batchB * s.K * s.N, 2)), bShape);
     const bias = rt.tensor(f32(randomArray(s.N, 3)), [s.N]);
-    const { out, pre } = matmulBiasActivation(a, b, bias, act, s);
+    const { out, slope } = matmulBiasActivation(a, b, bias, act, s);
     const plain = matmul(a, b, s);
     const { da, db } = matmulBackward(rt.tensor(f32(randomArray(batch * s.M * s.N, 4)), outShape), a, b, s);
-    return { out: await out.data(), pre: await pre.data(), plain: await plain.data(), da: await da.data(), db: await db.data() };
+    return { out: await out.data(), slope: await slope.data(), plain: await plain.data(), da: await da.data(), db: await db.data() };
   });
 }
 
@@ -65,7 +65,7 @@ describe('matmul: WebGPU and WASM agree', () => {
       // both are within matmulTol of the float64 result; allow twice that between them
       const tol = (K: number) => ({ atol: 2 * matmulTol(K).atol, rtol: 2e-5 });
       assertClose(g.out, w.out, tol(s.K), 'out');
-      assertClose(g.pre, w.pre, tol(s.K), 'pre');
+      assertClose(g.slope, w.slope, tol(s.K), 'slope');
       assertClose(g.plain, w.plain, tol(s.K), 'plain');
       assertClose(g.da, w.da, tol(s.N * Math.max(s.batchA, s.batchB)), 'da');
       assertClose(g.db, w.db, tol(s.M * Math.max(s.batchA, s.batchB)), 'db');
@@ -101,7 +101,7 @@ describe('matmul: threaded WASM', () => {
     it(`threaded == single-thread ${JSON.stringify(s)} ${act}`, async () => {
       const a = await runAll(single, s, act);
       const b = await runAll(threaded, s, act);
-      for (const k of ['out', 'pre', 'plain', 'da', 'db'] as const) assertClose(b[k], a[k], { atol: 0, rtol: 0 }, k);
+      for (const k of ['out', 'slope', 'plain', 'da', 'db'] as const) assertClose(b[k], a[k], { atol: 0, rtol: 0 }, k);
     });
   }
 

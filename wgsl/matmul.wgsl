@@ -1,6 +1,7 @@
 // Tiled batched matmul with fused bias + activation epilogue.
 //   out[b] = act(op(A[b]) @ op(B[b]) + bias)    (entry `main`)
-//   also pre[b] = op(A[b]) @ op(B[b]) + bias     (entry `main_pre`, for the backward)
+//   also slope[b] = act'(op(A[b]) @ op(B[b]) + bias)   (entry `main_slope`: the activation's
+//   derivative at the pre-activation, which the backward multiplies the output's gradient by)
 // A is stored [M, K] ([K, M] when TRANS_A), B [K, N] ([N, K] when TRANS_B); bias [N].
 // strideA / strideB are per-batch element strides (0 shares one matrix over the batch).
 //
@@ -40,7 +41,7 @@ struct Params { batch: u32, M: u32, N: u32, K: u32, strideA: u32, strideB: u32 }
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(3) var<storage, read> bias: array<f32>;
 @group(0) @binding(4) var<storage, read_write> out: array<f32>;
-@group(0) @binding(5) var<storage, read_write> pre: array<f32>;
+@group(0) @binding(5) var<storage, read_write> slope: array<f32>;
 
 var<private> acc: array<vec4f, MAX_TM>;
 
@@ -76,6 +77,16 @@ fn activate(x: f32) -> f32 {
   }
 }
 
+// vec2(act(x), act'(x)); ReLU's slope at 0 is 0.
+fn activate_with_slope(x: f32) -> vec2f {
+  switch (ACT) {
+    case 1u: { return vec2f(max(x, 0.0), select(0.0, 1.0, x > 0.0)); }
+    case 2u: { return gelu_tanh_with_grad(x); }
+    case 3u: { return gelu_erf_with_grad(x); }
+    default: { return vec2f(x, 1.0); }
+  }
+}
+
 // bias[n .. n+3] (0 past N or without a bias), loaded once per invocation, not per row.
 fn bias4(n: u32) -> vec4f {
   var b = vec4f(0.0);
@@ -104,7 +115,7 @@ fn main(inv: Invocation) {
 }
 
 @compute @workgroup_size(WG)
-fn main_pre(inv: Invocation) {
+fn main_slope(inv: Invocation) {
   let t = tile_of(inv.wid, inv.nwg, inv.lid);
   if (!t.valid) { return; }
   compute_tile(t, inv);
@@ -117,8 +128,9 @@ fn main_pre(inv: Invocation) {
     for (var j = 0u; j < 4u; j++) {
       let n = t.n + j;
       if (n < p.N) {
-        pre[o + m * p.N + n] = v[j];
-        out[o + m * p.N + n] = activate(v[j]);
+        let y = activate_with_slope(v[j]);
+        slope[o + m * p.N + n] = y.y;
+        out[o + m * p.N + n] = y.x;
       }
     }
   }

@@ -1,6 +1,7 @@
 import binaryWgsl from '../../wgsl/binary.wgsl';
 import { describeArgs, OpArgumentError } from '../errors.js';
 import { defineKernel, grid1d } from '../kernel.js';
+import { elementwiseParallel, type ParallelKernelDef } from '../wasm/parallel.js';
 import type { Tensor } from '../tensor.js';
 import { bindKernel } from './bind.js';
 import { ELEMENT_F32, ELEMENT_VEC4, vec4Variant } from './variants.js';
@@ -19,16 +20,21 @@ export const binaryVec4Kernel = defineKernel({
   workgroups: ([n4]) => grid1d(n4, 64),
 });
 
-export const binaryKernel = defineKernel({
-  name: 'binary',
-  wgsl: ELEMENT_F32 + binaryWgsl,
-  inputs: 2,
-  outputs: 1,
-  params: ['u32', 'u32'], // n, nb
-  constants: ['OP'],
-  workgroups: ([n]) => grid1d(n, 256),
-  variants: [vec4Variant(binaryVec4Kernel, [0, 1])],
-});
+export const binaryKernel: ParallelKernelDef = {
+  ...defineKernel({
+    name: 'binary',
+    wgsl: ELEMENT_F32 + binaryWgsl,
+    inputs: 2,
+    outputs: 1,
+    params: ['u32', 'u32'], // n, nb
+    constants: ['OP'],
+    workgroups: ([n]) => grid1d(n, 256),
+    variants: [vec4Variant(binaryVec4Kernel, [0, 1])],
+  }),
+  // WASM: chunks of elements over the worker threads. Memory-bound (two loads and a store per
+  // element); counted as 4 flops so that calls of 512K elements and more are split.
+  wasmParallel: elementwiseParallel(4),
+};
 
 export const BinaryOp = { add: 0, sub: 1, mul: 2, div: 3 } as const;
 /** The elementwise binary ops binary() runs: 'add', 'sub', 'mul', 'div'. */

@@ -144,15 +144,15 @@ const matmulWorkgroups = ([batch, M, N]: readonly number[], c: readonly number[]
   return grid1d(batch * Math.ceil(M / tm) * Math.ceil(N / bn), 1);
 };
 
-function tiledKernel(name: string, io: string, pre: boolean, subgroups = false, variants?: readonly KernelVariant[]): ParallelKernelDef {
+function tiledKernel(name: string, io: string, slope: boolean, subgroups = false, variants?: readonly KernelVariant[]): ParallelKernelDef {
   const def: ParallelKernelDef = {
     name,
     // [subgroup prelude] + math library (the GELU epilogue) + shared code + tile + loaders.
     wgsl: subgroups ? SUBGROUP_PRELUDE + mathWgsl + matmulWgsl + matmulTileSubgroupWgsl + io : mathWgsl + matmulWgsl + matmulTileWgsl + io,
-    entryPoint: pre ? 'main_pre' : 'main',
-    wasmName: pre ? 'matmul_pre' : 'matmul',
+    entryPoint: slope ? 'main_slope' : 'main',
+    wasmName: slope ? 'matmul_slope' : 'matmul',
     inputs: 3,
-    outputs: pre ? 2 : 1,
+    outputs: slope ? 2 : 1,
     params: ['u32', 'u32', 'u32', 'u32', 'u32', 'u32'],
     constants: ['TRANS_A', 'TRANS_B', 'HAS_BIAS', 'ACT', 'TILE'],
     workgroups: matmulWorkgroups,
@@ -175,12 +175,12 @@ const subgroupTile = (kernel: KernelDef, fits?: KernelVariant['fits']): KernelVa
 
 /** The subgroup tile (WebGPU devices whose subgroups have >= 8 lanes), vec4 and scalar loaders. */
 export const matmulSubgroupKernel = tiledKernel('matmul_sg', matmulIoVec4Wgsl, false, true);
-export const matmulSubgroupPreKernel = tiledKernel('matmul_sg_pre', matmulIoVec4Wgsl, true, true);
+export const matmulSubgroupSlopeKernel = tiledKernel('matmul_sg_slope', matmulIoVec4Wgsl, true, true);
 export const matmulScalarSubgroupKernel = tiledKernel('matmul_scalar_sg', matmulIoScalarWgsl, false, true);
-export const matmulScalarSubgroupPreKernel = tiledKernel('matmul_scalar_sg_pre', matmulIoScalarWgsl, true, true);
+export const matmulScalarSubgroupSlopeKernel = tiledKernel('matmul_scalar_sg_slope', matmulIoScalarWgsl, true, true);
 /** A and B read as vec4 (aligned shapes, see matmulVec4). */
 export const matmulVec4Kernel = tiledKernel('matmul', matmulIoVec4Wgsl, false);
-export const matmulVec4PreKernel = tiledKernel('matmul_pre', matmulIoVec4Wgsl, true);
+export const matmulVec4SlopeKernel = tiledKernel('matmul_slope', matmulIoVec4Wgsl, true);
 
 /**
  * The tiled matmul as ops call it: scalar loaders, any shape (and the WASM export). On WebGPU
@@ -191,11 +191,11 @@ export const matmulKernel = tiledKernel('matmul_scalar', matmulIoScalarWgsl, fal
   subgroupTile(matmulScalarSubgroupKernel),
   { kernel: matmulVec4Kernel, fits: vec4Fits },
 ]);
-/** The same, also writing the pre-activation. */
-export const matmulPreKernel = tiledKernel('matmul_scalar_pre', matmulIoScalarWgsl, true, false, [
-  subgroupTile(matmulSubgroupPreKernel, vec4Fits),
-  subgroupTile(matmulScalarSubgroupPreKernel),
-  { kernel: matmulVec4PreKernel, fits: vec4Fits },
+/** The same, also writing the activation's slope act'(pre) (what its backward multiplies by). */
+export const matmulSlopeKernel = tiledKernel('matmul_scalar_slope', matmulIoScalarWgsl, true, false, [
+  subgroupTile(matmulSubgroupSlopeKernel, vec4Fits),
+  subgroupTile(matmulScalarSubgroupSlopeKernel),
+  { kernel: matmulVec4SlopeKernel, fits: vec4Fits },
 ]);
 
 /** Options of ops.matmul: transpose flags plus a fused bias add and activation on the output. */
@@ -211,7 +211,7 @@ interface GemmCall {
   b: Storage;
   bias: Storage | null;
   out: Storage;
-  pre: Storage | null;
+  slope: Storage | null;
   batch: number;
   M: number;
   N: number;
@@ -227,10 +227,10 @@ interface GemmCall {
 function gemm(backend: Tensor['backend'], c: GemmCall): void {
   if (c.batch * c.M * c.N === 0) return;
   backend.run({
-    kernel: c.pre ? matmulPreKernel : matmulKernel,
+    kernel: c.slope ? matmulSlopeKernel : matmulKernel,
     // With no bias the A buffer is bound in its place (HAS_BIAS = 0 never reads it).
     inputs: [c.a, c.b, c.bias ?? c.a],
-    outputs: c.pre ? [c.out, c.pre] : [c.out],
+    outputs: c.slope ? [c.out, c.slope] : [c.out],
     params: [c.batch, c.M, c.N, c.K, c.strideA, c.strideB],
     constants: [c.transA ? 1 : 0, c.transB ? 1 : 0, c.bias ? 1 : 0, c.act, matmulTile(c.M, c.N)],
   });
@@ -263,15 +263,17 @@ export function matmul(a: Tensor, b: Tensor, options: MatmulEpilogueOptions = {}
   checkEpilogue('matmul', a, b, s, options.bias, activation);
   const out = emptyTensor(backend, s.outShape, 'f32');
   gemm(backend, {
-    a: a.storage('matmul'), b: b.storage('matmul'), bias: options.bias ? options.bias.storage('matmul') : null, out: out.storage('matmul'), pre: null,
+    a: a.storage('matmul'), b: b.storage('matmul'), bias: options.bias ? options.bias.storage('matmul') : null, out: out.storage('matmul'), slope: null,
     ...s, transA: !!options.transA, transB: !!options.transB, act: ACTIVATIONS[activation],
   });
   return out;
 }
 
 /**
- * out = act(op(a) @ op(b) + bias) and pre = op(a) @ op(b) + bias (the pre-activation the
- * activation's backward needs), in one pass. bias may be null. Two distinct tensors.
+ * out = act(pre) and slope = act'(pre), pre = op(a) @ op(b) + bias, in one pass: the
+ * activation's backward is d(pre) = dOut * slope (one elementwise product; GELU's derivative
+ * shares GELU's exponential here instead of being recomputed from pre). bias may be null. Two
+ * distinct tensors. act' of 'none' is 1, of 'relu' 0 at 0.
  */
 export function matmulBiasActivation(
   a: Tensor,
@@ -279,7 +281,7 @@ export function matmulBiasActivation(
   bias: Tensor | null | undefined,
   activation: Activation,
   options: MatmulOptions = {},
-): { out: Tensor; pre: Tensor } {
+): { out: Tensor; slope: Tensor } {
   const op = 'matmulBiasActivation';
   expectTensor(op, 'a', a);
   expectTensor(op, 'b', b);
@@ -287,12 +289,12 @@ export function matmulBiasActivation(
   const s = matmulShape(a, b, options, op);
   checkEpilogue(op, a, b, s, bias, activation);
   const out = emptyTensor(backend, s.outShape, 'f32');
-  const pre = emptyTensor(backend, s.outShape, 'f32');
+  const slope = emptyTensor(backend, s.outShape, 'f32');
   gemm(backend, {
-    a: a.storage(op), b: b.storage(op), bias: bias ? bias.storage(op) : null, out: out.storage(op), pre: pre.storage(op),
+    a: a.storage(op), b: b.storage(op), bias: bias ? bias.storage(op) : null, out: out.storage(op), slope: slope.storage(op),
     ...s, transA: !!options.transA, transB: !!options.transB, act: ACTIVATIONS[activation],
   });
-  return { out, pre };
+  return { out, slope };
 }
 
 /**
@@ -325,8 +327,8 @@ export function matmulBackward(dOut: Tensor, a: Tensor, b: Tensor, options: Matm
   // da: [K, M] when transA else [M, K]; per batch entry from dOut_b and op(b)_b.
   const da = emptyTensor(backend, a.shape, 'f32');
   const daCall = (out: Storage, batchN: number) => {
-    if (!tA) gemm(backend, { a: g, b: B, bias: null, out, pre: null, batch: batchN, M, N: K, K: N, strideA: MN, strideB: s.strideB, transA: false, transB: !tB, act: 0 });
-    else gemm(backend, { a: B, b: g, bias: null, out, pre: null, batch: batchN, M: K, N: M, K: N, strideA: s.strideB, strideB: MN, transA: tB, transB: true, act: 0 });
+    if (!tA) gemm(backend, { a: g, b: B, bias: null, out, slope: null, batch: batchN, M, N: K, K: N, strideA: MN, strideB: s.strideB, transA: false, transB: !tB, act: 0 });
+    else gemm(backend, { a: B, b: g, bias: null, out, slope: null, batch: batchN, M: K, N: M, K: N, strideA: s.strideB, strideB: MN, transA: tB, transB: true, act: 0 });
   };
   if (s.strideA !== 0 || batch === 1) daCall(da.storage(op), batch);
   else reduceOverBatch(backend, da, batch, M * K, (tmp) => daCall(tmp, batch));
@@ -334,15 +336,15 @@ export function matmulBackward(dOut: Tensor, a: Tensor, b: Tensor, options: Matm
   // db: [N, K] when transB else [K, N].
   const db = emptyTensor(backend, b.shape, 'f32');
   const dbCall = (out: Storage, batchN: number) => {
-    if (!tB) gemm(backend, { a: A, b: g, bias: null, out, pre: null, batch: batchN, M: K, N, K: M, strideA: s.strideA, strideB: MN, transA: !tA, transB: false, act: 0 });
-    else gemm(backend, { a: g, b: A, bias: null, out, pre: null, batch: batchN, M: N, N: K, K: M, strideA: MN, strideB: s.strideA, transA: true, transB: tA, act: 0 });
+    if (!tB) gemm(backend, { a: A, b: g, bias: null, out, slope: null, batch: batchN, M: K, N, K: M, strideA: s.strideA, strideB: MN, transA: !tA, transB: false, act: 0 });
+    else gemm(backend, { a: g, b: A, bias: null, out, slope: null, batch: batchN, M: N, N: K, K: M, strideA: MN, strideB: s.strideA, transA: true, transB: tA, act: 0 });
   };
   if (s.strideB !== 0 || batch === 1) dbCall(db.storage(op), batch);
   else if (!tA) {
     // a is [batch*M, K] and dOut [batch*M, N], both contiguous: fold the batch into the sum.
     const R = batch * M;
-    if (!tB) gemm(backend, { a: A, b: g, bias: null, out: db.storage(op), pre: null, batch: 1, M: K, N, K: R, strideA: 0, strideB: 0, transA: true, transB: false, act: 0 });
-    else gemm(backend, { a: g, b: A, bias: null, out: db.storage(op), pre: null, batch: 1, M: N, N: K, K: R, strideA: 0, strideB: 0, transA: true, transB: false, act: 0 });
+    if (!tB) gemm(backend, { a: A, b: g, bias: null, out: db.storage(op), slope: null, batch: 1, M: K, N, K: R, strideA: 0, strideB: 0, transA: true, transB: false, act: 0 });
+    else gemm(backend, { a: g, b: A, bias: null, out: db.storage(op), slope: null, batch: 1, M: N, N: K, K: R, strideA: 0, strideB: 0, transA: true, transB: false, act: 0 });
   } else reduceOverBatch(backend, db, batch, K * N, (tmp) => dbCall(tmp, batch));
   return { da, db };
 }

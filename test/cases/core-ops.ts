@@ -25,6 +25,11 @@ const binarySizes: Array<[number[], number[]]> = [
   [[4, 16], [4, 16]],
   [[64, 1000], [1000]],
   [[12, 8], [8]],
+  // >= 512K elements: on WASM split over the worker threads in chunks of 4096, whose
+  // boundaries fall inside b's rows of 1001 and inside the scalar case's vec4 steps
+  [[600, 1001], [1001]],
+  [[3, 200001], [1]],
+  [[2, 262147], [2, 262147]],
 ];
 
 const cases: PortableCase[] = [];

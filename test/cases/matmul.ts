@@ -88,7 +88,7 @@ for (const [bA, bB, M, N, K] of SHAPES) {
   }
 }
 
-// Bias + each activation, through matmul (out only) and matmulBiasActivation (out and pre).
+// Bias + each activation, through matmul (out only) and matmulBiasActivation (out and the slope act'(pre)).
 const EPILOGUE_SHAPES: MatmulCaseShape[] = [
   shape(1, 1, 1, 1, 1),
   shape(1, 1, 37, 70, 29, false, true),
@@ -109,17 +109,20 @@ for (const s of EPILOGUE_SHAPES) {
         const bias = randomArray(s.N, 23, -3, 3);
         const ref = refMatmulEpilogue(A, B, bias, act, s);
         const tol = matmulTol(4 * s.K);
-        const [out1, out2, pre2] = await scopeAsync(async () => {
+        const [out1, out2, slope2] = await scopeAsync(async () => {
           const a = rt.tensor(f32(A), aShape);
           const b = rt.tensor(f32(B), bShape);
           const bt = rt.tensor(f32(bias), [s.N]);
           const o1 = matmul(a, b, { transA: s.transA, transB: s.transB, bias: bt, activation: act });
-          const { out, pre } = matmulBiasActivation(a, b, bt, act, { transA: s.transA, transB: s.transB });
-          return [await o1.data(), await out.data(), await pre.data()];
+          const { out, slope } = matmulBiasActivation(a, b, bt, act, { transA: s.transA, transB: s.transB });
+          return [await o1.data(), await out.data(), await slope.data()];
         });
         assertClose(out1, ref.out, tol, `matmul(bias, ${act})`);
         assertClose(out2, ref.out, tol, `matmulBiasActivation out (${act})`);
-        assertClose(pre2, ref.pre, tol, `matmulBiasActivation pre (${act})`);
+        // The slope at the f32 sum: |act''| <= 0.8 times the sum's error, plus the erf
+        // approximation's; ReLU's step is compared only away from 0 (a rounding can cross it).
+        const near0 = (i: number) => act === 'relu' && Math.abs(ref.pre[i]) < 1e-3;
+        assertClose(Float64Array.from(slope2, (v, i) => (near0(i) ? ref.slope[i] : v)), ref.slope, { atol: tol.atol + 1e-6, rtol: tol.rtol }, `matmulBiasActivation slope (${act})`);
       },
     });
   }

@@ -1,6 +1,6 @@
 // Float64 reference of the tiled matmul: epilogue (bias, activation) and backward.
 import { refMatmul } from './ops.js';
-import { refGelu1 } from './gelu.js';
+import { refGelu1, refGeluGrad1 } from './gelu.js';
 
 export type RefActivation = 'none' | 'relu' | 'gelu_tanh' | 'gelu_erf';
 
@@ -9,6 +9,14 @@ export function refActivate(x: number, act: RefActivation): number {
   if (act === 'gelu_tanh') return refGelu1(x, 'tanh');
   if (act === 'gelu_erf') return refGelu1(x, 'erf');
   return x;
+}
+
+/** act'(x); ReLU's slope at 0 is 0. */
+export function refActivateSlope(x: number, act: RefActivation): number {
+  if (act === 'relu') return x > 0 ? 1 : 0;
+  if (act === 'gelu_tanh') return refGeluGrad1(x, 'tanh');
+  if (act === 'gelu_erf') return refGeluGrad1(x, 'erf');
+  return 1;
 }
 
 export interface RefMatmulShape {
@@ -21,11 +29,17 @@ export interface RefMatmulShape {
   transB: boolean;
 }
 
-/** pre = op(A) @ op(B) + bias (bias [N] or null), out = act(pre); [batch, M, N]. */
-export function refMatmulEpilogue(A: Float64Array, B: Float64Array, bias: Float64Array | null, act: RefActivation, s: RefMatmulShape): { out: Float64Array; pre: Float64Array } {
+/** pre = op(A) @ op(B) + bias (bias [N] or null), out = act(pre), slope = act'(pre); [batch, M, N]. */
+export function refMatmulEpilogue(
+  A: Float64Array,
+  B: Float64Array,
+  bias: Float64Array | null,
+  act: RefActivation,
+  s: RefMatmulShape,
+): { out: Float64Array; pre: Float64Array; slope: Float64Array } {
   const pre = refMatmul(A, B, s.batchA, s.batchB, s.M, s.N, s.K, s.transA, s.transB);
   if (bias) for (let i = 0; i < pre.length; i++) pre[i] += bias[i % s.N];
-  return { pre, out: pre.map((v) => refActivate(v, act)) };
+  return { pre, out: pre.map((v) => refActivate(v, act)), slope: pre.map((v) => refActivateSlope(v, act)) };
 }
 
 /**

@@ -49,26 +49,36 @@ fn gelu_tanh_parts(xs: f32) -> vec2f {
   return vec2f(select(r, e * r, u < 0.0), 2.0 * e * r * r);
 }
 
-fn gelu_tanh(x: f32) -> f32 {
+// vec2(gelu(x), gelu'(x)), sharing the exponential: the matmul epilogue writes both (the
+// output and the slope its backward multiplies by); gelu_tanh / gelu_tanh_grad take one half.
+fn gelu_tanh_with_grad(x: f32) -> vec2f {
   let xs = clamp(x, -15.0, 15.0);
-  return select(x, xs, x < 0.0) * gelu_tanh_parts(xs).x;
+  let s = gelu_tanh_parts(xs);
+  return vec2f(select(x, xs, x < 0.0) * s.x, s.x + xs * s.y * GELU_K0 * (1.0 + 3.0 * GELU_C * xs * xs));
+}
+
+fn gelu_tanh(x: f32) -> f32 {
+  return gelu_tanh_with_grad(x).x;
 }
 
 fn gelu_tanh_grad(x: f32) -> f32 {
+  return gelu_tanh_with_grad(x).y;
+}
+
+// vec2(gelu(x), gelu'(x)) for the erf form, one exponential for Phi and phi.
+fn gelu_erf_with_grad(x: f32) -> vec2f {
   let xs = clamp(x, -15.0, 15.0);
-  let s = gelu_tanh_parts(xs);
-  return s.x + xs * s.y * GELU_K0 * (1.0 + 3.0 * GELU_C * xs * xs);
+  let e = exp(-0.5 * xs * xs);
+  let cdf = gelu_phi_cdf(xs, e);
+  return vec2f(select(x, xs, x < 0.0) * cdf, cdf + xs * GELU_INV_SQRT_2PI * e);
 }
 
 fn gelu_erf(x: f32) -> f32 {
-  let xs = clamp(x, -15.0, 15.0);
-  return select(x, xs, x < 0.0) * gelu_phi_cdf(xs, exp(-0.5 * xs * xs));
+  return gelu_erf_with_grad(x).x;
 }
 
 fn gelu_erf_grad(x: f32) -> f32 {
-  let xs = clamp(x, -15.0, 15.0);
-  let e = exp(-0.5 * xs * xs);
-  return gelu_phi_cdf(xs, e) + xs * GELU_INV_SQRT_2PI * e;
+  return gelu_erf_with_grad(x).y;
 }
 
 fn gelu_fn(x: f32, approx: u32) -> f32 {

@@ -1,9 +1,10 @@
 // Differentiable fully connected layer y = act(x @ W^T + b), W stored [out, in] (PyTorch
-// layout), fused into one matmul kernel (bias and GELU in its epilogue). Backward:
-//   dpre = act'(pre) * dy,  db = column sums of dpre,  dx = dpre @ W,  dW = dpre^T @ x.
+// layout), fused into one matmul kernel (bias and GELU in its epilogue, which also writes the
+// slope act'(pre)). Backward:
+//   dpre = slope * dy,  db = column sums of dpre,  dx = dpre @ W,  dW = dpre^T @ x.
 import { applyOp, defineOp } from '../../autograd/op.js';
 import { describeArgs, OpArgumentError } from '../../errors.js';
-import { geluBackward } from '../../ops/gelu.js';
+import { mul } from '../../ops/binary.js';
 import { matmul as rawMatmul, matmulBiasActivation } from '../../ops/matmul.js';
 import { sumRows } from '../../ops/sum_rows.js';
 import type { Tensor } from '../../tensor.js';
@@ -15,8 +16,8 @@ export type LinearActivation = 'none' | 'gelu_tanh' | 'gelu_erf';
 const FLAGS = { transA: false, transB: true };
 
 /**
- * act(x W^T + b) as one matmul with an epilogue; saves x as rows [R, in], the weight and
- * the pre-activation when there is one.
+ * act(x W^T + b) as one matmul with an epilogue; saves x as rows [R, in], the weight and,
+ * with an activation, its slope act'(x W^T + b).
  */
 export const linearOp = defineOp<LinearActivation>({
   name: 'linear',
@@ -32,17 +33,17 @@ export const linearOp = defineOp<LinearActivation>({
     const rows = x!.shape.slice(0, -1).reduce((a, b) => a * b, 1);
     const x2 = x!.view([rows, inF]);
     let y: Tensor;
-    let pre: Tensor | null = null;
+    let slope: Tensor | null = null;
     if (activation === 'none') y = rawMatmul(x2, weight!, { ...FLAGS, bias });
-    else ({ out: y, pre } = matmulBiasActivation(x2, weight!, bias, activation, FLAGS));
+    else ({ out: y, slope } = matmulBiasActivation(x2, weight!, bias, activation, FLAGS));
     const out = y.view([...x!.shape.slice(0, -1), outF]);
     y.dispose();
-    return { out, extras: pre ? [x2, pre] : [x2] };
+    return { out, extras: slope ? [x2, slope] : [x2] };
   },
-  save: ([, weight], _out, [x2, pre]) => [x2, weight, pre ?? null],
-  backward: (g, [x2, weight, pre], needs, activation) => {
+  save: ([, weight], _out, [x2, slope]) => [x2, weight, slope ?? null],
+  backward: (g, [x2, weight, slope], needs) => {
     const g2 = g.view([x2!.shape[0], weight!.shape[0]]);
-    const dpre = pre ? geluBackward(g2, pre, activation === 'gelu_erf' ? 'erf' : 'tanh') : g2;
+    const dpre = slope ? mul(g2, slope) : g2;
     // dx comes back as rows [R, in]; backward() views it as x's shape.
     const [dx, dw] = matmulGrads(dpre, x2!, weight!, FLAGS, needs[0], needs[1]);
     return [dx, dw, needs[2] ? sumRows(dpre) : null];
