@@ -147,10 +147,12 @@ function packB(b: usize, dst: usize, N: i32, K: i32, transB: u32, j0: i32, nc: i
 // ---- micro-kernel ----
 
 // The end of a 4x8 tile: C[0:4, 0:8] (row stride ldc bytes) = (accumulate ? C : 0) + the
-// accumulators; when `last`, adds the bias (8 floats at bias, or none when bias == 0), stores
-// act'(sum) to `slope` (same layout, when slope != 0) and act(sum) to C.
+// accumulators; when `last`, plus the bias (8 floats at bias, or none when bias == 0). The
+// activation runs afterwards over whole blocks (activateBlock): inlined here, each of the eight
+// vectors rematerialised GELU's ~23 constants (3 instructions each, V8 does not hoist them out
+// of straight-line code), about as many instructions as the GELU itself.
 @inline function finishTile(
-  c: usize, ldc: usize, accumulate: bool, last: bool, bias: usize, act: u32, slope: usize,
+  c: usize, ldc: usize, accumulate: bool, last: bool, bias: usize,
   c00: v128, c01: v128, c10: v128, c11: v128, c20: v128, c21: v128, c30: v128, c31: v128,
 ): void {
   const c1 = c + ldc;
@@ -166,41 +168,17 @@ function packB(b: usize, dst: usize, N: i32, K: i32, transB: u32, j0: i32, nc: i
     c30 = f32x4.add(c30, v128.load(c3));
     c31 = f32x4.add(c31, v128.load(c3, 16));
   }
-  if (last) {
-    if (bias) {
-      const bb0 = v128.load(bias);
-      const bb1 = v128.load(bias, 16);
-      c00 = f32x4.add(c00, bb0);
-      c01 = f32x4.add(c01, bb1);
-      c10 = f32x4.add(c10, bb0);
-      c11 = f32x4.add(c11, bb1);
-      c20 = f32x4.add(c20, bb0);
-      c21 = f32x4.add(c21, bb1);
-      c30 = f32x4.add(c30, bb0);
-      c31 = f32x4.add(c31, bb1);
-    }
-    if (slope) {
-      const s1 = slope + ldc;
-      const s2 = slope + 2 * ldc;
-      const s3 = slope + 3 * ldc;
-      c00 = activateWithSlope(c00, act, slope);
-      c01 = activateWithSlope(c01, act, slope + 16);
-      c10 = activateWithSlope(c10, act, s1);
-      c11 = activateWithSlope(c11, act, s1 + 16);
-      c20 = activateWithSlope(c20, act, s2);
-      c21 = activateWithSlope(c21, act, s2 + 16);
-      c30 = activateWithSlope(c30, act, s3);
-      c31 = activateWithSlope(c31, act, s3 + 16);
-    } else if (act != ACT_NONE) {
-      c00 = activate(c00, act);
-      c01 = activate(c01, act);
-      c10 = activate(c10, act);
-      c11 = activate(c11, act);
-      c20 = activate(c20, act);
-      c21 = activate(c21, act);
-      c30 = activate(c30, act);
-      c31 = activate(c31, act);
-    }
+  if (last && bias) {
+    const bb0 = v128.load(bias);
+    const bb1 = v128.load(bias, 16);
+    c00 = f32x4.add(c00, bb0);
+    c01 = f32x4.add(c01, bb1);
+    c10 = f32x4.add(c10, bb0);
+    c11 = f32x4.add(c11, bb1);
+    c20 = f32x4.add(c20, bb0);
+    c21 = f32x4.add(c21, bb1);
+    c30 = f32x4.add(c30, bb0);
+    c31 = f32x4.add(c31, bb1);
   }
   v128.store(c, c00);
   v128.store(c, c01, 16);
@@ -217,7 +195,7 @@ function packB(b: usize, dst: usize, N: i32, K: i32, transB: u32, j0: i32, nc: i
 // broadcasts and spilled half the accumulators to the stack (chains through store-to-load
 // forwarding, ~20% slower); one k per iteration keeps all 8 accumulators in xmm registers
 // (checked with node --print-wasm-code).
-function micro(kc: i32, ap: usize, bp: usize, c: usize, ldc: usize, accumulate: bool, last: bool, bias: usize, act: u32, slope: usize): void {
+function micro(kc: i32, ap: usize, bp: usize, c: usize, ldc: usize, accumulate: bool, last: bool, bias: usize): void {
   let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
   let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
   let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
@@ -240,13 +218,13 @@ function micro(kc: i32, ap: usize, bp: usize, c: usize, ldc: usize, accumulate: 
     ap += 16;
     bp += 32;
   }
-  finishTile(c, ldc, accumulate, last, bias, act, slope, c00, c01, c10, c11, c20, c21, c30, c31);
+  finishTile(c, ldc, accumulate, last, bias, c00, c01, c10, c11, c20, c21, c30, c31);
 }
 
 // As micro, with A read in place instead of packed: A[r][k] at a + r * aRow + k * aStep (bytes):
 // aRow = 4, aStep = 4 M for a transposed A ([K, M]: the four rows of one k are contiguous),
 // aRow = 4 K, aStep = 4 for a row-major A ([M, K]: four rows, each read along k).
-function microStrided(kc: i32, a: usize, aRow: usize, aStep: usize, bp: usize, c: usize, ldc: usize, accumulate: bool, last: bool, bias: usize, act: u32, slope: usize): void {
+function microStrided(kc: i32, a: usize, aRow: usize, aStep: usize, bp: usize, c: usize, ldc: usize, accumulate: bool, last: bool, bias: usize): void {
   let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
   let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
   let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
@@ -271,12 +249,37 @@ function microStrided(kc: i32, a: usize, aRow: usize, aStep: usize, bp: usize, c
     a += aStep;
     bp += 32;
   }
-  finishTile(c, ldc, accumulate, last, bias, act, slope, c00, c01, c10, c11, c20, c21, c30, c31);
+  finishTile(c, ldc, accumulate, last, bias, c00, c01, c10, c11, c20, c21, c30, c31);
 }
 
 // Copies a rows x cols block between row strides (bytes); zero-fills the rest of a 4x8 tile when `pad`.
 function copyTile(dst: usize, ldd: usize, src: usize, lds: usize, rows: i32, cols: i32): void {
   for (let i = 0; i < rows; i++) memory.copy(dst + <usize>i * ldd, src + <usize>i * lds, <usize>cols << 2);
+}
+
+// act over a rows x cols block of C (row stride ldc bytes), in place; act' into the same block
+// of `slope` when slope != 0. A loop, so V8 materialises the activation's constants once per
+// call. Tails through lane 0 of the same SIMD functions (tmp: 16 bytes of scratch).
+function activateBlock(c: usize, slope: usize, ldc: usize, rows: i32, cols: i32, act: u32, tmp: usize): void {
+  const cols4 = cols & ~3;
+  for (let r = 0; r < rows; r++) {
+    const row = c + <usize>r * ldc;
+    const srow = slope + <usize>r * ldc;
+    let j = 0;
+    for (; j < cols4; j += 4) {
+      const o = <usize>j << 2;
+      const v = v128.load(row + o);
+      v128.store(row + o, slope ? activateWithSlope(v, act, srow + o) : activate(v, act));
+    }
+    for (; j < cols; j++) {
+      const o = <usize>j << 2;
+      const v = f32x4.splat(load<f32>(row + o));
+      if (slope) {
+        store<f32>(row + o, f32x4.extract_lane(activateWithSlope(v, act, tmp), 0));
+        store<f32>(srow + o, load<f32>(tmp));
+      } else store<f32>(row + o, f32x4.extract_lane(activate(v, act), 0));
+    }
+  }
 }
 
 // ---- driver ----
@@ -331,20 +334,24 @@ function gemmRows(
             const m = ic + ir;
             const rows = min(MR, mEnd - m);
             const cp = out + ((<usize>m * <usize>N + <usize>n) << 2);
-            const sp = slope ? slope + ((<usize>m * <usize>N + <usize>n) << 2) : 0;
             // A's panel: packed, or in place at (m, pc)
             const apanel = !direct ? apk + <usize>(ir * kc * 4) : transA ? a + ((<usize>pc * <usize>M + <usize>m) << 2) : a + ((<usize>m * <usize>K + <usize>pc) << 2);
             if (rows == MR && cols == NR) {
-              if (direct) microStrided(kc, apanel, aRow, aStep, bpanel, cp, ldc, !first, last, biasP, act, last ? sp : 0);
-              else micro(kc, apanel, bpanel, cp, ldc, !first, last, biasP, act, last ? sp : 0);
+              if (direct) microStrided(kc, apanel, aRow, aStep, bpanel, cp, ldc, !first, last, biasP);
+              else micro(kc, apanel, bpanel, cp, ldc, !first, last, biasP);
             } else {
               // edge tile: run on a full 4x8 scratch tile, copy the valid part
               if (!first) copyTile(tmpC, NR * 4, cp, ldc, rows, cols);
-              if (direct) microStrided(kc, apanel, aRow, aStep, bpanel, tmpC, NR * 4, !first, last, biasP, act, last && slope ? tmpSlope : 0);
-              else micro(kc, apanel, bpanel, tmpC, NR * 4, !first, last, biasP, act, last && slope ? tmpSlope : 0);
+              if (direct) microStrided(kc, apanel, aRow, aStep, bpanel, tmpC, NR * 4, !first, last, biasP);
+              else micro(kc, apanel, bpanel, tmpC, NR * 4, !first, last, biasP);
               copyTile(cp, ldc, tmpC, NR * 4, rows, cols);
-              if (last && slope) copyTile(sp, ldc, tmpSlope, NR * 4, rows, cols);
             }
+          }
+          // The finished panel (mc rows x cols, still in L1) through the activation (and its
+          // slope, 1 for none).
+          if (last && (act != ACT_NONE || slope)) {
+            const at = (<usize>ic * <usize>N + <usize>n) << 2;
+            activateBlock(out + at, slope ? slope + at : 0, ldc, mc, cols, act, tmpSlope);
           }
         }
       }
