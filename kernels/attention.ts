@@ -22,7 +22,7 @@
 // [itemStart, itemEnd), so the backend splits them across threads; each thread brings its own
 // scratch (attention_scratch_bytes, sized by the call's L and head size).
 import { exp4 } from './math';
-import { pcg_hash, pcg_hash4 } from './rng';
+import { hash_u32, hash_u32x4 } from './rng';
 import { madd } from './simd';
 
 const KB: u32 = 64; // keys per block
@@ -259,13 +259,13 @@ function loadQueries(mask: usize, B: u32, L: u32, R: u32, b: u32): u32 {
   return load<u32>(vecPos + ((<usize>i) << 2));
 }
 
-// Lane masks of the dropout keep test for four indices: all ones where pcg_hash(i ^ hs) >= threshold.
+// Lane masks of the dropout keep test for four indices: all ones where hash_u32(i ^ hs) >= threshold.
 @inline function keepAt4(idx: v128, hs: u32, threshold: u32): v128 {
-  return i32x4.ge_u(pcg_hash4(v128.xor(idx, i32x4.splat(hs))), i32x4.splat(threshold));
+  return i32x4.ge_u(hash_u32x4(v128.xor(idx, i32x4.splat(hs))), i32x4.splat(threshold));
 }
 
 // Lane masks of the dropout keep test for the indices i0, i0 + step, i0 + 2 step, i0 + 3 step:
-// all ones where pcg_hash(i ^ hs) >= threshold (the same bits as the scalar test).
+// all ones where hash_u32(i ^ hs) >= threshold (the same bits as the scalar test).
 @inline function keep4(i0: u32, step: u32, hs: u32, threshold: u32): v128 {
   return keepAt4(i32x4.add(i32x4.splat(i0), i32x4.mul(i32x4(0, 1, 2, 3), i32x4.splat(step))), hs, threshold);
 }
@@ -317,7 +317,7 @@ export function attention_fwd(
 ): void {
   const dpad = (dh + 7) & ~7;
   const rb = (<usize>dpad) << 2;
-  const hs = pcg_hash(seed);
+  const hs = hash_u32(seed);
   setWork(scratch, max(L, R), dpad);
   let flagsOf: u32 = 0xffffffff; // the sequence whose flags, queries and packed keys are loaded
   let first: u32 = 0; // its first q row
@@ -459,7 +459,7 @@ export function attention_bwd(
 ): void {
   const dpad = (dh + 7) & ~7;
   const rb = (<usize>dpad) << 2;
-  const hs = pcg_hash(seed);
+  const hs = hash_u32(seed);
   setWork(scratch, max(L, R), dpad);
   let flagsOf: u32 = 0xffffffff;
   let first: u32 = 0; // the sequence's first q row

@@ -1,7 +1,7 @@
 // Twin of wgsl/masked_softmax.wgsl: y[r, j] = softmax over valid keys of scale * x[r, j]
 // (0 for masked keys, an all-zero row when no key is valid), with optional dropout.
 // x, y: [B*heads, L, L]; mask: [B, L] u32; row r = (b*heads + head)*L + i.
-import { pcg_hash } from './rng';
+import { hash_u32 } from './rng';
 
 const NEG: f32 = -1e30;
 
@@ -9,7 +9,7 @@ export function masked_softmax(
   x: usize, mask: usize, y: usize,
   rows: u32, L: u32, heads: u32, scale: f32, dropout: u32, threshold: u32, seed: u32, invKeep: f32, causal: u32,
 ): void {
-  const hs = pcg_hash(seed);
+  const hs = hash_u32(seed);
   for (let r: u32 = 0; r < rows; r++) {
     const mrow = mask + ((<usize>((r / L / heads) * L)) << 2);
     const xr = x + ((<usize>r * L) << 2);
@@ -30,7 +30,7 @@ export function masked_softmax(
     const base = r * L;
     for (let j: u32 = 0; j < L; j++) {
       let e = load<f32>(yr + ((<usize>j) << 2)) * inv;
-      if (dropout) e = pcg_hash((base + j) ^ hs) >= threshold ? e * invKeep : 0;
+      if (dropout) e = hash_u32((base + j) ^ hs) >= threshold ? e * invKeep : 0;
       store<f32>(yr + ((<usize>j) << 2), e);
     }
   }

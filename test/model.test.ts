@@ -167,7 +167,15 @@ describe('BERT4Rec model', () => {
     assertClose(a.losses, b.losses, { atol: 0, rtol: 1e-3 }, 'losses per step');
     expect(a.losses[19]).toBeLessThan(a.losses[0]);
     // Observed: losses within 3e-7 relative, parameters within 2e-7 absolute.
-    for (const [n, p] of a.params) assertClose(p, b.params.get(n)!, { atol: 1e-5, rtol: 1e-4 }, n);
+    // Except the attention's key bias: it adds q_i . b_k to every score of row i, which the softmax
+    // cancels, so its true gradient is 0 and both backends feed AdamW rounding noise of their own
+    // (m / sqrt(v) of noise is about +-1: steps of about lr in random directions). There only the
+    // bound AdamW gives: |b_k| <= steps * lr * 3 from its initial 0.
+    for (const [n, p] of a.params) {
+      if (n.endsWith('attention.key.bias')) {
+        for (const q of [p, b.params.get(n)!]) expect(Math.max(...Array.from(q, Math.abs))).toBeLessThanOrEqual(20 * 1e-3 * 3);
+      } else assertClose(p, b.params.get(n)!, { atol: 1e-5, rtol: 1e-4 }, n);
+    }
   });
 
   it('model.attnDropout drops attention probabilities alone (absent: the same rate as dropout)', async () => {

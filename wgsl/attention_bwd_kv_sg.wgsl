@@ -19,7 +19,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) t: u
   let j = wid.x * BQ + t;
   let jc = min(j, L - 1u);
   let col0 = head * p.dh;
-  let hs = pcg_hash(p.seed);
+  let hs = hash_u32(p.seed);
   let keyOk = j < L && mask[b * L + jc] != 0u;
   let rowBase = (b * p.heads + head) * L;
   let lane = sgLane % QB;
@@ -67,7 +67,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) t: u
         let pij = exp(sv.x + sv.y + sv.z + sv.w - lseI);
         var f = 1.0;
         if (p.dropout != 0u) {
-          f = select(0.0, p.invKeep, pcg_hash(((rowBase + i0 + ii) * L + j) ^ hs) >= p.threshold);
+          f = select(0.0, p.invKeep, hash_u32(((rowBase + i0 + ii) * L + j) ^ hs) >= p.threshold);
         }
         let ds = pij * (f * (dpv.x + dpv.y + dpv.z + dpv.w) - dI);
         let pd = pij * f;

@@ -20,7 +20,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
   let head = wid.y;
   let b = wid.z;
   let L = p.L;
-  let hs = pcg_hash(p.seed);
+  let hs = hash_u32(p.seed);
   if (t == 0u) { wgSet = querySet(b); }
   let info = workgroupUniformLoad(&wgSet); // (first q row, query count), uniform over the workgroup
 
@@ -71,7 +71,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
         let pij = exp(sv.x + sv.y + sv.z + sv.w - lseI);
         var dp = dpv.x + dpv.y + dpv.z + dpv.w;
         if (p.dropout != 0u) {
-          dp = select(0.0, dp * p.invKeep, pcg_hash((rngRow + k0 + j) ^ hs) >= p.threshold);
+          dp = select(0.0, dp * p.invKeep, hash_u32((rngRow + k0 + j) ^ hs) >= p.threshold);
         }
         let ds = pij * (dp - dI);
         for (var c = 0u; c < DHP; c++) { acc[c] = fma(vec4f(ds), kT[j * DHP + c], acc[c]); }

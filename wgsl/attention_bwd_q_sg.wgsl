@@ -19,7 +19,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) t: u
   let i = wid.x * BQ + t;
   let ic = min(i, L - 1u);
   let col0 = head * p.dh;
-  let hs = pcg_hash(p.seed);
+  let hs = hash_u32(p.seed);
   let rngRow = ((b * p.heads + head) * L + i) * L;
   let r = (b * p.heads + head) * L + ic;
   let lseI = stats[2u * r];
@@ -63,7 +63,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) t: u
       let pij = select(0.0, exp(sv.x + sv.y + sv.z + sv.w - lseI), p.causal == 0u || k0 + jj <= i);
       var dp = dpv.x + dpv.y + dpv.z + dpv.w;
       if (p.dropout != 0u) {
-        dp = select(0.0, dp * p.invKeep, pcg_hash((rngRow + k0 + jj) ^ hs) >= p.threshold);
+        dp = select(0.0, dp * p.invKeep, hash_u32((rngRow + k0 + jj) ^ hs) >= p.threshold);
       }
       let ds = pij * (dp - dI);
       for (var c = 0u; c < DHP; c++) { acc[c] = fma(vec4f(ds), kj[c], acc[c]); }

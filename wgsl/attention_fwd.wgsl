@@ -31,7 +31,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
   let b = wid.z;
   let L = p.L;
   let col0 = head * p.dh;
-  let hs = pcg_hash(p.seed);
+  let hs = hash_u32(p.seed);
   if (t == 0u) { wgSet = querySet(b); }
   let qs = workgroupUniformLoad(&wgSet); // (first q row, query count), uniform over the workgroup
   let first = qs.x;
@@ -115,7 +115,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
             w[r] = pj;
             if (p.dropout != 0u) {
               let idx = ((b * p.heads + head) * L + pos[r]) * L + k0 + j;
-              w[r] = select(0.0, pj * p.invKeep, pcg_hash(idx ^ hs) >= p.threshold);
+              w[r] = select(0.0, pj * p.invKeep, hash_u32(idx ^ hs) >= p.threshold);
             }
           }
           for (var c = 0u; c < DHP; c++) {

@@ -19,7 +19,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) t: u
   let b = wid.z;
   let L = p.L;
   let col0 = head * p.dh;
-  let hs = pcg_hash(p.seed);
+  let hs = hash_u32(p.seed);
   let lane = sgLane % KB;
 
   var qv: array<array<vec4f, 32>, 4>;
@@ -89,7 +89,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) t: u
         if (p.dropout != 0u) {
           let i = (wid.x * QPT + r) * BQ + t;
           let idx = ((b * p.heads + head) * L + i) * L + k0 + jj;
-          w[r] = select(0.0, pj * p.invKeep, pcg_hash(idx ^ hs) >= p.threshold);
+          w[r] = select(0.0, pj * p.invKeep, hash_u32(idx ^ hs) >= p.threshold);
         }
       }
       for (var c = 0u; c < DHP; c++) {

@@ -47,11 +47,11 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
   }
   s = reduce(s, t, false);
   let inv = select(0.0, 1.0 / s, s > 0.0);
-  let hs = pcg_hash(p.seed);
+  let hs = hash_u32(p.seed);
   for (var j = t; j < L; j += WG) {
     var e = 0.0;
     if (mask[b * L + j] != 0u && j <= last) { e = exp(x[base + j] * p.scale - m) * inv; }
-    if (p.dropout != 0u) { e = select(0.0, e * p.invKeep, pcg_hash((base + j) ^ hs) >= p.threshold); }
+    if (p.dropout != 0u) { e = select(0.0, e * p.invKeep, hash_u32((base + j) ^ hs) >= p.threshold); }
     y[base + j] = e;
   }
 }

@@ -92,7 +92,8 @@ async function main(argv: string[]): Promise<number> {
     for (const k of metricKeys) {
       const vals = perRun.map((m) => m.get(p)?.[k]);
       const best = Math.max(...vals.filter((v): v is number => typeof v === 'number'));
-      console.log(`${k.padEnd(w0)}${vals.map((v) => (typeof v === 'number' ? `${v.toFixed(4)}${v === best && runs.length > 1 ? '*' : ' '}` : '-').padStart(12)).join('')}`);
+      // (a space keeps the columns aligned where there is no star; none is left at the line's end)
+      console.log(`${k.padEnd(w0)}${vals.map((v) => (typeof v === 'number' ? `${v.toFixed(4)}${v === best && runs.length > 1 ? '*' : ' '}` : '-').padStart(12)).join('')}`.trimEnd());
     }
   }
   return 0;

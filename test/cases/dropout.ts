@@ -59,6 +59,34 @@ for (const p of [0.1, 0.5, 0.9]) {
   });
 }
 
+// The bits of neighbouring indices are independent: attention draws index (row * L + j), so
+// pairs at distance 1 (the next key) and L (the next query) both matter, as do nearby seeds
+// (one per layer and step). Each pair count within 4 sigma of n (1 - p)^2.
+cases.push({
+  name: 'dropout p=0.5: pairs at distances 1, 200, 4096 and across seeds s, s + 1 kept together (1 - p)^2 of the time',
+  async run(rt) {
+    const n = 200_000;
+    const p = 0.5;
+    const [a, b] = await scopeAsync(async () => [
+      (await dropout(rt.full([n], 1), p, 2024).data()) as Float32Array,
+      (await dropout(rt.full([n], 1), p, 2025).data()) as Float32Array,
+    ]);
+    const check = (label: string, pairs: number, both: number) => {
+      const q = (1 - p) * (1 - p);
+      const sigma = Math.sqrt(pairs * q * (1 - q));
+      assert(Math.abs(both - pairs * q) <= 4 * sigma, `${label}: ${both} of ${pairs} pairs kept together, expected ${pairs * q} +- ${4 * sigma}`);
+    };
+    for (const dist of [1, 200, 4096]) {
+      let both = 0;
+      for (let i = 0; i + dist < n; i++) if (a[i] !== 0 && a[i + dist] !== 0) both++;
+      check(`distance ${dist}`, n - dist, both);
+    }
+    let both = 0;
+    for (let i = 0; i < n; i++) if (a[i] !== 0 && b[i] !== 0) both++;
+    check('seeds 2024 and 2025', n, both);
+  },
+});
+
 cases.push({
   name: 'dropout p=0 keeps all (identity), p=1 drops all, different seeds differ',
   async run(rt) {

@@ -1,12 +1,14 @@
-// Float64-free reference of wgsl/lib/rng.wgsl (u32 arithmetic via Math.imul).
-export function pcgHash(x: number): number {
-  const state = (Math.imul(x >>> 0, 747796405) + 2891336453) >>> 0;
-  const word = Math.imul(((state >>> ((state >>> 28) + 4)) ^ state) >>> 0, 277803737) >>> 0;
-  return ((word >>> 22) ^ word) >>> 0;
+// Float64-free reference of wgsl/lib/rng.wgsl (u32 arithmetic via Math.imul): lowbias32.
+export function hashU32(x: number): number {
+  let h = (x ^ (x >>> 16)) >>> 0;
+  h = Math.imul(h, 0x7feb352d) >>> 0;
+  h = (h ^ (h >>> 15)) >>> 0;
+  h = Math.imul(h, 0x846ca68b) >>> 0;
+  return (h ^ (h >>> 16)) >>> 0;
 }
 
 export function rngU32(seed: number, index: number): number {
-  return pcgHash((index ^ pcgHash(seed)) >>> 0);
+  return hashU32((index ^ hashU32(seed)) >>> 0);
 }
 
 /** Dropout keep test: rng >= floor(p * 2^32). */
