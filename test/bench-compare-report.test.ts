@@ -63,6 +63,21 @@ describe('bench --compare with several peers', () => {
     expect(Number.isFinite(jax.pairedRatio)).toBe(true);
   });
 
+  it("measurePair: the budget stops the rounds at minSamples, a case's own minSamples raises that, --samples caps it", async () => {
+    const rounds = async (caseMin: number | undefined, samples: number) => {
+      const r = await measurePair({ ...fakeCase, minSamples: caseMin }, async () => fakeSide('ours', 1, []), [{ peer: 'TFJS', make: async () => fakeSide('TFJS', 1, []) }], {
+        ...options,
+        samples,
+        budgetMs: 0,
+        minSamples: 3,
+      });
+      return [r.ours.samplesMs.length, r.peers[0].stats.samplesMs.length];
+    };
+    expect(await rounds(undefined, 15)).toEqual([3, 3]);
+    expect(await rounds(7, 15)).toEqual([7, 7]);
+    expect(await rounds(7, 5)).toEqual([5, 5]);
+  });
+
   it('measurePair: a peer that fails has an error and no ratio; the others are measured', async () => {
     const log: string[] = [];
     const r = await measurePair(

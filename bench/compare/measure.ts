@@ -137,9 +137,10 @@ export async function measurePair(c: CompareCase, ours: () => Promise<Side>, pee
   // spent budgetMs: all sides always get the same rounds.
   const live = () => all.filter((l) => l.side && !l.error);
   const spent = (l: Live) => l.samples.reduce((x, y) => x + y, 0) * l.iters;
+  const minSamples = Math.min(o.samples, Math.max(o.minSamples, c.minSamples ?? 0));
   for (let round = 0; round < o.samples; round++) {
     const now = live();
-    if (!now.length || (now.every((l) => l.samples.length >= o.minSamples) && now.some((l) => spent(l) > o.budgetMs))) break;
+    if (!now.length || (now.every((l) => l.samples.length >= minSamples) && now.some((l) => spent(l) > o.budgetMs))) break;
     const order = round % 2 === 0 ? all : [...all].reverse();
     const took = new Map<Live, number>();
     for (const l of order) {

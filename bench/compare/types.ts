@@ -35,4 +35,6 @@ export interface CompareCase {
   tfjsExpert?(env: TfjsEnv): Promise<Side>;
   /** The jax-js side (compared on the wasm backend only); absent: the case has none. */
   jax?(env: JaxEnv): Promise<Side>;
+  /** At least this many rounds for every side (capped by --samples), past the time budget. */
+  minSamples?: number;
 }
