@@ -102,11 +102,27 @@ const INV_SQRT_2PI: f32 = 0.3989422804014327;
   return exp4(f32x4.mul(splat(-2), f32x4.pmin(f32x4.abs(u), splat(30))));
 }
 
-// sigmoid(2u) = 0.5 (1 + tanh(u)): r for u >= 0, e r for u < 0 (the sign of u is the sign of x).
+// sigmoid(2u) = 0.5 (1 + tanh(u)) from e = tanhE4(xs) and r = 1 / (1 + e): r for u >= 0, e r
+// for u < 0 (the sign of u is the sign of x).
+@inline function tanhSigFrom4(xs: v128, e: v128, r: v128): v128 {
+  return v128.bitselect(f32x4.mul(e, r), r, f32x4.lt(xs, splat(0)));
+}
+
 @inline function tanhSig4(xs: v128): v128 {
   const e = tanhE4(xs);
-  const r = f32x4.div(splat(1), f32x4.add(splat(1), e));
-  return v128.bitselect(f32x4.mul(e, r), r, f32x4.lt(xs, splat(0)));
+  return tanhSigFrom4(xs, e, f32x4.div(splat(1), f32x4.add(splat(1), e)));
+}
+
+// gelu'(x), tanh form, from e, r and sig = tanhSigFrom4(xs, e, r).
+@inline function tanhSlope4(xs: v128, e: v128, r: v128, sig: v128): v128 {
+  const sech = f32x4.mul(f32x4.mul(splat(2), e), f32x4.mul(r, r)); // 0.5 (1 - tanh(u)^2)
+  const dU = f32x4.mul(splat(K0), f32x4.add(splat(1), f32x4.mul(splat(3 * GC), f32x4.mul(xs, xs))));
+  return f32x4.add(sig, f32x4.mul(f32x4.mul(xs, sech), dU));
+}
+
+// gelu'(x), erf form: Phi(x) + x phi(x) from cdf = Phi(x) and e = exp(-x^2 / 2).
+@inline function erfSlope4(xs: v128, cdf: v128, e: v128): v128 {
+  return f32x4.add(cdf, f32x4.mul(xs, f32x4.mul(splat(INV_SQRT_2PI), e)));
 }
 
 // gelu(x); approx 0 = tanh form, 1 = erf form. x < -15 uses the clamped value (result ~0).
@@ -122,13 +138,10 @@ const INV_SQRT_2PI: f32 = 0.3989422804014327;
   if (approx == 0) {
     const e = tanhE4(xs);
     const r = f32x4.div(splat(1), f32x4.add(splat(1), e));
-    const sig = v128.bitselect(f32x4.mul(e, r), r, f32x4.lt(xs, splat(0)));
-    const sech = f32x4.mul(f32x4.mul(splat(2), e), f32x4.mul(r, r)); // 0.5 (1 - tanh(u)^2)
-    const dU = f32x4.mul(splat(K0), f32x4.add(splat(1), f32x4.mul(splat(3 * GC), f32x4.mul(xs, xs))));
-    return f32x4.add(sig, f32x4.mul(f32x4.mul(xs, sech), dU));
+    return tanhSlope4(xs, e, r, tanhSigFrom4(xs, e, r));
   }
   const e = halfSquareExp4(xs);
-  return f32x4.add(phiCdf4(xs, e), f32x4.mul(xs, f32x4.mul(splat(INV_SQRT_2PI), e)));
+  return erfSlope4(xs, phiCdf4(xs, e), e);
 }
 
 // gelu(x), also storing gelu'(x) at slopeAt (one exponential for both): the matmul epilogue's
@@ -139,15 +152,13 @@ const INV_SQRT_2PI: f32 = 0.3989422804014327;
   if (approx == 0) {
     const e = tanhE4(xs);
     const r = f32x4.div(splat(1), f32x4.add(splat(1), e));
-    const sig = v128.bitselect(f32x4.mul(e, r), r, f32x4.lt(xs, splat(0)));
-    const sech = f32x4.mul(f32x4.mul(splat(2), e), f32x4.mul(r, r));
-    const dU = f32x4.mul(splat(K0), f32x4.add(splat(1), f32x4.mul(splat(3 * GC), f32x4.mul(xs, xs))));
-    v128.store(slopeAt, f32x4.add(sig, f32x4.mul(f32x4.mul(xs, sech), dU)));
+    const sig = tanhSigFrom4(xs, e, r);
+    v128.store(slopeAt, tanhSlope4(xs, e, r, sig));
     return f32x4.mul(xm, sig);
   }
   const e = halfSquareExp4(xs);
   const cdf = phiCdf4(xs, e);
-  v128.store(slopeAt, f32x4.add(cdf, f32x4.mul(xs, f32x4.mul(splat(INV_SQRT_2PI), e))));
+  v128.store(slopeAt, erfSlope4(xs, cdf, e));
   return f32x4.mul(xm, cdf);
 }
 
