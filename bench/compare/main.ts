@@ -216,7 +216,8 @@ async function runParent(o: Options, argv: string[]): Promise<void> {
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }
-  const report: CompareReport = { env: environment(o), options: { quick: o.quick, filter: o.filter, samples: o.samples }, parts };
+  const { minSamples, budgetMs } = measureOptions(o);
+  const report: CompareReport = { env: environment(o), options: { quick: o.quick, filter: o.filter, samples: o.samples, minSamples, budgetMs }, parts };
   if (o.backends.includes('wasm')) {
     // After the children, on an otherwise idle process: the ceiling the fraction targets use.
     const c = await measureCpuCeiling(o.quick ? 0.2 : 0.5);

@@ -50,7 +50,8 @@ export interface CompareCeiling {
 
 export interface CompareReport {
   env: CompareEnv;
-  options: { quick: boolean; filter: string | null; samples: number };
+  /** minSamples / budgetMs: when a case stops taking rounds (absent in records before 2026-12-05). */
+  options: { quick: boolean; filter: string | null; samples: number; minSamples?: number; budgetMs?: number };
   parts: ComparePart[];
   /** Absent when not measured (no wasm part). */
   ceiling?: CompareCeiling;
@@ -191,6 +192,11 @@ export function toMarkdown(report: CompareReport, headingLevel = 1): string {
   const h = (n: number) => '#'.repeat(headingLevel + n - 1);
   const e = report.env;
   const withJax = report.parts.some((p) => peerNames(p).includes('jax-js'));
+  const o = report.options;
+  const stopRule =
+    o.minSamples !== undefined && o.budgetMs !== undefined
+      ? ` (a case stops once every side has ${o.minSamples} samples and one side has spent ${o.budgetMs / 1000} s, or at its own higher minimum: see the samples column)`
+      : '';
   const out = [
     `${h(1)} Ours vs ${peersTitle(report)}, ${e.date}${report.options.quick ? ' (quick: few samples, noisy)' : ''}`,
     '',
@@ -199,9 +205,9 @@ export function toMarkdown(report: CompareReport, headingLevel = 1): string {
       .map(([k, v]) => `${k} ${v}`)
       .join(', ')}`,
     withJax
-      ? `- timing: one process per backend; warm-up, then samples of k × (run + wait for the device), ours and each peer in turn and the order reversed every round; median (p10–p90) ms per run over ${report.options.samples} rounds at most. ` +
+      ? `- timing: one process per backend; warm-up, then samples of k × (run + wait for the device), ours and each peer in turn and the order reversed every round; median (p10–p90) ms per run over ${report.options.samples} rounds at most${stopRule}. ` +
         'ours / peer < 1 and speedup > 1 mean ours is faster; the paired ratio is the median of the per-round ratios.'
-      : `- timing: one process per backend; warm-up, then samples of k × (run + wait for the device), ours and TFJS alternating and the order reversed every round; median (p10–p90) ms per run over ${report.options.samples} rounds at most. ` +
+      : `- timing: one process per backend; warm-up, then samples of k × (run + wait for the device), ours and TFJS alternating and the order reversed every round; median (p10–p90) ms per run over ${report.options.samples} rounds at most${stopRule}. ` +
         'ours / TFJS < 1 and speedup > 1 mean ours is faster; the paired ratio is the median of the per-round ratios.',
     `- TFJS does attention, layer norm and cross-entropy unfused with autograd (tf.valueAndGrads); ours uses the fused kernels. Every training step (ours, TFJS, TFJS expert, jax-js) runs the last layer's queries (their projection and attention), output projection, FFN and layer norms only at the masked rows: ours ragged (the fused kernels take the rows), the peers with a dense [B, Qmax] query layout for their batched matmuls (Qmax = the most masked rows of one sequence; bench/query-layout.ts). Waiting: ours \`await rt.sync()\`; TFJS-wasm runs synchronously; TFJS-webgpu submits its queue and awaits \`onSubmittedWorkDone()\` (no readback). Training steps on both sides read the loss back.`,
     ...(withJax
