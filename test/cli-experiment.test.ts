@@ -170,9 +170,25 @@ describe('experiment options', () => {
     for (const d of ['checkpoint-best', 'checkpoint-last', 'checkpoint-epoch-3']) expect(existsSync(join(out, d, 'optimizer.safetensors')), d).toBe(true);
 
     // evaluate: the best checkpoint reproduces the run's test figures exactly, from its own sequences or from the data re-read.
-    const ev = cli('evaluate', ['--checkpoint', join(out, 'checkpoint-best'), '--backend', 'wasm', '--json', 'ev.json']);
+    const ev = cli('evaluate', ['--checkpoint', join(out, 'checkpoint-best'), '--backend', 'wasm', '--json', 'ev.json', '--ranks', 'ranks.tsv']);
     expect(ev.code, ev.err).toBe(0);
     expect((await json(join(work, 'ev.json'))).test.protocols).toEqual(m.test.protocols);
+    // --ranks: one line per test user, the data's ids, and ranks that give back every reported HR and NDCG.
+    const [header, ...rankRows] = (await readFile(join(work, 'ranks.tsv'), 'utf8')).trimEnd().split('\n').map((l) => l.split('\t'));
+    const protocols: { protocol: string; users: number; bert4rec: Record<string, number> }[] = m.test.protocols;
+    expect(header).toEqual(['user_id', 'item_id', ...protocols.map((p) => `rank_${p.protocol}`)]);
+    expect(rankRows.length).toBe(protocols[0].users);
+    const idMaps = (await json(join(out, 'checkpoint-best', 'config.json'))).idMaps;
+    expect(new Set(rankRows.map((r) => Number(r[0])))).toEqual(new Set(idMaps.userIds));
+    for (const r of rankRows) expect(idMaps.itemIds).toContain(Number(r[1]));
+    protocols.forEach((p, c) => {
+      const ranks = rankRows.map((r) => Number(r[2 + c]));
+      for (const [key, value] of Object.entries(p.bert4rec)) {
+        const [name, k] = key.split('@');
+        const per = name === 'hr' ? (r: number) => (r <= Number(k) ? 1 : 0) : name === 'ndcg' ? (r: number) => (r <= Number(k) ? 1 / Math.log2(r + 1) : 0) : null;
+        if (per) expect(ranks.reduce((s, r) => s + per(r), 0) / ranks.length, `${p.protocol} ${key}`).toBeCloseTo(value, 12);
+      }
+    });
     const ev2 = cli('evaluate', ['--checkpoint', join(out, 'checkpoint-best'), ...DATA, '--backend', 'wasm', '--json', 'ev2.json']);
     expect(ev2.code, ev2.err).toBe(0);
     expect((await json(join(work, 'ev2.json'))).test.protocols).toEqual(m.test.protocols);

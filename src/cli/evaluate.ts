@@ -13,7 +13,7 @@ import { createModel } from '../model/create.js';
 import { modelScorer } from '../model/score.js';
 import { DEFAULT_PREPROCESS, defaultCacheDir, loadTrainingData, type PreprocessSettings } from '../train/data.js';
 import { evalPlan, RunEvaluator } from '../train/evaluation.js';
-import { formatProtocolTable } from '../train/report.js';
+import { formatProtocolTable, formatRanksTsv } from '../train/report.js';
 import { choiceFlag, createCliRuntime, intFlag, parseCommand, runMain, UsageError } from './common.js';
 import { applyConfigFlags, EVAL_FLAGS, flagHelp, parseArgsOptions } from './config-flags.js';
 import { DATA_OPTIONS, dataOptions } from './data-flags.js';
@@ -38,6 +38,9 @@ ${flagHelp(EVALUATE_FLAGS, { model: DEFAULT_MODEL, train: DEFAULT_TRAIN })}
   --eval-batch N       rows per forward pass (default 128, as npm run train)
   --backend NAME       auto (default), webgpu, wasm
   --json FILE          also write the results as JSON
+  --ranks FILE         also write each test user's rank of the held-out item, one TSV line per
+                       user: user_id, item_id (the data's own ids), then the 1-based rank under
+                       each protocol (for per-user comparisons between runs or groups of users)
   --verbose            show the WebGPU driver's own warnings
   --help               this text
 `;
@@ -51,6 +54,7 @@ async function main(argv: string[]): Promise<number> {
     'eval-batch': { type: 'string' },
     backend: { type: 'string' },
     json: { type: 'string' },
+    ranks: { type: 'string' },
     verbose: { type: 'boolean' },
   });
   if (!parsed) return 0;
@@ -104,6 +108,10 @@ async function main(argv: string[]): Promise<number> {
     if (a.json) {
       await writeFile(a.json, `${JSON.stringify({ checkpoint: a.checkpoint, epoch: ck.epoch, step: ck.step, backend: rt.name, seed: config.train.seed, ties: plan.ties, test: { protocols: results.protocols, ...results.legacy } }, null, 2)}\n`);
       log(`wrote ${a.json}`);
+    }
+    if (a.ranks) {
+      await writeFile(a.ranks, formatRanksTsv(results.perUser, results.protocols.map((p) => p.protocol), dataset));
+      log(`wrote ${a.ranks} (${results.perUser.users.length.toLocaleString('en-US')} users)`);
     }
     return 0;
   } finally {

@@ -41,6 +41,8 @@ export interface TestResults {
   protocols: ProtocolReport[];
   /** The fixed older summary (HR@1/5/10/20, NDCG@5/10/20, MRR; sampled = the first popularity protocol). */
   legacy: TestReport;
+  /** Per test user (dense user index, target item index): the model's 1-based rank of the target under each protocol of `protocols`, same order. */
+  perUser: { users: Int32Array; targets: Int32Array; ranks: Int32Array[] };
 }
 
 export interface ValidationResult {
@@ -137,7 +139,7 @@ export class RunEvaluator {
       bert4rec: { full: metricsFromRanks(ranks[full]), sampled: pop >= 0 ? metricsFromRanks(ranks[pop]) : null },
       mostPopular: { full: metricsFromRanks(popRanks[full]), sampled: pop >= 0 ? metricsFromRanks(popRanks[pop]) : null },
     };
-    return { protocols: reports, legacy };
+    return { protocols: reports, legacy, perUser: { users: set.users, targets: set.targets, ranks: this.plan.protocols.map((p) => ranks[protocols.indexOf(p)]) } };
   }
 
   private scoreOptions() {

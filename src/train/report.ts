@@ -47,3 +47,16 @@ export function formatProtocolTable(protocols: { protocol: string; bert4rec: Rec
   for (const l of labels) out.push(line([l.label, ...cols.map(([, m]) => (m[l.key] ?? NaN).toFixed(digits))]));
   return out.join('\n');
 }
+
+/**
+ * Per-user ranks as TSV: one line per test user with the data's own user and item ids, then the
+ * 1-based rank of the held-out item under each protocol (`users`/`targets` are dense indices).
+ */
+export function formatRanksTsv(perUser: { users: Int32Array; targets: Int32Array; ranks: Int32Array[] }, protocols: string[], ids: { userIds: ArrayLike<number>; itemIds: ArrayLike<number> }): string {
+  if (perUser.ranks.length !== protocols.length) throw new RangeError(`formatRanksTsv: ${perUser.ranks.length} rank columns for ${protocols.length} protocols`);
+  const lines = [['user_id', 'item_id', ...protocols.map((p) => `rank_${p}`)].join('\t')];
+  perUser.users.forEach((u, k) => {
+    lines.push([ids.userIds[u], ids.itemIds[perUser.targets[k]], ...perUser.ranks.map((r) => r[k])].join('\t'));
+  });
+  return `${lines.join('\n')}\n`;
+}
