@@ -48,6 +48,14 @@ export interface Bert4RecConfig {
    */
   norm?: 'post' | 'pre' | 'sasrec';
   /**
+   * What a learned position embedding counts (absent: 'from-end'). 'from-end': sequences are
+   * left-padded and the last item always sits at position maxLen - 1 (this project's default).
+   * 'from-start': each real item's index from the first item of its window (0, 1, ...), as
+   * right-padded inputs give it (BERT's layout, and SASRec+'s); a window that starts at the
+   * user's first interaction then tells the model how far into the history each item is.
+   */
+  positions?: 'from-end' | 'from-start';
+  /**
    * Width D of pre-trained item vectors fed through a trainable linear projection
    * (train.itemEmbeddingsProjection 'linear'): the item table is then
    * item + item_vectors [V+2, D] . item_projection [D, d], item_vectors fixed. Absent: no projection.
@@ -234,6 +242,7 @@ const MODEL_SPEC: Record<keyof Bert4RecConfig, Spec> = {
   initStd: { kind: 'number', min: 0, max: 10, exclusiveMin: true },
   linearInit: { kind: 'enum', values: ['fixed', 'fan-in'] },
   norm: { kind: 'enum', values: ['post', 'pre', 'sasrec'] },
+  positions: { kind: 'enum', values: ['from-end', 'from-start'] },
   itemVectorDim: { kind: 'int', min: 1, max: 65536 },
 };
 

@@ -139,8 +139,8 @@ describe('BERT4Rec model', () => {
       model.eval();
       const { rowsOnly, full } = rt.noGrad(() =>
         scope(() => ({
-          rowsOnly: model.encode(dev.inputs.ids, dev.inputs.keyMask, dev.inputs.rows),
-          full: F.gatherRows(model.encode(dev.inputs.ids, dev.inputs.keyMask), dev.inputs.rows),
+          rowsOnly: model.encode(dev.inputs),
+          full: F.gatherRows(model.encode({ ...dev.inputs, rows: undefined }), dev.inputs.rows),
         })),
       );
       expect(rowsOnly.shape).toEqual([dev.inputs.rows.size, cfg.hidden]);

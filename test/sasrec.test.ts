@@ -13,7 +13,7 @@ import { buildSamples } from '../src/data/samples.js';
 import { evalBatchOf, type EvalSet } from '../src/eval/inputs.js';
 import { decayGroups } from '../src/model/bert4rec.js';
 import { createModel } from '../src/model/create.js';
-import { trainBatchToDevice, type DeviceBatch, type LossSampling } from '../src/model/inputs.js';
+import { positionsFromStart, trainBatchToDevice, type DeviceBatch, type LossSampling } from '../src/model/inputs.js';
 import { recommendationLoss } from '../src/model/loss.js';
 import type { SequenceRecommender } from '../src/model/recommender.js';
 import { SasRec } from '../src/model/sasrec.js';
@@ -196,10 +196,10 @@ describe('SASRec model', () => {
   });
 
   for (const name of BACKENDS) {
-    for (const norm of ['post', 'pre', 'sasrec'] as const) {
-      it(`the ${norm}-LN encoder equals its float64 reference, all rows and selected rows, on ${name}`, async () => {
+    for (const [norm, positions] of [['post', 'from-end'], ['pre', 'from-end'], ['sasrec', 'from-end'], ['post', 'from-start'], ['sasrec', 'from-start']] as const) {
+      it(`the ${norm}-LN encoder with positions ${positions} equals its float64 reference, all rows and selected rows, on ${name}`, async () => {
         const rt = await getRuntime(name);
-        const c = cfg({ norm, initStd: 0.3, dropout: 0, maxLen: 10, hidden: 16, heads: 2, ffn: 24 });
+        const c = cfg({ norm, positions, initStd: 0.3, dropout: 0, maxLen: 10, hidden: 16, heads: 2, ffn: 24 });
         const model = createModel(rt, V, c, 9);
         model.eval();
         const L = c.maxLen;
@@ -215,13 +215,14 @@ describe('SASRec model', () => {
         const t = rt.tensor(ids, [B, L], 'i32');
         const m = rt.tensor(new Uint32Array(mask), [B, L], 'u32');
         const r = rt.tensor(rows, [rows.length], 'i32');
-        const all = rt.noGrad(() => scope(() => (model as SasRec).encode(t, m)));
-        const picked = rt.noGrad(() => scope(() => (model as SasRec).encode(t, m, r)));
+        const pos = rt.tensor(positionsFromStart(mask, B, L), [B, L], 'i32');
+        const all = rt.noGrad(() => scope(() => (model as SasRec).encode({ ids: t, keyMask: m, positions: pos })));
+        const picked = rt.noGrad(() => scope(() => (model as SasRec).encode({ ids: t, keyMask: m, rows: r, positions: pos })));
         const got = (await all.data()) as Float32Array;
         const gotRows = (await picked.data()) as Float32Array;
         const params = new Map<string, Float32Array>();
         for (const [n, p] of model.namedParameters()) params.set(n, (await p.data()) as Float32Array);
-        for (const x of [all, picked, t, m, r]) x.dispose();
+        for (const x of [all, picked, t, m, r, pos]) x.dispose();
         model.dispose();
         const want = referenceEncoder(params, c, ids, mask, B, true);
         const d = c.hidden;
@@ -233,6 +234,32 @@ describe('SASRec model', () => {
       });
     }
   }
+
+  it('positions from-start: an item\'s output depends only on the items up to it, wherever its row puts them; from-end: on its distance from the row\'s end (WASM)', async () => {
+    const rt = await getRuntime('wasm');
+    const outputAtThird = async (positions: 'from-start' | 'from-end', history: number[], L: number) => {
+      const model = createModel(rt, V, cfg({ positions, initStd: 0.3, dropout: 0, maxLen: 10, hidden: 16, heads: 2, ffn: 24 }), 5);
+      model.eval();
+      const ids = new Int32Array(L);
+      ids.set(history, L - history.length); // left-padded
+      const mask = Int32Array.from(ids, (x) => (x ? 1 : 0));
+      const t = rt.tensor(ids, [1, L], 'i32');
+      const m = rt.tensor(new Uint32Array(mask), [1, L], 'u32');
+      const r = rt.tensor(Int32Array.of(L - history.length + 2), [1], 'i32'); // the third item
+      const pos = rt.tensor(positionsFromStart(mask, 1, L), [1, L], 'i32');
+      const out = rt.noGrad(() => scope(() => (model as SasRec).encode({ ids: t, keyMask: m, rows: r, positions: pos })));
+      const v = Array.from((await out.data()) as Float32Array);
+      for (const x of [out, t, m, r, pos]) x.dispose();
+      model.dispose();
+      return v;
+    };
+    const short = [5, 9, 13];
+    const long = [5, 9, 13, 2, 30, 7];
+    assertClose(await outputAtThird('from-start', long, 10), await outputAtThird('from-start', short, 8), { atol: 1e-5, rtol: 1e-5 }, 'from-start, third item of 3 and of 6 items');
+    const a = await outputAtThird('from-end', long, 10);
+    const b = await outputAtThird('from-end', short, 10);
+    expect(Math.max(...a.map((x, i) => Math.abs(x - b[i])))).toBeGreaterThan(1e-2);
+  });
 
   for (const norm of ['pre', 'sasrec'] as const) it(`${norm}-LN: the cross-entropy gradient matches central differences at the final, attention and feed-forward norms, a query and a key weight and the item table (WASM)`, async () => {
     const rt = await getRuntime('wasm');
@@ -277,7 +304,7 @@ describe('SASRec model', () => {
       const encode = async (x: Int32Array) => {
         const t = rt.tensor(x, [2, L], 'i32');
         const m = rt.tensor(new Uint32Array(mask), [2, L], 'u32');
-        const out = rt.noGrad(() => scope(() => (model as SasRec).encode(t, m)));
+        const out = rt.noGrad(() => scope(() => (model as SasRec).encode({ ids: t, keyMask: m })));
         const v = (await out.data()) as Float32Array;
         out.dispose();
         t.dispose();

@@ -49,7 +49,7 @@ export class Bert4Rec extends TransformerRecommender {
 
   /** The head's output at the selected rows, [R, d]: GELU(h W + b) -> LayerNorm. */
   hidden(inputs: ModelInputs): Tensor {
-    const h = this.encode(inputs.ids, inputs.keyMask, inputs.rows); // [R, d]
+    const h = this.encode(inputs); // [R, d]
     const hd = this.head;
     const t = F.linear(h, hd.dense_weight, hd.dense_bias, this.config.gelu === 'erf' ? 'gelu_erf' : 'gelu_tanh');
     return hd.norm.forward(t);

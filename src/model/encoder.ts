@@ -8,7 +8,7 @@ import { F, init, keep, LayerNorm, Module, ModuleList, Rng, type Runtime, type T
 import type { Bert4RecConfig } from '../config.js';
 import { denseInit, dropoutAt, TransformerLayer } from './layers.js';
 import { embedding, gatherRows } from './ops.js';
-import { SequenceRecommender } from './recommender.js';
+import { SequenceRecommender, type ModelInputs } from './recommender.js';
 import { DropoutSeeds } from './seeds.js';
 
 /**
@@ -72,22 +72,27 @@ export abstract class TransformerRecommender extends SequenceRecommender {
   }
 
   /**
-   * Encoder output [B*L, d], or with `rows` (i32 [R] flat indices b * L + t) only those rows,
-   * [R, d]: the last layer then computes its output projection, feed-forward and layer norms
-   * at those rows alone (TransformerLayer.forward). L may be shorter than maxLen: sequences
-   * are left-padded, so column j of a width-L batch is position maxLen - L + j (the last item
-   * is always at position maxLen - 1, as at evaluation time); short batches skip the
-   * all-padding columns.
+   * Encoder output [B*L, d], or with `inputs.rows` (i32 [R] flat indices b * L + t) only those
+   * rows, [R, d]: the last layer then computes its output projection, feed-forward and layer norms at those rows alone
+   * (TransformerLayer.forward). L may be shorter than maxLen: sequences are left-padded, so with
+   * positions 'from-end' column j of a width-L batch is position maxLen - L + j (the last item
+   * is always at position maxLen - 1, as at evaluation time); with 'from-start' each item takes
+   * its index from its row's first item (inputs.positions). Short batches skip the all-padding columns.
    */
-  encode(ids: Tensor, keyMask: Tensor, rows?: Tensor): Tensor {
+  encode(inputs: Pick<ModelInputs, 'ids' | 'keyMask'> & Partial<Pick<ModelInputs, 'rows' | 'positions'>>): Tensor {
+    const { ids, keyMask, rows } = inputs;
     const [B, L] = ids.shape;
     const c = this.config;
     if (!(L >= 1 && L <= c.maxLen)) throw new RangeError(`${this.displayName}: sequence length ${L} must be in [1, maxLen ${c.maxLen}]`);
     const norm = this.embeddings.norm;
     const gathered = embedding(this.embeddings.table(), ids); // [B, L, d]
     const e = norm ? gathered : F.scale(gathered, Math.sqrt(c.hidden));
-    const position = L === c.maxLen ? this.embeddings.position : gatherRows(this.embeddings.position, this.positionIds(L)); // [L, d]
-    const withPos = F.reshape(F.add(e, position), [B * L, c.hidden]); // position [L, d] repeats over B
+    const fromStart = (c.positions ?? 'from-end') === 'from-start';
+    if (fromStart && !inputs.positions) throw new RangeError(`${this.displayName}: positions 'from-start' needs inputs.positions`);
+    const position = fromStart
+      ? embedding(this.embeddings.position, inputs.positions!) // [B, L, d]
+      : L === c.maxLen ? this.embeddings.position : gatherRows(this.embeddings.position, this.positionIds(L)); // [L, d], repeats over B
+    const withPos = F.reshape(F.add(e, position), [B * L, c.hidden]);
     let x = dropoutAt(norm ? norm.forward(withPos) : withPos, c.dropout, this.training, this.seeds, 0);
     const last = this.layers.length - 1;
     for (let i = 0; i <= last; i++) x = this.layers.get(i).forward(x, keyMask, B, L, c.dropout, this.seeds, i === last ? rows : undefined, c.attnDropout ?? c.dropout);

@@ -39,7 +39,25 @@ function upload(rt: Runtime, ids: Int32Array, keyMask: Int32Array, rows: Int32Ar
     ids: rt.tensor(ids, [B, L], 'i32'),
     keyMask: rt.tensor(new Uint32Array(keyMask.buffer, keyMask.byteOffset, keyMask.length), [B, L], 'u32'),
     rows: rt.tensor(rows, [rows.length], 'i32'),
+    positions: rt.tensor(positionsFromStart(keyMask, B, L), [B, L], 'i32'),
   };
+}
+
+/** [B, L]: each real position's index counted from the first real position of its row, 0 on padding. */
+export function positionsFromStart(keyMask: Int32Array, B: number, L: number): Int32Array {
+  const out = new Int32Array(B * L);
+  for (let b = 0; b < B; b++) {
+    let next = 0;
+    for (let t = b * L; t < (b + 1) * L; t++) if (keyMask[t]) out[t] = next++;
+  }
+  return out;
+}
+
+function disposeInputs(inputs: ModelInputs): void {
+  inputs.ids.dispose();
+  inputs.keyMask.dispose();
+  inputs.rows.dispose();
+  inputs.positions.dispose();
 }
 
 /** How a sampled loss draws its items (absent: the full cross-entropy). */
@@ -102,9 +120,7 @@ export function trainBatchToDevice(rt: Runtime, batch: TrainBatch, batchSize: nu
     size: batch.size,
     maskedCount: batch.maskedRows.length,
     dispose() {
-      inputs.ids.dispose();
-      inputs.keyMask.dispose();
-      inputs.rows.dispose();
+      disposeInputs(inputs);
       for (const x of extra) x.dispose();
     },
   };
@@ -132,9 +148,7 @@ export function evalBatchToDevice(rt: Runtime, batch: EvalBatch, batchSize: numb
   return {
     ...inputs,
     dispose() {
-      inputs.ids.dispose();
-      inputs.keyMask.dispose();
-      inputs.rows.dispose();
+      disposeInputs(inputs);
     },
   };
 }

@@ -15,6 +15,8 @@ export interface ModelInputs {
   keyMask: Tensor;
   /** [R] i32 flat row indices b * L + t whose outputs are wanted. */
   rows: Tensor;
+  /** [B, L] i32: each real position's index from its row's first real position (0 on padding; config.positions 'from-start'). */
+  positions: Tensor;
 }
 
 export type { Architecture } from '../config.js';

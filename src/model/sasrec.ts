@@ -26,7 +26,7 @@ export class SasRec extends TransformerRecommender {
 
   /** The last layer's output at the selected rows, [R, d]. */
   hidden(inputs: ModelInputs): Tensor {
-    return this.encode(inputs.ids, inputs.keyMask, inputs.rows);
+    return this.encode(inputs);
   }
 
   get outputWeight(): Tensor {

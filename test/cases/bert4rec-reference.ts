@@ -69,8 +69,15 @@ export function referenceEncoder(p: P, c: Bert4RecConfig, ids: Int32Array, keyMa
   const item = get('embeddings.item');
   const pos = get('embeddings.position');
   const itemScale = preNorm ? Math.sqrt(d) : 1;
+  // Position of flat row r: its column (positions 'from-end': rows are maxLen wide), or the
+  // number of real positions before it in its row ('from-start'; 0 on padding).
+  const position = new Int32Array(N);
+  for (let b = 0; b < B; b++) {
+    let next = 0;
+    for (let t = 0; t < L; t++) position[b * L + t] = c.positions === 'from-start' ? (keyMask[b * L + t] ? next++ : 0) : t;
+  }
   let x = new Float64Array(N * d);
-  for (let r = 0; r < N; r++) for (let i = 0; i < d; i++) x[r * d + i] = item[ids[r] * d + i] * itemScale + pos[(r % L) * d + i];
+  for (let r = 0; r < N; r++) for (let i = 0; i < d; i++) x[r * d + i] = item[ids[r] * d + i] * itemScale + pos[position[r] * d + i];
   if (!preNorm) x = layerNorm(x, N, d, get('embeddings.norm.weight'), get('embeddings.norm.bias'), c.layerNormEps);
   for (let l = 0; l < c.layers; l++) {
     const pre = `layers.${l}.`;
