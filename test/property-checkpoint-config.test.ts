@@ -36,7 +36,9 @@ function outcome(text: string): CheckpointError | null {
     expect(e.message.startsWith(`${FILE}:`), e.message).toBe(true);
     return e;
   } finally {
-    expect(performance.now() - t0, 'parse time (ms)').toBeLessThan(100);
+    // A hang or a super-linear parse of these few-KB inputs, not speed: a GC pause on a loaded
+    // machine took one parse past 100 ms (2026-12-05, beside a training run).
+    expect(performance.now() - t0, 'parse time (ms)').toBeLessThan(1000);
   }
 }
 
