@@ -304,11 +304,10 @@ describe('SASRec model', () => {
       const encode = async (x: Int32Array) => {
         const t = rt.tensor(x, [2, L], 'i32');
         const m = rt.tensor(new Uint32Array(mask), [2, L], 'u32');
-        const out = rt.noGrad(() => scope(() => (model as SasRec).encode({ ids: t, keyMask: m })));
+        const pos = rt.tensor(positionsFromStart(mask, 2, L), [2, L], 'i32');
+        const out = rt.noGrad(() => scope(() => (model as SasRec).encode({ ids: t, keyMask: m, positions: pos })));
         const v = (await out.data()) as Float32Array;
-        out.dispose();
-        t.dispose();
-        m.dispose();
+        for (const x of [out, t, m, pos]) x.dispose();
         return v;
       };
       const base = await encode(ids);

@@ -28,7 +28,7 @@ export const MODEL_FLAGS: ConfigFlag[] = [
   m('attn-dropout', 'attnDropout', 'number', 'dropout on attention probabilities', 'as --dropout'),
   m('mask-prob', 'maskProb', 'number', 'cloze mask probability'),
   m('norm', 'norm', 'text', 'post (LayerNorm after each residual sum, as BERT), pre (before each sub-layer inside the residual branch, a final LayerNorm, embeddings scaled by sqrt(d), as GPT-2) or sasrec (as pre, but the residuals add to the normalised input and attention reads keys and values from the un-normalised one, as SASRec\'s original code)', 'post', 'NAME'),
-  m('positions', 'positions', 'text', 'from-end (the last item always at position L-1) or from-start (each item\'s index from the first item of its window, as right padding gives it)', 'from-end', 'NAME'),
+  m('positions', 'positions', 'text', 'from-end (the last item always at position L-1) or from-start (each item\'s index from the first item of its window, as right padding gives it)', 'from-end; SASRec: from-start', 'NAME'),
 ];
 
 export const TRAIN_FLAGS: ConfigFlag[] = [
