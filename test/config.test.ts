@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, DEFAULT_MODEL, DEFAULT_TRAIN, resolveConfig } from '../src/config.js';
+import { parseCheckpointConfig } from '../src/checkpoint-config.js';
+import { ConfigError, DEFAULT_MODEL, DEFAULT_SASREC_MODEL, DEFAULT_TRAIN, defaultConfig, resolveConfig } from '../src/config.js';
 import { trainingCurveSvg } from '../src/train/chart.js';
 
 describe('config', () => {
@@ -9,6 +10,21 @@ describe('config', () => {
     expect(c.train).toEqual(DEFAULT_TRAIN);
     expect([c.model.hidden, c.model.layers, c.model.heads, c.model.maxLen, c.model.maskProb, c.model.dropout]).toEqual([64, 2, 2, 200, 0.2, 0.1]);
     expect([c.train.weightDecay, c.train.clipNorm]).toEqual([0.01, 5]);
+  });
+
+  it("positions: SASRec's defaults count from the start, BERT4Rec's and an older SASRec checkpoint's (no key) from the end", () => {
+    expect(defaultConfig('sasrec').model.positions).toBe('from-start');
+    expect(defaultConfig('bert4rec').model.positions ?? 'from-end').toBe('from-end');
+    const { positions: _, ...olderSasrec } = DEFAULT_SASREC_MODEL;
+    const ck = {
+      format: 'webgpu-bert4rec-checkpoint', version: 1, model: olderSasrec, train: DEFAULT_TRAIN, numItems: 3,
+      idMaps: { version: 1, userIds: [7, 9], itemIds: [-1, 10, 20, 30] }, epoch: 1, step: 10, best: null,
+      data: { source: 'ratings.dat', format: 'movielens-dat', users: 2, items: 3, interactions: 12 }, history: [], backend: 'wasm', savedAt: '2026-12-04T00:00:00.000Z',
+    };
+    const parsed = parseCheckpointConfig(JSON.stringify(ck), 'config.json');
+    expect(parsed.model.architecture).toBe('sasrec');
+    expect(parsed.model.positions ?? 'from-end').toBe('from-end');
+    expect(() => resolveConfig({ model: { positions: 'middle' } })).toThrow(/positions/);
   });
 
   it('merges overrides', () => {

@@ -73,11 +73,12 @@ export abstract class TransformerRecommender extends SequenceRecommender {
 
   /**
    * Encoder output [B*L, d], or with `inputs.rows` (i32 [R] flat indices b * L + t) only those
-   * rows, [R, d]: the last layer then computes its output projection, feed-forward and layer norms at those rows alone
-   * (TransformerLayer.forward). L may be shorter than maxLen: sequences are left-padded, so with
-   * positions 'from-end' column j of a width-L batch is position maxLen - L + j (the last item
-   * is always at position maxLen - 1, as at evaluation time); with 'from-start' each item takes
-   * its index from its row's first item (inputs.positions). Short batches skip the all-padding columns.
+   * rows, [R, d]: the last layer then computes its output projection, feed-forward and layer
+   * norms at those rows alone (TransformerLayer.forward). L may be shorter than maxLen:
+   * sequences are left-padded, so with positions 'from-end' column j of a width-L batch is
+   * position maxLen - L + j (the last item is always at position maxLen - 1, as at evaluation
+   * time); with 'from-start' each item takes its index from its row's first item
+   * (inputs.positions). Short batches skip the all-padding columns.
    */
   encode(inputs: Pick<ModelInputs, 'ids' | 'keyMask'> & Partial<Pick<ModelInputs, 'rows' | 'positions'>>): Tensor {
     const { ids, keyMask, rows } = inputs;
