@@ -5,7 +5,7 @@
 // continues. Needs Python with torch (pip install -r interop/pytorch/requirements.txt; $PYTHON
 // picks the interpreter): without it the test fails, it does not skip.
 import { spawnSync } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeSafetensors, encodeSafetensors, scope, type SafetensorsTensor } from '../runtime/index.js';
@@ -178,6 +178,17 @@ describe('interop/pytorch', () => {
     const wrong = python('convert.py', ['from-torch', '--torch', 'bert4rec.pt', '--template', join(work, 'nowhere'), '--out', 'x']);
     expect(wrong.code).toBe(1);
     expect(wrong.out).toMatch(/error: .*nowhere.*config\.json: not found/);
+  });
+
+  it('refuses a model whose positions count from the start (the PyTorch twin counts from the end)', async () => {
+    const dir = join(work, 'from-start');
+    await cp(ours, dir, { recursive: true });
+    const config = JSON.parse(await readFile(join(dir, 'config.json'), 'utf8'));
+    config.model.positions = 'from-start';
+    await writeFile(join(dir, 'config.json'), JSON.stringify(config));
+    const r = python('convert.py', ['to-torch', '--checkpoint', dir, '--out', 'from-start.pt']);
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(/model\.positions is 'from-start'.*counts positions from the end only/);
   });
 
   it('trains 3 DDP steps (torchrun, 2 processes, gloo), exports back; our runtime, recommend and --resume read the result', async () => {

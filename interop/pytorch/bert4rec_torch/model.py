@@ -44,6 +44,8 @@ class Bert4RecConfig:
             raise ValueError("model.itemVectorDim is set (--item-projection linear): this PyTorch module has no item projection")
         if model.get("norm", "post") != "post":
             raise ValueError(f"model.norm is {model['norm']!r} (--norm pre): this PyTorch module is post-LN only")
+        if model.get("positions", "from-end") != "from-end":
+            raise ValueError(f"model.positions is {model['positions']!r} (--positions from-start): this PyTorch module counts positions from the end only")
         names = [f.name for f in fields(Bert4RecConfig)]
         missing = [n for n in names if n not in model]
         if missing:
