@@ -123,23 +123,21 @@ export class RunEvaluator {
     const ranks = await rankProtocols(set, scorer, candidates, this.scoreOptions());
     const popScores = mostPopularScores(itemCounts(trainingSequences(this.split, true), set.numItems));
     const popRanks = rankProtocolsShared(set, popScores, candidates, this.plan.ties);
-    const reports = this.plan.protocols.map((p) => {
-      const i = protocols.indexOf(p);
-      return {
-        protocol: protocolName(p),
-        description: describeProtocol(p, set.numItems),
-        users: set.users.length,
-        bert4rec: computeMetrics(ranks[i], this.plan.metrics),
-        mostPopular: computeMetrics(popRanks[i], this.plan.metrics),
-      };
-    });
+    // The plan's protocols come first in `protocols`, so their ranks are ranks[0 .. plan length).
+    const reports = this.plan.protocols.map((p, i) => ({
+      protocol: protocolName(p),
+      description: describeProtocol(p, set.numItems),
+      users: set.users.length,
+      bert4rec: computeMetrics(ranks[i], this.plan.metrics),
+      mostPopular: computeMetrics(popRanks[i], this.plan.metrics),
+    }));
     const full = protocols.findIndex((p) => p.kind === 'full');
     const pop = protocols.findIndex((p) => p.kind === 'popularity');
     const legacy: TestReport = {
       bert4rec: { full: metricsFromRanks(ranks[full]), sampled: pop >= 0 ? metricsFromRanks(ranks[pop]) : null },
       mostPopular: { full: metricsFromRanks(popRanks[full]), sampled: pop >= 0 ? metricsFromRanks(popRanks[pop]) : null },
     };
-    return { protocols: reports, legacy, perUser: { users: set.users, targets: set.targets, ranks: this.plan.protocols.map((p) => ranks[protocols.indexOf(p)]) } };
+    return { protocols: reports, legacy, perUser: { users: set.users, targets: set.targets, ranks: ranks.slice(0, this.plan.protocols.length) } };
   }
 
   private scoreOptions() {
