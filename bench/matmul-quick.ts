@@ -2,10 +2,12 @@
 // readback of the output); the bench runner uses bench/cases/matmul.ts. Build and run:
 //   npx esbuild bench/matmul-quick.ts --bundle --format=esm --platform=node --target=es2022 \
 //     --loader:.wgsl=text --loader:.wasm=binary --external:webgpu --outfile=build/matmul-quick.mjs
-//   node build/matmul-quick.mjs [webgpu|wasm|both] [reps]
+//   node build/matmul-quick.mjs [webgpu|wasm|both] [reps] [bert|grads]
 import { createRuntime, matmul, matmulNaive, type Runtime, type Tensor } from '../runtime/internal.js';
 
 const which = (globalThis as { process?: { argv: string[] } }).process?.argv[2] ?? 'both';
+// 'bert' (the forward products) or 'grads' (the weight-gradient products of a training step: transposed A, long K)
+const list = (globalThis as { process?: { argv: string[] } }).process?.argv[4] ?? 'bert';
 const reps = Number((globalThis as { process?: { argv: string[] } }).process?.argv[3] ?? 5);
 
 function rand(n: number): Float32Array {
@@ -55,13 +57,22 @@ const bert: Array<[number, number, number, boolean, boolean, string]> = [
   [2560, 3418, 64, false, true, 'logits'],
 ];
 
+const grads: Array<[number, number, number, boolean, boolean, string]> = [
+  [64, 64, 12800, true, false, 'dW qkv/out'],
+  [64, 256, 12800, true, false, 'dW ffn1'],
+  [256, 64, 12800, true, false, 'dW ffn2'],
+  [3420, 64, 2560, true, false, 'dE logits'],
+  [64, 64, 2560, true, false, 'dW last layer'],
+];
+const cases = list === 'grads' ? grads : bert;
+
 if (which === 'wasm' || which === 'both') {
   // The SIMD-only and the relaxed-SIMD (FMA) builds, alternately.
   for (const threads of [1, 2]) {
     for (const relaxedSimd of [false, true]) {
       const rt = await createRuntime({ backend: 'wasm', wasm: { threads, relaxedSimd } });
       console.log(rt.backend.description);
-      await shapes(rt, `wasm t=${threads}${relaxedSimd ? ' fma' : ''}`, bert);
+      await shapes(rt, `wasm t=${threads}${relaxedSimd ? ' fma' : ''}`, cases);
       rt.destroy();
     }
   }
