@@ -21,7 +21,7 @@
 // The fused kernels work on the (b, head) pairs item = b * heads + head in
 // [itemStart, itemEnd), so the backend splits them across threads; each thread brings its own
 // scratch (attention_scratch_bytes, sized by the call's L and head size).
-import { exp4 } from './math';
+import { expSoftmax4 } from './math';
 import { hash_u32, hash_u32x4 } from './rng';
 import { madd } from './simd';
 
@@ -379,7 +379,7 @@ export function attention_fwd(
             const o = (<usize>j) << 2;
             let ok = v128.load(flags + o);
             if (diagonal) ok = v128.and(ok, upTo4(<i32>j, limit));
-            const p4 = v128.and(exp4(f32x4.sub(v128.load(rowS + o), m4New)), ok);
+            const p4 = v128.and(expSoftmax4(f32x4.sub(v128.load(rowS + o), m4New)), ok);
             l4 = f32x4.add(l4, p4);
             v128.store(rowW + o, dropout ? v128.and(f32x4.mul(p4, f32x4.splat(invKeep)), keep4(rng0 + j, 1, hs, threshold)) : p4);
           }
@@ -517,7 +517,7 @@ export function attention_bwd(
           const rngKey = i32x4.splat(rngBase * L + key);
           for (let i: u32 = 0; i < nq; i += 4) {
             const o = (<usize>i) << 2;
-            let p4 = exp4(f32x4.sub(v128.load(rowS + o), v128.load(lse4At + o)));
+            let p4 = expSoftmax4(f32x4.sub(v128.load(rowS + o), v128.load(lse4At + o)));
             // causal: a query reads the key when its position is >= the key's
             if (diagonal) p4 = v128.and(p4, i32x4.ge_s(v128.load(pos4At + o), i32x4.splat(key)));
             if (dropout) {

@@ -36,9 +36,41 @@ const INV_SQRT_2PI: f32 = 0.3989422804014327;
   const under = f32x4.lt(x, lo);
   const over = f32x4.gt(x, hi);
   const xc = f32x4.pmin(f32x4.pmax(x, lo), hi);
-  // Round-to-nearest through the f32 mantissa: t = x log2e + 1.5 * 2^23 holds round(x log2e)
-  // in its low bits (|x log2e| < 2^22), so n = t - 1.5 * 2^23 and 2^n needs no conversion.
-  const t = f32x4.add(f32x4.mul(xc, splat(1.44269504088896341)), splat(12582912.0));
+  const t = expRound4(xc);
+  const y = expOfRemainder4(xc, t);
+  // 2^n in two factors: n reaches 128 at the top of the range, past the largest f32 exponent.
+  const half = i32x4.shr_s(i32x4.sub(t, i32x4.splat(0x4b400000)), 1);
+  const p1 = i32x4.shl(i32x4.add(half, i32x4.splat(127)), 23);
+  const p2 = i32x4.shl(i32x4.add(i32x4.sub(i32x4.sub(t, i32x4.splat(0x4b400000)), half), i32x4.splat(127)), 23);
+  const e = f32x4.mul(f32x4.mul(y, p1), p2);
+  return v128.bitselect(splat(<f32>Infinity), v128.andnot(e, under), over);
+}
+
+/**
+ * e^x for softmax arguments (x - max, at most ~0; anything up to 88 is exact): exp4 without its
+ * overflow and underflow selects and with 2^n in one factor, n in [-126, 127]. Below -87.34 it
+ * gives ~1.2e-38 (FLT_MIN) instead of 0, which a softmax sum of at least 1 cannot see; callers
+ * that need an exact 0 (masked lanes) and it with their mask. NaN propagates. About a third fewer
+ * instructions than exp4 in the softmax loops (attention, softmax cross-entropy).
+ */
+@inline export function expSoftmax4(x: v128): v128 {
+  const xc = clamp4(x, -87.33654, 88.0);
+  const t = expRound4(xc);
+  const y = expOfRemainder4(xc, t);
+  // 2^n: t's low bits hold n (see expRound4), so its bits minus 1.5 * 2^23's plus the bias 127
+  // are the exponent field
+  return f32x4.mul(y, i32x4.shl(i32x4.add(t, i32x4.splat(127 - 0x4b400000)), 23));
+}
+
+// Round-to-nearest of x log2e through the f32 mantissa: t = x log2e + 1.5 * 2^23 holds
+// n = round(x log2e) in its low bits (|x log2e| < 2^22), so n = t - 1.5 * 2^23 and 2^n needs no
+// conversion.
+@inline function expRound4(xc: v128): v128 {
+  return f32x4.add(f32x4.mul(xc, splat(1.44269504088896341)), splat(12582912.0));
+}
+
+// e^r, r = x - n ln2 (|r| <= ln2 / 2, ln2 in two parts), for the n that t holds.
+@inline function expOfRemainder4(xc: v128, t: v128): v128 {
   const n = f32x4.sub(t, splat(12582912.0));
   let r = f32x4.sub(xc, f32x4.mul(n, splat(0.693359375)));
   r = f32x4.add(r, f32x4.mul(n, splat(2.12194440e-4)));
@@ -49,13 +81,7 @@ const INV_SQRT_2PI: f32 = 0.3989422804014327;
   const p23 = madd(splat(8.3334519073e-3), r, splat(4.1665795894e-2));
   const p45 = madd(splat(1.9875691500e-4), r, splat(1.3981999507e-3));
   const p = madd(p45, f32x4.mul(r2, r2), madd(p23, r2, p01));
-  const y = madd(p, r2, f32x4.add(r, splat(1)));
-  // 2^n in two factors: n reaches 128 at the top of the range, past the largest f32 exponent.
-  const half = i32x4.shr_s(i32x4.sub(t, i32x4.splat(0x4b400000)), 1);
-  const p1 = i32x4.shl(i32x4.add(half, i32x4.splat(127)), 23);
-  const p2 = i32x4.shl(i32x4.add(i32x4.sub(i32x4.sub(t, i32x4.splat(0x4b400000)), half), i32x4.splat(127)), 23);
-  const e = f32x4.mul(f32x4.mul(y, p1), p2);
-  return v128.bitselect(splat(<f32>Infinity), v128.andnot(e, under), over);
+  return madd(p, r2, f32x4.add(r, splat(1)));
 }
 
 @inline export function exp1(x: f32): f32 {

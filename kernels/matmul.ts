@@ -223,8 +223,9 @@ function micro(kc: i32, ap: usize, bp: usize, c: usize, ldc: usize, accumulate: 
 
 // As micro, with A read in place instead of packed: A[r][k] at a + r * aRow + k * aStep (bytes):
 // aRow = 4, aStep = 4 M for a transposed A ([K, M]: the four rows of one k are contiguous),
-// aRow = 4 K, aStep = 4 for a row-major A ([M, K]: four rows, each read along k).
-function microStrided(kc: i32, a: usize, aRow: usize, aStep: usize, bp: usize, c: usize, ldc: usize, accumulate: bool, last: bool, bias: usize): void {
+// aRow = 4 K, aStep = 4 for a row-major A ([M, K]: four rows, each read along k). B's eight
+// columns of one k are contiguous, bStep bytes from those of the next: 32 packed, 4 N in place.
+function microStrided(kc: i32, a: usize, aRow: usize, aStep: usize, bp: usize, bStep: usize, c: usize, ldc: usize, accumulate: bool, last: bool, bias: usize): void {
   let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
   let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
   let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
@@ -247,7 +248,7 @@ function microStrided(kc: i32, a: usize, aRow: usize, aStep: usize, bp: usize, c
     c30 = madd(x, b0, c30);
     c31 = madd(x, b1, c31);
     a += aStep;
-    bp += 32;
+    bp += bStep;
   }
   finishTile(c, ldc, accumulate, last, bias, c00, c01, c10, c11, c20, c21, c30, c31);
 }
@@ -306,6 +307,13 @@ function gemmRows(
   const direct = M % MR == 0 && (transA != 0 || (K <= 64 && N <= NC));
   const aRow: usize = direct && !transA ? (<usize>K) << 2 : 4;
   const aStep: usize = direct && transA ? (<usize>M) << 2 : 4;
+  // B is read in place too when A is transposed and in place, B is row-major with whole panels
+  // and this thread has at most 32 rows, too few to repay packing the long B: the weight
+  // gradients X^T dY of d = 64 (M = 64 split in two). Measured 2026-12-05 (bench/matmul-quick.ts
+  // grads, 2 threads, alternating builds): [64, 64, 12800] 8-16% faster, [64, 256, 12800] 3%;
+  // with 128 rows or more per thread ([256, 64, 12800], [3420, 64, 2560]) 15-35% slower.
+  const directB = direct && transA != 0 && transB == 0 && N % NR == 0 && mEnd - mStart <= 32;
+  const bStep: usize = directB ? (<usize>N) << 2 : NR * 4;
   for (let jc = 0; jc < N; jc += NC) {
     const nc = min(NC, N - jc);
     // K == 0 still runs one (empty) block so the epilogue writes bias/activation.
@@ -313,14 +321,14 @@ function gemmRows(
       const kc = min(KC, K - pc);
       const first = pc == 0;
       const last = pc + kc >= K;
-      packB(b, bp, N, K, transB, jc, nc, pc, kc);
+      if (!directB) packB(b, bp, N, K, transB, jc, nc, pc, kc);
       for (let ic = mStart; ic < mEnd; ic += MC) {
         const mc = min(MC, mEnd - ic);
         if (!direct) packA(a, apk, M, K, transA, ic, mc, pc, kc);
         for (let jr = 0; jr < nc; jr += NR) {
           const n = jc + jr;
           const cols = min(NR, N - n);
-          const bpanel = bp + <usize>(jr * kc * 4);
+          const bpanel = directB ? b + ((<usize>pc * <usize>N + <usize>n) << 2) : bp + <usize>(jr * kc * 4);
           let biasP: usize = 0;
           if (bias && last) {
             if (cols == NR) biasP = bias + (<usize>n << 2);
@@ -337,12 +345,12 @@ function gemmRows(
             // A's panel: packed, or in place at (m, pc)
             const apanel = !direct ? apk + <usize>(ir * kc * 4) : transA ? a + ((<usize>pc * <usize>M + <usize>m) << 2) : a + ((<usize>m * <usize>K + <usize>pc) << 2);
             if (rows == MR && cols == NR) {
-              if (direct) microStrided(kc, apanel, aRow, aStep, bpanel, cp, ldc, !first, last, biasP);
+              if (direct) microStrided(kc, apanel, aRow, aStep, bpanel, bStep, cp, ldc, !first, last, biasP);
               else micro(kc, apanel, bpanel, cp, ldc, !first, last, biasP);
             } else {
               // edge tile: run on a full 4x8 scratch tile, copy the valid part
               if (!first) copyTile(tmpC, NR * 4, cp, ldc, rows, cols);
-              if (direct) microStrided(kc, apanel, aRow, aStep, bpanel, tmpC, NR * 4, !first, last, biasP);
+              if (direct) microStrided(kc, apanel, aRow, aStep, bpanel, bStep, tmpC, NR * 4, !first, last, biasP);
               else micro(kc, apanel, bpanel, tmpC, NR * 4, !first, last, biasP);
               copyTile(cp, ldc, tmpC, NR * 4, rows, cols);
             }

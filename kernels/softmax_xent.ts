@@ -3,7 +3,7 @@
 // when the gradient is wanted), then one scaling pass. A target counts when t != ignoreIndex
 // and 0 <= t < V; other rows are ignored (loss 0, gradient 0).
 
-import { exp1, exp4 } from './math';
+import { exp1, expSoftmax4 } from './math';
 
 const NEG_MAX: f32 = -3.4028234663852886e38;
 
@@ -51,7 +51,7 @@ export function softmax_xent(
     if (grad == 1) {
       for (j = 0; j < V4; j += 4) {
         const o = (<usize>j) << 2;
-        const e = exp4(f32x4.sub(v128.load(x + o), mm));
+        const e = expSoftmax4(f32x4.sub(v128.load(x + o), mm));
         v128.store(dst + o, e);
         s4 = f32x4.add(s4, e);
       }
@@ -62,7 +62,7 @@ export function softmax_xent(
         s += e;
       }
     } else {
-      for (j = 0; j < V4; j += 4) s4 = f32x4.add(s4, exp4(f32x4.sub(v128.load(x + ((<usize>j) << 2)), mm)));
+      for (j = 0; j < V4; j += 4) s4 = f32x4.add(s4, expSoftmax4(f32x4.sub(v128.load(x + ((<usize>j) << 2)), mm)));
       for (; j < V; j++) s += exp1(load<f32>(x + ((<usize>j) << 2)) - m);
     }
     s += hsum(s4);
@@ -73,15 +73,15 @@ export function softmax_xent(
       const scale: f32 = valid && cnt > 0 ? 1 / cnt : 0;
       const invS: f32 = 1 / s;
       // dlogits = (e / S - onehot) * scale
-      const k4 = f32x4.splat(invS);
-      const sc4 = f32x4.splat(scale);
+      const factor = invS * scale;
+      const k4 = f32x4.splat(factor);
       for (j = 0; j < V4; j += 4) {
         const o = (<usize>j) << 2;
-        v128.store(dst + o, f32x4.mul(f32x4.mul(v128.load(dst + o), k4), sc4));
+        v128.store(dst + o, f32x4.mul(v128.load(dst + o), k4));
       }
       for (; j < V; j++) {
         const o = (<usize>j) << 2;
-        store<f32>(dst + o, load<f32>(dst + o) * invS * scale);
+        store<f32>(dst + o, load<f32>(dst + o) * factor);
       }
       if (valid) {
         const o = (<usize>t) << 2;
