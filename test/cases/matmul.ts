@@ -62,6 +62,7 @@ const SHAPES: Array<[number, number, number, number, number]> = [
   [1, 1, 100, 90, 132],
   [2, 2, 148, 72, 20], // 16-row tiles with vec4 loads (148 = 9 * 16 + 4)
   [1, 1, 132, 520, 300], // WASM: A read in place (M % 4 == 0) over two K blocks and two N blocks, threaded
+  [1, 1, 32, 72, 600], // WASM, transposed A: B read in place too (<= 32 rows per thread, N % 8 == 0) over three K blocks
 ];
 
 const cases: PortableCase[] = [];
