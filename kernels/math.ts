@@ -85,8 +85,8 @@ const INV_SQRT_2PI: f32 = 0.3989422804014327;
   return madd(p, r2, f32x4.add(r, splat(1)));
 }
 
-@inline export function exp1(x: f32): f32 {
-  return f32x4.extract_lane(exp4(f32x4.splat(x)), 0);
+@inline export function expSoftmax1(x: f32): f32 {
+  return f32x4.extract_lane(expSoftmax4(f32x4.splat(x)), 0);
 }
 
 // 0.5 * erfc(a) for a >= 0 by Abramowitz & Stegun 7.1.26 (erf to |error| <= 1.5e-7), given

@@ -3,7 +3,7 @@
 // when the gradient is wanted), then one scaling pass. A target counts when t != ignoreIndex
 // and 0 <= t < V; other rows are ignored (loss 0, gradient 0).
 
-import { exp1, expSoftmax4 } from './math';
+import { expSoftmax1, expSoftmax4 } from './math';
 
 const NEG_MAX: f32 = -3.4028234663852886e38;
 
@@ -57,13 +57,13 @@ export function softmax_xent(
       }
       for (; j < V; j++) {
         const o = (<usize>j) << 2;
-        const e = exp1(load<f32>(x + o) - m);
+        const e = expSoftmax1(load<f32>(x + o) - m);
         store<f32>(dst + o, e);
         s += e;
       }
     } else {
       for (j = 0; j < V4; j += 4) s4 = f32x4.add(s4, expSoftmax4(f32x4.sub(v128.load(x + ((<usize>j) << 2)), mm)));
-      for (; j < V; j++) s += exp1(load<f32>(x + ((<usize>j) << 2)) - m);
+      for (; j < V; j++) s += expSoftmax1(load<f32>(x + ((<usize>j) << 2)) - m);
     }
     s += hsum(s4);
     const t = load<i32>(targets + ((<usize>r) << 2));
@@ -85,7 +85,7 @@ export function softmax_xent(
       }
       if (valid) {
         const o = (<usize>t) << 2;
-        store<f32>(dst + o, (exp1(load<f32>(x + o) - m) * invS - 1) * scale);
+        store<f32>(dst + o, (expSoftmax1(load<f32>(x + o) - m) * invS - 1) * scale);
       }
     }
   }

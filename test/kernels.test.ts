@@ -186,7 +186,7 @@ describe('one math library per language', () => {
 
   it('the libraries define what the kernels import from them', () => {
     const as = readFileSync(new URL('../kernels/math.ts', import.meta.url), 'utf8');
-    for (const fn of ['exp4', 'exp1', 'erf4', 'gelu4', 'geluGrad4', 'gelu1', 'geluGrad1']) expect(as).toMatch(new RegExp(`export function ${fn}\\(`));
+    for (const fn of ['exp4', 'expSoftmax4', 'expSoftmax1', 'erf4', 'gelu4', 'geluGrad4', 'gelu1', 'geluGrad1']) expect(as).toMatch(new RegExp(`export function ${fn}\\(`));
     const wgsl = readFileSync(new URL('../wgsl/lib/math.wgsl', import.meta.url), 'utf8');
     for (const fn of ['erf_f32', 'gelu_tanh', 'gelu_erf', 'gelu_fn', 'gelu_grad']) expect(wgsl).toMatch(new RegExp(`fn ${fn}\\(`));
   });
