@@ -52,7 +52,7 @@ const INV_SQRT_2PI: f32 = 0.3989422804014327;
  * gives ~1.2e-38 (FLT_MIN) instead of 0, which a softmax sum of at least 1 cannot see; callers
  * that need an exact 0 (masked lanes) and it with their mask. NaN propagates. In place of exp4 in
  * a training step's profile (2026-12-05, `npm run bench -- --profile`, builds alternating):
- * softmax_xent 25% faster, attention_fwd 5-7%, attention_bwd 2-3%.
+ * softmax_xent 22-25% faster, attention_fwd 2-7%, attention_bwd 2-3% (three pairs).
  */
 @inline export function expSoftmax4(x: v128): v128 {
   const xc = clamp4(x, -87.33654, 88.0);
