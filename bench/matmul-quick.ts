@@ -5,10 +5,11 @@
 //   node build/matmul-quick.mjs [webgpu|wasm|both] [reps] [bert|grads]
 import { createRuntime, matmul, matmulNaive, type Runtime, type Tensor } from '../runtime/internal.js';
 
-const which = (globalThis as { process?: { argv: string[] } }).process?.argv[2] ?? 'both';
+const argv = (globalThis as { process?: { argv: string[] } }).process?.argv ?? [];
+const which = argv[2] ?? 'both';
+const reps = Number(argv[3] ?? 5);
 // 'bert' (the forward products) or 'grads' (the weight-gradient products of a training step: transposed A, long K)
-const list = (globalThis as { process?: { argv: string[] } }).process?.argv[4] ?? 'bert';
-const reps = Number((globalThis as { process?: { argv: string[] } }).process?.argv[3] ?? 5);
+const list = argv[4] ?? 'bert';
 
 function rand(n: number): Float32Array {
   const a = new Float32Array(n);
