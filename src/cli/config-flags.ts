@@ -59,7 +59,7 @@ export const EVAL_FLAGS: ConfigFlag[] = [
   t('metrics', 'metrics', 'text', 'metrics: hr, recall, precision, ndcg, mrr, map (RecBole definitions)', undefined, 'LIST'),
   t('ks', 'ks', 'text', 'cut-offs k, e.g. 1,5,10,20', undefined, 'LIST'),
   t('valid-metric', 'validMetric', 'text', 'metric@k that picks the best checkpoint, on the first --eval protocol', undefined, 'NAME'),
-  t('valid-users', 'validUsers', 'int', 'validate during training on N fixed random users, to spend less time on it; the final choice between checkpoint-best and the last weights uses all users (0: all)'),
+  t('valid-users', 'validUsers', 'int', 'validate during training on N fixed random users, to spend less time on it; the final choice between checkpoint-best and the last weights uses all users (0: all)', '2000 for a new run; a resumed one keeps its own'),
   t('patience', 'patience', 'int', 'stop after N validations without a better --valid-metric (0: never)'),
   t('ties', 'ties', 'text', 'pessimistic (target ranked below equal scores) or optimistic'),
 ];
