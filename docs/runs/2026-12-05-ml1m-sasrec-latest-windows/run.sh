@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# SASRec with today's defaults (positions from the start, validation on 2,000 fixed users during
+# training) but one training window per user, its latest L + 1 items (`--windows latest`, as
+# SASRec's and SASRec+'s code train), planned to the hour, WASM on this 2-core machine. Wall
+# time measured around the whole command, build included. The second command writes each test
+# user's rank (for paired comparisons).
+set -euo pipefail
+cd "$(dirname "$0")/../../.."
+out=${1:-/work/runs/sasrec-latest-windows}
+/usr/bin/time -v npm run train -- --model sasrec --windows latest --data ../shared/datasets/ml-1m/ratings_reconstructed.dat.gz --out "$out" > "$out.log" 2> "$out.time"
+node dist/cli/evaluate.js --checkpoint "$out/checkpoint-best" --ranks "$out.ranks.tsv" > "$out.evaluate.log"
