@@ -8,4 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../../.."
 out=${1:-/work/runs/sasrec-latest-windows}
 /usr/bin/time -v npm run train -- --model sasrec --windows latest --data ../shared/datasets/ml-1m/ratings_reconstructed.dat.gz --out "$out" > "$out.log" 2> "$out.time"
-node dist/cli/evaluate.js --checkpoint "$out/checkpoint-best" --ranks "$out.ranks.tsv" > "$out.evaluate.log"
+# the weights the run tested: checkpoint-best, or the last weights when the final choice on all
+# validation users preferred them (metrics.json finalChoice)
+tested=$(node -e 'const m = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")); console.log(m.finalChoice && m.finalChoice.tested === "last" ? "checkpoint-last" : "checkpoint-best")' "$out/metrics.json")
+node dist/cli/evaluate.js --checkpoint "$out/$tested" --ranks "$out.ranks.tsv" > "$out.evaluate.log"
