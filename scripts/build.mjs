@@ -50,7 +50,7 @@ const bundles = [
   ['test/portable/deno-train.ts', 'dist/test/deno-train.js', 'neutral'],
   ['test/portable/browser-main.ts', 'dist/test/portable-browser.js', 'browser'],
 ];
-for (const extra of ['src/cli/train.ts', 'src/cli/recommend.ts', 'src/cli/evaluate.ts', 'src/cli/compare-runs.ts']) {
+for (const extra of ['src/cli/train.ts', 'src/cli/recommend.ts', 'src/cli/evaluate.ts', 'src/cli/compare-runs.ts', 'src/cli/average.ts']) {
   if (existsSync(extra)) bundles.push([extra, `dist/cli/${extra.split('/').pop().replace('.ts', '.js')}`, 'node', { packages: 'external' }]);
 }
 if (existsSync('demo/main.ts')) bundles.push(['demo/main.ts', 'dist/demo/main.js', 'browser']);
