@@ -122,6 +122,12 @@ export interface TrainConfig {
   patience: number;
   /** Keep a resumable checkpoint of each of the last N epochs, checkpoint-epoch-E/ (0: none). */
   keepCheckpoints: number;
+  /**
+   * Checkpoint averaging (absent or 0: off): after training, the mean of the weights of the last
+   * N epochs' checkpoints (kept as with keepCheckpoints N, at least) joins checkpoint-best and
+   * the last weights in the final choice on all validation users (src/checkpoint-average.ts).
+   */
+  averageLast?: number;
   /** Write a step event to events.jsonl every N steps. */
   logEvery: number;
   /**
@@ -277,6 +283,7 @@ const TRAIN_SPEC: Record<keyof TrainConfig, Spec> = {
   ties: { kind: 'enum', values: ['pessimistic', 'optimistic'] },
   patience: { kind: 'int', min: 0, max: 1e6 },
   keepCheckpoints: { kind: 'int', min: 0, max: 1e6 },
+  averageLast: { kind: 'int', min: 0, max: 1e6 },
   logEvery: { kind: 'int', min: 1, max: 1e9 },
   loss: { kind: 'enum', values: ['ce', 'sampled', 'bce'] },
   negatives: { kind: 'int', min: 1, max: 1 << 24 },

@@ -1,10 +1,11 @@
 // Training planned to a time budget (train.timeBudgetMinutes, src/train/budget.ts): the planner's
 // arithmetic on a synthetic clock, and a whole run on a fake clock whose steps end, warm-up and
 // decay complete, inside the budget with the test's time kept; every re-plan is recorded.
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { decodeSafetensors } from '../runtime/index.js';
 import { readCheckpointConfig } from '../src/checkpoint.js';
 import { resolveConfig, type FullConfig, type TrainConfig } from '../src/config.js';
 import { buildEvalSet, evalSubset } from '../src/eval/inputs.js';
@@ -147,6 +148,35 @@ describe('validation on a subset of users during training', () => {
       expect(fc.tested).toBe(fc.last.value > fc.best.value ? 'last' : 'best');
       expect(lines.some((l) => l.startsWith('final choice on all 80 validation users'))).toBe(true);
       expect(lines.some((l) => (fc.tested === 'last' ? /^test: the last weights/ : /^test: best checkpoint/).test(l))).toBe(true);
+      expect(fc.average).toBeNull();
+    } finally {
+      await rm(out, { recursive: true, force: true });
+    }
+  });
+
+  it('with averageLast 3, the mean of the last 3 epochs joins the final choice', async () => {
+    const rt = await getRuntime('wasm');
+    const out = await mkdtemp(join(tmpdir(), 'b4r-average-'));
+    try {
+      const config: FullConfig = tinyRun({ epochs: 5, averageLast: 3 });
+      const lines: string[] = [];
+      await runTraining({ rt, data: prepared(), config, outDir: out, progress: false, log: (l) => lines.push(l) });
+      expect((await readdir(out)).filter((n) => n.startsWith('checkpoint-epoch-')).sort()).toEqual(['checkpoint-epoch-3', 'checkpoint-epoch-4', 'checkpoint-epoch-5']);
+      const m = JSON.parse(await readFile(join(out, 'metrics.json'), 'utf8'));
+      const fc = m.finalChoice;
+      expect(fc.users).toBe(80);
+      expect(fc.average.epochs).toEqual([3, 4, 5]);
+      const values = { best: fc.best.value, last: fc.last.value, average: fc.average.value };
+      const top = Math.max(values.best, values.last, values.average);
+      expect(fc.tested).toBe((['best', 'last', 'average'] as const).find((k) => values[k] === top));
+      expect(lines.some((l) => /^final choice on all 80 validation users .*the mean of epochs 3-5/.test(l))).toBe(true);
+      const testLine = { best: /^test: best checkpoint/, last: /^test: the last weights/, average: /^test: the mean of the weights of epochs 3, 4, 5 / }[fc.tested as 'best' | 'last' | 'average'];
+      expect(lines.some((l) => testLine.test(l))).toBe(true);
+      // checkpoint-average holds the mean of the three epochs' weights
+      const weights = async (dir: string) => decodeSafetensors(new Uint8Array(await readFile(join(out, dir, 'model.safetensors')))).tensors.get('embeddings.item')!.data as Float32Array;
+      const [a, b, c, avg] = await Promise.all(['checkpoint-epoch-3', 'checkpoint-epoch-4', 'checkpoint-epoch-5', 'checkpoint-average'].map(weights));
+      for (let j = 0; j < avg.length; j++) expect(avg[j]).toBe(Math.fround((a[j] + b[j] + c[j]) / 3));
+      expect(a.some((x, j) => x !== c[j])).toBe(true);
     } finally {
       await rm(out, { recursive: true, force: true });
     }

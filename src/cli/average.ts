@@ -1,9 +1,8 @@
 // npm run average -- --out DIR (CHECKPOINT_DIR... | --run OUT --last N): the mean of the model
 // weights of several checkpoints of one run, written as a checkpoint for evaluate and recommend
 // (src/checkpoint-average.ts).
-import { readdir } from 'node:fs/promises';
 import { averageCheckpoints } from '../checkpoint-average.js';
-import { EPOCH_DIR_PREFIX, epochCheckpointDir } from '../train/kept-checkpoints.js';
+import { epochCheckpointDir, keptEpochs } from '../train/kept-checkpoints.js';
 import { intFlag, parseCommand, runMain, UsageError } from './common.js';
 
 const HELP = `Usage: npm run average -- --out DIR CHECKPOINT_DIR CHECKPOINT_DIR...
@@ -29,11 +28,7 @@ async function main(argv: string[]): Promise<number> {
     if (dirs.length) throw new UsageError('give either checkpoint directories or --run OUT --last N, not both');
     if (a.run === undefined || a.last === undefined) throw new UsageError('--run OUT and --last N go together');
     const last = intFlag('last', a.last, 2)!;
-    const epochs = (await readdir(a.run))
-      .filter((n) => n.startsWith(EPOCH_DIR_PREFIX))
-      .map((n) => Number(n.slice(EPOCH_DIR_PREFIX.length)))
-      .filter((e) => Number.isInteger(e))
-      .sort((x, y) => x - y);
+    const epochs = await keptEpochs(a.run);
     if (epochs.length < last) throw new UsageError(`--last ${last}: ${a.run} holds ${epochs.length} checkpoint-epoch-E directories (train with --keep-checkpoints ${last})`);
     dirs = epochs.slice(-last).map((e) => epochCheckpointDir(a.run!, e));
   }

@@ -51,6 +51,7 @@ export const TRAIN_FLAGS: ConfigFlag[] = [
   t('time-limit', 'timeLimitMinutes', 'number', 'stop training after MIN minutes, then test, whatever the plan (0: none)', undefined, 'MIN'),
   t('eval-every', 'evalEvery', 'int', 'validate every N epochs'),
   t('keep-checkpoints', 'keepCheckpoints', 'int', 'keep resumable checkpoint-epoch-E/ of the last N epochs (0: none)'),
+  t('average-last', 'averageLast', 'int', 'after training, average the weights of the last N epochs (kept as with --keep-checkpoints N) into checkpoint-average/, which joins checkpoint-best and the last weights in a final choice on all validation users (0 or 1: off)', '0'),
   t('log-every', 'logEvery', 'int', 'write a step event (loss, lr, gradient norm, samples/s) every N steps'),
 ];
 

@@ -1,7 +1,7 @@
 // Per-epoch checkpoints (--keep-checkpoints N): after each epoch, a copy of checkpoint-last
 // (model, optimizer, config, sequences: resumable with --resume) as checkpoint-epoch-E/, and
 // only the newest N such directories are kept.
-import { cp, readdir, rm } from 'node:fs/promises';
+import { access, cp, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 
 export const EPOCH_DIR_PREFIX = 'checkpoint-epoch-';
@@ -21,4 +21,28 @@ export async function keepEpochCheckpoint(outDir: string, lastDir: string, epoch
     .sort((a, b) => b - a);
   for (const e of epochs.slice(keep)) await rm(epochCheckpointDir(outDir, e), { recursive: true, force: true });
   return dir;
+}
+
+/** The epochs of the checkpoint-epoch-E directories in `outDir`, ascending. */
+export async function keptEpochs(outDir: string): Promise<number[]> {
+  return (await readdir(outDir))
+    .filter((n) => n.startsWith(EPOCH_DIR_PREFIX))
+    .map((n) => Number(n.slice(EPOCH_DIR_PREFIX.length)))
+    .filter((e) => Number.isInteger(e))
+    .sort((a, b) => a - b);
+}
+
+/** checkpoint-epoch-E of epochs last - n + 1 .. last, those that exist (at least 1). */
+export async function lastEpochCheckpoints(outDir: string, last: number, n: number): Promise<string[]> {
+  const dirs: string[] = [];
+  for (let e = Math.max(1, last - n + 1); e <= last; e++) {
+    const dir = epochCheckpointDir(outDir, e);
+    try {
+      await access(dir);
+      dirs.push(dir);
+    } catch {
+      // not kept (e.g. an epoch stopped by --time-limit)
+    }
+  }
+  return dirs;
 }

@@ -32,7 +32,8 @@ import { objectiveOf } from './samples.js';
 import { evalPlan, RunEvaluator, type TestResults } from './evaluation.js';
 import { EventLog, EVENTS_FILE, StepWindow } from './eventlog.js';
 import { writeHtmlReport } from './html-report.js';
-import { keepEpochCheckpoint } from './kept-checkpoints.js';
+import { averageCheckpoints } from '../checkpoint-average.js';
+import { keepEpochCheckpoint, lastEpochCheckpoints } from './kept-checkpoints.js';
 import { epochProgressBar, formatSeconds } from './progress.js';
 import { formatProtocolTable, type TestReport } from './report.js';
 import { BudgetPlanner, UNPLANNED_STEPS, type Replan } from './budget.js';
@@ -85,6 +86,18 @@ export interface TrainRunResult {
 
 export const BEST_DIR = 'checkpoint-best';
 export const LAST_DIR = 'checkpoint-last';
+/** The mean of the last train.averageLast epochs' weights (checkpoint averaging). */
+export const AVERAGE_DIR = 'checkpoint-average';
+
+/** The final choice on all validation users (metrics.json finalChoice, the final-choice event). */
+export interface FinalChoice {
+  users: number;
+  best: { epoch: number; value: number };
+  last: { epoch: number; step: number; value: number };
+  /** With train.averageLast: the averaged epochs and their mean's value. */
+  average: { epochs: number[]; value: number } | null;
+  tested: 'best' | 'last' | 'average';
+}
 
 export async function runTraining(o: TrainRunOptions): Promise<TrainRunResult> {
   const { rt, data, config } = o;
@@ -202,6 +215,10 @@ export async function runTraining(o: TrainRunOptions): Promise<TrainRunResult> {
   events.write({ type: 'start', backend: rt.name, data: data.description, config: runConfig, resumedFrom: o.resume ?? null, epoch, step });
   const bestDir = join(o.outDir, BEST_DIR);
   const lastDir = join(o.outDir, LAST_DIR);
+  const averageDir = join(o.outDir, AVERAGE_DIR);
+  // Checkpoint averaging keeps (at least) the epochs it averages.
+  const averageLast = tc.averageLast ?? 0;
+  const keepEpochs = Math.max(tc.keepCheckpoints, averageLast >= 2 ? averageLast : 0);
   if (o.resume && best) {
     // The best weights so far live beside the resumed checkpoint; bring them into this run's
     // output directory, or start the best-tracking afresh when they cannot be found.
@@ -259,7 +276,8 @@ export async function runTraining(o: TrainRunOptions): Promise<TrainRunResult> {
    */
   const reserveMs = () => {
     const allUsersMs = (lastValidationMs * evaluator.validUsers) / evaluator.trainingValidUsers;
-    return lastValidationMs + allUsersMs * (plan.protocols.length + (evaluator.validatesSubset ? 2 : 0)) + 5_000;
+    const finalChoiceValidations = averageLast >= 2 ? 3 : evaluator.validatesSubset ? 2 : 0;
+    return lastValidationMs + allUsersMs * (plan.protocols.length + finalChoiceValidations) + 5_000;
   };
   const applyPlan = (r: Replan | null) => {
     if (!r) return;
@@ -375,30 +393,46 @@ export async function runTraining(o: TrainRunOptions): Promise<TrainRunResult> {
         if (r && r.totalSteps <= step) stoppedBy = 'budget';
       }
       await save(lastDir, opt.snapshot());
-      if (tc.keepCheckpoints > 0) events.write({ type: 'checkpoint', epoch: e, dir: await keepEpochCheckpoint(o.outDir, lastDir, e, tc.keepCheckpoints) });
+      if (keepEpochs > 0) events.write({ type: 'checkpoint', epoch: e, dir: await keepEpochCheckpoint(o.outDir, lastDir, e, keepEpochs) });
       if (o.stopAfterEpoch !== undefined && epoch >= o.stopAfterEpoch && stoppedBy === 'epochs' && (budgeted ? step < session.totalSteps : epoch < tc.epochs)) stoppedBy = 'interrupted';
     }
   } finally {
     opt.dispose();
   }
 
-  // With a validation subset, the final choice between checkpoint-best and the last weights is
-  // made on all validation users.
-  let finalChoice: { users: number; best: { epoch: number; value: number }; last: { epoch: number; step: number; value: number }; tested: 'best' | 'last' } | null = null;
-  let testLast = false;
-  if (best && evaluator.validatesSubset && stoppedBy !== 'non-finite-loss') {
+  // The final choice, on all validation users, when validation during training saw a subset or
+  // checkpoint averaging is on: checkpoint-best, the last weights and (averaging) the mean of
+  // the last averageLast epochs' weights; the test uses the one with the best value (ties: the
+  // earlier in that order).
+  let finalChoice: FinalChoice | null = null;
+  let tested: FinalChoice['tested'] = 'best';
+  const averageDirs = averageLast >= 2 && stoppedBy !== 'non-finite-loss' ? await lastEpochCheckpoints(o.outDir, epoch, averageLast) : [];
+  if (best && (evaluator.validatesSubset || averageDirs.length >= 2) && stoppedBy !== 'non-finite-loss') {
     const vLast = await evaluator.validate(scorer, { all: true });
+    let average: FinalChoice['average'] = null;
+    if (averageDirs.length >= 2) {
+      const r = await averageCheckpoints(averageDirs, averageDir);
+      await loadModelWeights(averageDir, model);
+      average = { epochs: r.sources.map((x) => x.epoch), value: (await evaluator.validate(scorer, { all: true })).value };
+    }
     await loadModelWeights(bestDir, model);
     const vBest = await evaluator.validate(scorer, { all: true });
-    testLast = vLast.value > vBest.value;
-    finalChoice = { users: evaluator.validUsers, best: { epoch: best.epoch, value: vBest.value }, last: { epoch, step, value: vLast.value }, tested: testLast ? 'last' : 'best' };
+    if (vLast.value > vBest.value) tested = 'last';
+    if (average && average.value > Math.max(vBest.value, vLast.value)) tested = 'average';
+    finalChoice = { users: evaluator.validUsers, best: { epoch: best.epoch, value: vBest.value }, last: { epoch, step, value: vLast.value }, average, tested };
     events.write({ type: 'final-choice', protocol: vBest.protocol, metric: plan.validMetric.key, ...finalChoice });
-    log(`final choice on all ${evaluator.validUsers.toLocaleString('en-US')} validation users (${plan.validMetric.label}): checkpoint-best (epoch ${best.epoch}) ${vBest.value.toFixed(4)}, the last weights (step ${step}) ${vLast.value.toFixed(4)}`);
-    if (testLast) await loadModelWeights(lastDir, model);
+    const averaged = average ? `, the mean of epochs ${average.epochs[0]}-${average.epochs[average.epochs.length - 1]} (${averageDir}) ${average.value.toFixed(4)}` : '';
+    log(`final choice on all ${evaluator.validUsers.toLocaleString('en-US')} validation users (${plan.validMetric.label}): checkpoint-best (epoch ${best.epoch}) ${vBest.value.toFixed(4)}, the last weights (step ${step}) ${vLast.value.toFixed(4)}${averaged}`);
+    if (tested === 'last') await loadModelWeights(lastDir, model);
+    if (tested === 'average') await loadModelWeights(averageDir, model);
+  } else if (averageLast >= 2) {
+    log(`checkpoint averaging: fewer than two of the last ${averageLast} epochs were kept; not averaged`);
   }
   // Test: the best checkpoint (by the validation metric), else the current weights.
-  if (testLast) {
+  if (finalChoice && tested === 'last') {
     log(`test: the last weights (step ${step}) from ${lastDir}`);
+  } else if (finalChoice && tested === 'average') {
+    log(`test: the mean of the weights of epochs ${finalChoice.average!.epochs.join(', ')} from ${averageDir}`);
   } else if (best) {
     if (!finalChoice) await loadModelWeights(bestDir, model);
     log(`test: best checkpoint (epoch ${best.epoch}, ${best.metric} ${best.value.toFixed(4)}) from ${bestDir}`);
@@ -435,6 +469,6 @@ export async function runTraining(o: TrainRunOptions): Promise<TrainRunResult> {
   await writeFile(curveFile, trainingCurveSvg(history.map((h) => ({ epoch: h.epoch, loss: h.loss, ndcg10: h.valid?.ndcg10 })), `${model.displayName} on ${data.description.source}`));
   events.write({ type: 'end', stoppedBy, epochsCompleted: epoch, steps: step, trainSeconds: doc.trainSeconds });
   const reportFile = await writeHtmlReport(o.outDir, `${model.displayName} on ${data.description.source}`);
-  log(`wrote ${metricsFile}, ${curveFile}, ${reportFile}, ${events.file}; checkpoints in ${bestDir} and ${lastDir}`);
+  log(`wrote ${metricsFile}, ${curveFile}, ${reportFile}, ${events.file}; checkpoints in ${bestDir} and ${lastDir}${finalChoice?.average ? ` (and the averaged one in ${averageDir})` : ''}`);
   return { epochsCompleted: epoch, steps: step, stoppedBy, best, test, testProtocols: results.protocols, history, medianStepMs, metricsFile, curveFile };
 }
