@@ -2,9 +2,10 @@
 # SASRec with today's defaults (positions from the start, validation on 2,000 fixed users during
 # training) but one training window per user, its latest L + 1 items (`--windows latest`, as
 # SASRec's and SASRec+'s code train), planned to the hour, WASM on this 2-core machine. Wall
-# time measured around the whole command, build included. The last 15 epochs' checkpoints are
-# kept (--average-last 15) to try checkpoint averaging (npm run average) afterwards. The
-# last command writes each test user's rank (for paired comparisons).
+# time measured around the whole command, build included. With --average-last 15 the mean of the
+# last 15 epochs' weights joins checkpoint-best and the last weights in the final choice (the
+# 15 epochs' checkpoints stay, for averaging other spans by hand afterwards with npm run
+# average). The last command writes each test user's rank (for paired comparisons).
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
 out=${1:-/work/runs/sasrec-latest-windows}
