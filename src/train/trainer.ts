@@ -425,7 +425,7 @@ export async function runTraining(o: TrainRunOptions): Promise<TrainRunResult> {
     log(`final choice on all ${evaluator.validUsers.toLocaleString('en-US')} validation users (${plan.validMetric.label}): checkpoint-best (epoch ${best.epoch}) ${vBest.value.toFixed(4)}, the last weights (step ${step}) ${vLast.value.toFixed(4)}${averaged}`);
     if (tested === 'last') await loadModelWeights(lastDir, model);
     if (tested === 'average') await loadModelWeights(averageDir, model);
-  } else if (averageLast >= 2) {
+  } else if (best && averageLast >= 2 && stoppedBy !== 'non-finite-loss') {
     log(`checkpoint averaging: fewer than two of the last ${averageLast} epochs were kept; not averaged`);
   }
   // Test: the best checkpoint (by the validation metric), else the current weights.
