@@ -1,7 +1,7 @@
 // Training planned to a time budget (train.timeBudgetMinutes, src/train/budget.ts): the planner's
 // arithmetic on a synthetic clock, and a whole run on a fake clock whose steps end, warm-up and
 // decay complete, inside the budget with the test's time kept; every re-plan is recorded.
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -159,8 +159,12 @@ describe('validation on a subset of users during training', () => {
     const out = await mkdtemp(join(tmpdir(), 'b4r-average-'));
     try {
       const config: FullConfig = tinyRun({ epochs: 5, averageLast: 3 });
+      // Leftovers of an earlier run in the same directory, which would otherwise be kept as the newest epoch
+      await mkdir(join(out, 'checkpoint-epoch-9'));
+      await mkdir(join(out, 'checkpoint-average'));
       const lines: string[] = [];
       await runTraining({ rt, data: prepared(), config, outDir: out, progress: false, log: (l) => lines.push(l) });
+      expect(lines).toContain(`removed 2 checkpoint directories of an earlier run from ${out} (checkpoint-epoch-9, checkpoint-average)`);
       expect((await readdir(out)).filter((n) => n.startsWith('checkpoint-epoch-')).sort()).toEqual(['checkpoint-epoch-3', 'checkpoint-epoch-4', 'checkpoint-epoch-5']);
       const m = JSON.parse(await readFile(join(out, 'metrics.json'), 'utf8'));
       const fc = m.finalChoice;

@@ -46,3 +46,16 @@ export async function lastEpochCheckpoints(outDir: string, last: number, n: numb
   }
   return dirs;
 }
+
+/** Removes every checkpoint-epoch-E directory of `outDir` (none when it does not exist); returns their names. */
+export async function removeEpochCheckpoints(outDir: string): Promise<string[]> {
+  let epochs: number[];
+  try {
+    epochs = await keptEpochs(outDir);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw e;
+  }
+  for (const e of epochs) await rm(epochCheckpointDir(outDir, e), { recursive: true, force: true });
+  return epochs.map((e) => `${EPOCH_DIR_PREFIX}${e}`);
+}

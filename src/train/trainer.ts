@@ -2,7 +2,7 @@
 // checkpoint by the validation metric (train.validMetric, default NDCG@10 on the first protocol),
 // then test metrics of the best model under every protocol beside the most-popular baseline
 // (src/train/evaluation.ts); events.jsonl and report.html record the run.
-import { cp, mkdir, writeFile } from 'node:fs/promises';
+import { access, cp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { DeviceLostError, type Runtime } from '../../runtime/index.js';
 import {
@@ -33,7 +33,7 @@ import { evalPlan, RunEvaluator, type TestResults } from './evaluation.js';
 import { EventLog, EVENTS_FILE, StepWindow } from './eventlog.js';
 import { writeHtmlReport } from './html-report.js';
 import { averageCheckpoints } from '../checkpoint-average.js';
-import { keepEpochCheckpoint, lastEpochCheckpoints } from './kept-checkpoints.js';
+import { keepEpochCheckpoint, lastEpochCheckpoints, removeEpochCheckpoints } from './kept-checkpoints.js';
 import { epochProgressBar, formatSeconds } from './progress.js';
 import { formatProtocolTable, type TestReport } from './report.js';
 import { BudgetPlanner, UNPLANNED_STEPS, type Replan } from './budget.js';
@@ -97,6 +97,18 @@ export interface FinalChoice {
   /** With train.averageLast: the averaged epochs and their mean's value. */
   average: { epochs: number[]; value: number } | null;
   tested: 'best' | 'last' | 'average';
+}
+
+/** Removes checkpoint-epoch-E/ and checkpoint-average/ from outDir; returns their names. */
+async function staleRunCheckpoints(outDir: string): Promise<string[]> {
+  const removed = await removeEpochCheckpoints(outDir);
+  try {
+    await access(join(outDir, AVERAGE_DIR));
+  } catch {
+    return removed;
+  }
+  await rm(join(outDir, AVERAGE_DIR), { recursive: true, force: true });
+  return [...removed, AVERAGE_DIR];
 }
 
 export async function runTraining(o: TrainRunOptions): Promise<TrainRunResult> {
@@ -231,6 +243,12 @@ export async function runTraining(o: TrainRunOptions): Promise<TrainRunResult> {
         best = null;
       }
     }
+  }
+  if (!o.resume) {
+    // A new run in a used output directory: the epoch checkpoints and the average of an earlier
+    // run would be pruned, averaged or resumed as if they were this run's.
+    const stale = await staleRunCheckpoints(o.outDir);
+    if (stale.length) log(`removed ${stale.length} checkpoint director${stale.length === 1 ? 'y' : 'ies'} of an earlier run from ${o.outDir} (${stale.join(', ')})`);
   }
   /** Set while saving a checkpoint taken inside an epoch. */
   let position: EpochPosition | null = null;
