@@ -158,13 +158,14 @@ describe('validation on a subset of users during training', () => {
     const rt = await getRuntime('wasm');
     const out = await mkdtemp(join(tmpdir(), 'b4r-average-'));
     try {
-      const config: FullConfig = tinyRun({ epochs: 5, averageLast: 3 });
+      const config: FullConfig = tinyRun({ epochs: 5, averageLast: 3, validUsers: 40 });
       // Leftovers of an earlier run in the same directory, which would otherwise be kept as the newest epoch
       await mkdir(join(out, 'checkpoint-epoch-9'));
       await mkdir(join(out, 'checkpoint-average'));
       const lines: string[] = [];
       await runTraining({ rt, data: prepared(), config, outDir: out, progress: false, log: (l) => lines.push(l) });
       expect(lines).toContain(`removed 2 checkpoint directories of an earlier run from ${out} (checkpoint-epoch-9, checkpoint-average)`);
+      expect(lines.some((l) => l.startsWith('validation: 40 of the 80 users during training (a fixed random subset); checkpoint-best, the last weights and the mean of the last 3 epochs are compared'))).toBe(true);
       expect((await readdir(out)).filter((n) => n.startsWith('checkpoint-epoch-')).sort()).toEqual(['checkpoint-epoch-3', 'checkpoint-epoch-4', 'checkpoint-epoch-5']);
       const m = JSON.parse(await readFile(join(out, 'metrics.json'), 'utf8'));
       const fc = m.finalChoice;

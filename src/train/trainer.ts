@@ -117,6 +117,7 @@ export async function runTraining(o: TrainRunOptions): Promise<TrainRunResult> {
   const now = o.now ?? (() => performance.now());
   const { dataset, split } = data;
   const tc = config.train;
+  const averageLast = tc.averageLast ?? 0;
   const pretrained = await loadPretrainedItems(tc, config.model, dataset);
   const mc = withItemVectors(config.model, pretrained);
   /** The run's config as recorded (the model config with what the item vectors add). */
@@ -220,7 +221,7 @@ export async function runTraining(o: TrainRunOptions): Promise<TrainRunResult> {
 
   const evaluator = new RunEvaluator(split, plan, { maxLen: L, seed: tc.seed, batchSize: evalBatch * 4, lengthBucket: tc.lengthBucket, validUsers: tc.validUsers });
   if (evaluator.validatesSubset) {
-    log(`validation: ${evaluator.trainingValidUsers.toLocaleString('en-US')} of the ${evaluator.validUsers.toLocaleString('en-US')} users during training (a fixed random subset); checkpoint-best and the last weights are compared on all of them at the end`);
+    log(`validation: ${evaluator.trainingValidUsers.toLocaleString('en-US')} of the ${evaluator.validUsers.toLocaleString('en-US')} users during training (a fixed random subset); checkpoint-best${averageLast >= 2 ? `, the last weights and the mean of the last ${averageLast} epochs` : ' and the last weights'} are compared on all of them at the end`);
   }
   await mkdir(o.outDir, { recursive: true });
   const events = new EventLog(join(o.outDir, EVENTS_FILE));
@@ -229,7 +230,6 @@ export async function runTraining(o: TrainRunOptions): Promise<TrainRunResult> {
   const lastDir = join(o.outDir, LAST_DIR);
   const averageDir = join(o.outDir, AVERAGE_DIR);
   // Checkpoint averaging keeps (at least) the epochs it averages.
-  const averageLast = tc.averageLast ?? 0;
   const keepEpochs = Math.max(tc.keepCheckpoints, averageLast >= 2 ? averageLast : 0);
   if (o.resume && best) {
     // The best weights so far live beside the resumed checkpoint; bring them into this run's
