@@ -15,11 +15,8 @@ export async function keepEpochCheckpoint(outDir: string, lastDir: string, epoch
   const dir = epochCheckpointDir(outDir, epoch);
   await rm(dir, { recursive: true, force: true });
   await cp(lastDir, dir, { recursive: true });
-  const epochs = (await readdir(outDir))
-    .map((n) => (n.startsWith(EPOCH_DIR_PREFIX) ? Number(n.slice(EPOCH_DIR_PREFIX.length)) : NaN))
-    .filter((e) => Number.isInteger(e))
-    .sort((a, b) => b - a);
-  for (const e of epochs.slice(keep)) await rm(epochCheckpointDir(outDir, e), { recursive: true, force: true });
+  const epochs = await keptEpochs(outDir);
+  for (const e of epochs.slice(0, Math.max(0, epochs.length - keep))) await rm(epochCheckpointDir(outDir, e), { recursive: true, force: true });
   return dir;
 }
 
@@ -32,7 +29,7 @@ export async function keptEpochs(outDir: string): Promise<number[]> {
     .sort((a, b) => a - b);
 }
 
-/** checkpoint-epoch-E of epochs last - n + 1 .. last, those that exist (at least 1). */
+/** The checkpoint-epoch-E directories of epochs max(1, last - n + 1) .. last that exist, ascending. */
 export async function lastEpochCheckpoints(outDir: string, last: number, n: number): Promise<string[]> {
   const dirs: string[] = [];
   for (let e = Math.max(1, last - n + 1); e <= last; e++) {
