@@ -34,10 +34,12 @@ export async function averageCheckpoints(dirs: readonly string[], outDir: string
   const order = dirs.map((d, i) => ({ dir: d, epoch: configs[i].epoch, step: configs[i].step })).sort((x, y) => x.step - y.step);
   const newest = order[order.length - 1].dir;
 
+  let newestMeta: Record<string, string> = {};
   const sum = new Map<string, { dtype: SafetensorsTensor['dtype']; shape: readonly number[]; acc: Float64Array | null; data: SafetensorsTensor['data'] }>();
   for (const [i, dir] of dirs.entries()) {
     const file = join(dir, MODEL_FILE);
-    const { tensors } = decodeSafetensors(await readSafetensorsFile(file, 'require'));
+    const { tensors, metadata } = decodeSafetensors(await readSafetensorsFile(file, 'require'));
+    if (dir === newest) newestMeta = metadata;
     if (i > 0 && (tensors.size !== sum.size || [...tensors.keys()].some((k) => !sum.has(k)))) throw new CheckpointError(`${file}: its parameter names differ from ${join(dirs[0], MODEL_FILE)}'s`);
     for (const [name, t] of tensors) {
       let s = sum.get(name);
@@ -58,7 +60,6 @@ export async function averageCheckpoints(dirs: readonly string[], outDir: string
   const out = new Map<string, SafetensorsTensor>();
   for (const [name, s] of sum) out.set(name, s.acc ? { dtype: 'F32', shape: s.shape, data: Float32Array.from(s.acc, (v) => v / dirs.length) } : { dtype: s.dtype, shape: s.shape, data: s.data });
 
-  const newestMeta = decodeSafetensors(await readSafetensorsFile(join(newest, MODEL_FILE), 'require')).metadata;
   const meta: Record<string, string> = { ...newestMeta, [AVERAGED_FROM_KEY]: JSON.stringify(order.map((o) => o.dir)) };
   await mkdir(outDir, { recursive: true });
   // A directory reused from an earlier average or run: nothing of it may mix with the new files.
