@@ -6,7 +6,7 @@
 import { copyFile, mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { decodeSafetensors, encodeSafetensorsWithChecksum, readSafetensorsFile, writeFileAtomic, type SafetensorsTensor } from '../runtime/index.js';
-import { CheckpointError, CONFIG_FILE, MODEL_FILE, readCheckpointConfig, SEQUENCES_FILE } from './checkpoint.js';
+import { CheckpointError, CONFIG_FILE, MODEL_FILE, OPTIMIZER_FILE, PENDING_DIR, readCheckpointConfig, SEQUENCES_FILE } from './checkpoint.js';
 
 /** Metadata key of the averaged model file: the source directories, as a JSON array. */
 export const AVERAGED_FROM_KEY = 'averaged_from';
@@ -63,7 +63,7 @@ export async function averageCheckpoints(dirs: readonly string[], outDir: string
   const meta: Record<string, string> = { ...newestMeta, [AVERAGED_FROM_KEY]: JSON.stringify(order.map((o) => o.dir)) };
   await mkdir(outDir, { recursive: true });
   // A directory reused from an earlier average or run: nothing of it may mix with the new files.
-  for (const f of [MODEL_FILE, CONFIG_FILE, SEQUENCES_FILE, 'optimizer.safetensors']) await rm(join(outDir, f), { force: true });
+  for (const f of [MODEL_FILE, CONFIG_FILE, SEQUENCES_FILE, OPTIMIZER_FILE, PENDING_DIR]) await rm(join(outDir, f), { recursive: true, force: true });
   await writeFileAtomic(join(outDir, MODEL_FILE), await encodeSafetensorsWithChecksum(out, meta));
   await copyFile(join(newest, CONFIG_FILE), join(outDir, CONFIG_FILE));
   try {

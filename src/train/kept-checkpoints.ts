@@ -1,7 +1,7 @@
 // Per-epoch checkpoints (--keep-checkpoints N): after each epoch, a copy of checkpoint-last
 // (model, optimizer, config, sequences: resumable with --resume) as checkpoint-epoch-E/, and
 // only the newest N such directories are kept.
-import { access, cp, readdir, rm } from 'node:fs/promises';
+import { cp, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 
 export const EPOCH_DIR_PREFIX = 'checkpoint-epoch-';
@@ -29,19 +29,9 @@ export async function keptEpochs(outDir: string): Promise<number[]> {
     .sort((a, b) => a - b);
 }
 
-/** The checkpoint-epoch-E directories of epochs max(1, last - n + 1) .. last that exist, ascending. */
+/** The kept checkpoint-epoch-E directories of epochs last - n + 1 .. last, ascending. */
 export async function lastEpochCheckpoints(outDir: string, last: number, n: number): Promise<string[]> {
-  const dirs: string[] = [];
-  for (let e = Math.max(1, last - n + 1); e <= last; e++) {
-    const dir = epochCheckpointDir(outDir, e);
-    try {
-      await access(dir);
-      dirs.push(dir);
-    } catch {
-      // not kept (e.g. an epoch stopped by --time-limit)
-    }
-  }
-  return dirs;
+  return (await keptEpochs(outDir)).filter((e) => e > last - n && e <= last).map((e) => epochCheckpointDir(outDir, e));
 }
 
 /** Removes every checkpoint-epoch-E directory of `outDir` (none when it does not exist); returns their names. */

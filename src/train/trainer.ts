@@ -102,13 +102,10 @@ export interface FinalChoice {
 /** Removes checkpoint-epoch-E/ and checkpoint-average/ from outDir; returns their names. */
 async function staleRunCheckpoints(outDir: string): Promise<string[]> {
   const removed = await removeEpochCheckpoints(outDir);
-  try {
-    await access(join(outDir, AVERAGE_DIR));
-  } catch {
-    return removed;
-  }
-  await rm(join(outDir, AVERAGE_DIR), { recursive: true, force: true });
-  return [...removed, AVERAGE_DIR];
+  const average = join(outDir, AVERAGE_DIR);
+  const hadAverage = await access(average).then(() => true, () => false);
+  await rm(average, { recursive: true, force: true });
+  return hadAverage ? [...removed, AVERAGE_DIR] : removed;
 }
 
 export async function runTraining(o: TrainRunOptions): Promise<TrainRunResult> {
